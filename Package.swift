@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+// lmlab: grader and experiment tracker for a course on language models.
+// Modules depend one way: Tensors → Transformer → Grading → Store → Server → lmlab.
+import PackageDescription
+
+let package = Package(
+    name: "lmlab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lmlab", targets: ["lmlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // OpenBLAS's cblas.h, linked as libopenblas (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Row-major Float tensors, sgemm, RNG, fp16/bf16, .npy and safetensors.
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // GPT-2 byte-level BPE: encode, decode, train.
+        .target(name: "Tokenizer"),
+        // The reference GPT-2: it knows nothing of grading.
+        .target(name: "Transformer", dependencies: ["Tensors"]),
+        // Labs, cases, the sandboxed harness, comparison, diagnosis, scoring, feedback.
+        .target(
+            name: "Grading",
+            dependencies: [
+                "Tensors", "Tokenizer", "Transformer",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // SQLite through GRDB: students, submissions, results, the durable queue.
+        .target(
+            name: "Store",
+            dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Helpers the test targets share: running the Python oracles, temporary folders.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "lmlab",
+            dependencies: [
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensors", "TestSupport"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

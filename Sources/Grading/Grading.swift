@@ -1,0 +1,1 @@
+// Grading: labs, cases, the sandboxed harness, comparison, diagnosis, scoring and feedback.

@@ -1,0 +1,1 @@
+// Store: lmlab's SQLite database through GRDB.

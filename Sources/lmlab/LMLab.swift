@@ -1,0 +1,11 @@
+// The lmlab command: one tree of nested subcommands, declared here.
+import ArgumentParser
+
+@main
+struct LMLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lmlab",
+        abstract: "Grade language-model labs against a reference transformer and track experiments.",
+        subcommands: []
+    )
+}
