@@ -234,10 +234,13 @@ struct QueueTests {
                     content: Data("print(\(i))".utf8), source: .demo, submittedAt: at(Double(i))))
         }
         // When two workers, each with its own DatabasePool, claim until the queue is empty
+        let workers = [
+            ("left", try LabStore.open(directory: directory)),
+            ("right", try LabStore.open(directory: directory)),
+        ]
         let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for worker in ["left", "right"] {
+            for (worker, store) in workers {
                 group.addTask {
-                    let store = try LabStore.open(directory: directory)
                     var mine: [Int64] = []
                     while let claimed = try store.claimNext(worker: worker, lease: 600) {
                         mine.append(claimed.id)
