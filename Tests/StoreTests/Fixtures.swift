@@ -46,7 +46,8 @@ func gradedSubmission(
     #expect(claimed.id == id)
     try store.complete(
         id: id, worker: "w",
-        grade: GradeRecord(graderVersion: "g1", seed: 7, score: score, maxScore: 10,
+        grade: GradeRecord(
+            graderVersion: "g1", seed: 7, score: score, maxScore: 10,
             gradedAt: at(seconds + 1)),
         results: results)
     return id

@@ -35,7 +35,9 @@ struct LeaderboardTests {
             results: [result("t1", 5), result("t2", 0, diagnosis: "no-scale")])
         let a1 = try gradedSubmission(
             store, student: "alice", at: 100, score: 6,
-            results: [result("t1", 3, diagnosis: "wrong-axis"), result("t2", 3, diagnosis: "no-scale")])
+            results: [
+                result("t1", 3, diagnosis: "wrong-axis"), result("t2", 3, diagnosis: "no-scale"),
+            ])
         let c1 = try gradedSubmission(
             store, student: "carol", at: 150, score: 7.5,
             results: [result("t1", 5), result("t2", 2.5, diagnosis: "no-scale")])

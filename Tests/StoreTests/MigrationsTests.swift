@@ -122,12 +122,16 @@ struct MigrationsTests {
         // a lab counting 'worst', a late penalty above 1
         expectRejected(
             store,
-            "INSERT INTO labs (id, version, title, counting, synced_at) VALUES ('x','1','X','worst','2024-01-01')"
-        )
+            """
+            INSERT INTO labs (id, version, title, counting, synced_at)
+            VALUES ('x', '1', 'X', 'worst', '2024-01-01')
+            """)
         expectRejected(
             store,
-            "INSERT INTO labs (id, version, title, late_penalty, synced_at) VALUES ('x','1','X',1.5,'2024-01-01')"
-        )
+            """
+            INSERT INTO labs (id, version, title, late_penalty, synced_at)
+            VALUES ('x', '1', 'X', 1.5, '2024-01-01')
+            """)
         // a second current grade for the same submission
         expectRejected(
             store,
@@ -158,7 +162,10 @@ struct MigrationsTests {
         let alice = try #require(try store.student(id: "alice"))
         expectRejected(
             store,
-            "INSERT INTO students (id, name, pseudonym, created_at) VALUES ('zed', 'Z', ?, '2024-01-01')",
+            """
+            INSERT INTO students (id, name, pseudonym, created_at)
+            VALUES ('zed', 'Z', ?, '2024-01-01')
+            """,
             [alice.pseudonym])
         // And a valid result row is accepted (the checks are not simply rejecting everything)
         try store.writer.write { db in

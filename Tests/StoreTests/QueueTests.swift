@@ -152,7 +152,9 @@ struct QueueTests {
             try store.fail(id: id, worker: "crashy", error: "x")
         }
         // A second claim expires too: with two attempts used, it becomes an error
-        #expect(try store.claimNext(worker: "crashy", lease: 60, now: at(200))?.submission.attempts == 2)
+        #expect(
+            try store.claimNext(worker: "crashy", lease: 60, now: at(200))?.submission.attempts == 2
+        )
         #expect(
             try store.requeueExpiredLeases(now: at(261), maxAttempts: 2)
                 == LeaseRecovery(requeued: [], gaveUp: [id]))
@@ -200,7 +202,8 @@ struct QueueTests {
         #expect(claimed.id == id)
         try store.complete(
             id: id, worker: "w9",
-            grade: GradeRecord(graderVersion: "g2", seed: 8, score: 9, maxScore: 10,
+            grade: GradeRecord(
+                graderVersion: "g2", seed: 8, score: 9, maxScore: 10,
                 gradedAt: at(501)),
             results: [TestResultRecord(name: "new", points: 9, maxPoints: 10, status: .fail)])
         // Then both grades exist, only the new one current; feedback shows the new results

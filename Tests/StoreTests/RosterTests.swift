@@ -19,7 +19,8 @@ struct RosterTests {
         // Then every field is unquoted, lines count from the header, empty email is nil
         #expect(
             entries == [
-                RosterEntry(line: 2, id: "alice", name: "Martin, Alice", email: "alice@uni.example"),
+                RosterEntry(
+                    line: 2, id: "alice", name: "Martin, Alice", email: "alice@uni.example"),
                 RosterEntry(line: 4, id: "bob", name: "Bob \"Bobby\" Chen", email: nil),
                 RosterEntry(line: 5, id: "carol", name: "Carol\nDiaz", email: "carol@uni.example"),
                 RosterEntry(line: 7, id: "dave", name: "Dave", email: "dave@uni.example"),
@@ -76,6 +77,7 @@ struct RosterTests {
         #expect(after.email == "rob@uni.example")
         #expect(after.pseudonym == before.pseudonym)
         #expect(after.createdAt == t0)
-        #expect(try store.students().map(\.id) == ["alice", "bob", "carol", "dave", "erin", "frank"])
+        #expect(
+            try store.students().map(\.id) == ["alice", "bob", "carol", "dave", "erin", "frank"])
     }
 }
