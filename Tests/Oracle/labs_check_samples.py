@@ -274,11 +274,93 @@ def probe(folder, module, function, seconds):
         return "timeout"
 
 
+def check_reference_numerics():
+    """Hand-worked values the reference itself must reproduce."""
+    cases = []
+    cases.append(("softmax([0, ln 3]) = [1/4, 3/4]",
+                  ref.softmax(np.array([0.0, np.log(3.0)])), np.array([0.25, 0.75])))
+    cases.append(("softmax(1000 + [0, ln 3]) = [1/4, 3/4]",
+                  ref.softmax(1000 + np.array([0.0, np.log(3.0)])), np.array([0.25, 0.75])))
+    # Two keys with equal scores: the output is the mean of the values.
+    q, k = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0], [0.0, -1.0]])
+    v = np.array([[2.0, 4.0], [6.0, 8.0]])
+    cases.append(("attention with equal scores averages V",
+                  ref.scaled_dot_product_attention(q, k, v), np.array([[4.0, 6.0]])))
+    # scores q·k/√2 = [2/√2, 0] = [√2, 0] for q = k0 = [1, 1], k1 = [0, 0]
+    w = np.exp(np.sqrt(2.0)) / (np.exp(np.sqrt(2.0)) + 1)
+    cases.append(("attention weights e^√2/(e^√2+1)",
+                  ref.scaled_dot_product_attention(np.array([[1.0, 1.0]]),
+                                                   np.array([[1.0, 1.0], [0.0, 0.0]]),
+                                                   np.array([[1.0], [0.0]])), np.array([[w]])))
+    cases.append(("the causal mask's first query sees only itself",
+                  ref.scaled_dot_product_attention(np.zeros((2, 1)), np.zeros((2, 1)),
+                                                   np.array([[5.0], [7.0]]), ref.causal_mask(2)),
+                  np.array([[5.0], [6.0]])))
+    # GELU (tanh form) at 1 and -1: 0.8411919906, -0.1588080094 (Hendrycks & Gimpel).
+    cases.append(("gelu(±1)", ref.gelu(np.array([1.0, -1.0])),
+                  np.array([0.8411919906, -0.1588080094])))
+    cases.append(("layer_norm([1, 3]) = [-1, 1] (eps 0)",
+                  ref.layer_norm(np.array([1.0, 3.0]), 1.0, 0.0, eps=0.0), np.array([-1.0, 1.0])))
+    cases.append(("cross_entropy of uniform logits = ln V",
+                  ref.cross_entropy(np.zeros((3, 7)), [0, 3, 6]), np.log(7.0)))
+    problems = []
+    for name, got, want in cases:
+        if not np.allclose(got, want, atol=1e-9, rtol=1e-7):
+            problems.append(f"FAIL  reference: {name}: got {got}, want {want}")
+    # sample_next on probabilities [0.5, 0.3, 0.2] (logits = log p): cumulative 0.5, 0.8, 1.0.
+    logits = np.log(np.array([0.2, 0.5, 0.3]))
+    picks = [(1.0, 0, 1.0, 0.49, 1), (1.0, 0, 1.0, 0.51, 2), (1.0, 0, 1.0, 0.95, 0),
+             (1.0, 1, 1.0, 0.99, 1), (1.0, 0, 0.6, 0.7, 2), (0.0, 0, 1.0, 0.99, 1),
+             (1.0, 2, 1.0, 0.7, 2)]
+    for t, top_k, top_p, u, want in picks:
+        got = ref.sample_next(logits, t, top_k, top_p, u)
+        if got != want:
+            problems.append(f"FAIL  reference sample_next(t={t}, k={top_k}, p={top_p}, u={u})"
+                            f" = {got}, want {want}")
+    ok = [] if problems else [f"ok    reference numerics: {len(cases) + len(picks)} hand cases"]
+    return ok, problems
+
+
+def check_reference_tokenizer():
+    """The reference BPE and the lab 04 fixtures against tiktoken (an independent
+    implementation): its loader asserts vocab.json and merges.txt follow GPT-2's conventions,
+    then both must encode and decode every lab 04 test text identically."""
+    try:
+        import tiktoken
+        from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+        from tiktoken_ext.openai_public import r50k_pat_str
+    except ImportError:
+        return ["skip  reference tokenizer check (tiktoken not installed)"], []
+    folder = os.path.join(REPO, "labs", "04-tokenizer")
+    vocab_path = os.path.join(folder, "vocab.json")
+    ranks = data_gym_to_mergeable_bpe_ranks(os.path.join(folder, "merges.txt"), vocab_path)
+    vocab = ref.load_vocab(vocab_path)
+    encoding = tiktoken.Encoding("lab04", pat_str=r50k_pat_str, mergeable_ranks=ranks,
+                                 special_tokens={"<|endoftext|>": vocab["<|endoftext|>"]})
+    merges = ref.load_merges(os.path.join(folder, "merges.txt"))
+    with open(os.path.join(folder, "lab.toml"), "rb") as f:
+        tests = tomllib.load(f)["tests"]
+    texts = [t["inputs"]["text"] for t in tests if "text" in t.get("inputs", {})]
+    texts += ["  leading and trailing  ", "tab\tnew\nline\n\n", "ÿ\x00\x7f control"]
+    problems = []
+    for text in texts:
+        ours = ref.bpe_encode(text, vocab, merges)
+        theirs = encoding.encode_ordinary(text)
+        if ours != theirs:
+            problems.append(f"FAIL  reference bpe_encode({text!r}) = {ours}, tiktoken {theirs}")
+        elif ref.decode(ours, vocab) != encoding.decode(theirs):
+            problems.append(f"FAIL  reference decode disagrees with tiktoken on {text!r}")
+    ok = [] if problems else [f"ok    reference tokenizer = tiktoken on {len(texts)} texts"]
+    return ok, problems
+
+
 def main():
     with open(os.path.join(REPO, "submissions", "MANIFEST.toml"), "rb") as f:
         samples = tomllib.load(f)["samples"]
     labs = {}
-    problems, lines = [], []
+    lines, problems = check_reference_numerics()
+    more_lines, more_problems = check_reference_tokenizer()
+    lines, problems = lines + more_lines, problems + more_problems
     for serial, sample in enumerate(samples):
         lab_id = sample["lab"]
         lab_folder = os.path.join(REPO, "labs", lab_id)
