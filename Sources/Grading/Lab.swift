@@ -446,7 +446,7 @@ struct LabReader {
                     "optional arguments must be the last ones of args, in the same order")
             }
             var returns = ReturnKind.tensor
-            if let text = string(table, "returns", at: path) {
+            if let text = string(table, "returns", at: path, required: false) {
                 if let kind = ReturnKind(rawValue: text) {
                     returns = kind
                 } else {
@@ -546,12 +546,55 @@ struct LabReader {
             if let component {
                 inputs = readInputs(table["inputs"], component: component, at: "\(path).inputs")
             }
+            checkModelConsistency(inputs, at: "\(path).inputs")
             tests.append(
                 LabTest(
                     name: name, component: componentName, points: points, visibility: visibility,
                     seed: seed, limits: testLimits, inputs: inputs))
         }
         return tests
+    }
+
+    /// A generated model and the other arguments of the same call must fit together, or the
+    /// reference itself would fail: ids inside the vocabulary and context, matching head counts.
+    mutating func checkModelConsistency(_ inputs: [LabInput], at path: String) {
+        var nHeadLiteral: Int?
+        var nNew = 0
+        for input in inputs {
+            if input.name == "n_head", case .literal(.int(let value)) = input.spec {
+                nHeadLiteral = value
+            }
+            if input.name == "n_new", case .literal(.int(let value)) = input.spec { nNew = value }
+        }
+        for input in inputs {
+            switch input.spec {
+            case .gpt2(let model):
+                if let nHead = nHeadLiteral, nHead != model.nHead {
+                    problem(
+                        "\(path).n_head",
+                        "is \(nHead) but \(input.name) is a GPT-2 with n_head = \(model.nHead)")
+                }
+                for other in inputs {
+                    guard case .ids(let count, let vocab) = other.spec else { continue }
+                    if vocab > model.vocab {
+                        problem(
+                            "\(path).\(other.name)",
+                            "ids drawn from \(vocab) values but the model's vocab is \(model.vocab)")
+                    }
+                    if count + nNew > model.ctx {
+                        problem(
+                            "\(path).\(other.name)",
+                            "\(count) ids (+ \(nNew) generated) exceed the model's ctx \(model.ctx)")
+                    }
+                }
+            case .block(let nEmbd):
+                if let nHead = nHeadLiteral, nHead < 1 || nEmbd % nHead != 0 {
+                    problem("\(path).n_head", "\(nHead) heads do not divide n_embd \(nEmbd)")
+                }
+            default:
+                break
+            }
+        }
     }
 
     mutating func readLimits(_ table: [String: TOMLNode], base: Limits, at path: String) -> Limits

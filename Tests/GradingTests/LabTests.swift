@@ -257,6 +257,60 @@ private let validTest = """
     #expect(found.allSatisfy { $0.file.hasSuffix("99-demo/lab.toml") })
 }
 
+@Test func generatedModelsMustFitTheirArguments() {
+    let toml = """
+        id = "99-demo"
+        title = "Demo"
+        version = "1.0.0"
+        due = "2026-12-07T23:59:00Z"
+        entry = "gpt2.py"
+        handout = "README.md"
+
+        [[components]]
+        name = "generate_greedy"
+        args = ["ids", "params", "n_head", "n_new"]
+        returns = "ids"
+
+        [[components]]
+        name = "transformer_block"
+        args = ["x", "params", "n_head"]
+
+        [[tests]]
+        name = "g"
+        component = "generate_greedy"
+        points = 1
+        visibility = "hidden"
+        [tests.inputs]
+        ids = { ids = 10, vocab = 60 }
+        params = { gpt2 = { n_layer = 1, n_head = 2, n_embd = 16, vocab = 50, ctx = 16 } }
+        n_head = 4
+        n_new = 8
+
+        [[tests]]
+        name = "b"
+        component = "transformer_block"
+        points = 1
+        visibility = "hidden"
+        [tests.inputs]
+        x = { tensor = [2, 12] }
+        params = { block = { n_embd = 12 } }
+        n_head = 5
+        """
+    let found = problems(toml)
+    let expected: [(String, String)] = [
+        ("tests[0].inputs.n_head", "n_head = 2"),
+        ("tests[0].inputs.ids", "vocab is 50"),
+        ("tests[0].inputs.ids", "exceed the model's ctx 16"),
+        ("tests[1].inputs.n_head", "do not divide n_embd 12"),
+    ]
+    for (path, fragment) in expected {
+        #expect(
+            found.contains { $0.keyPath == path && $0.message.contains(fragment) },
+            "expected \(path): …\(fragment)… in \(found.map(\.description))")
+    }
+    #expect(found.count == expected.count, "\(found.map(\.description))")
+}
+
 @Test func missingRequiredKeysAreNamed() {
     let found = problems("title = \"Only a title\"\n")
     for key in ["id", "version", "due", "entry", "handout", "components", "tests"] {

@@ -167,7 +167,7 @@ def load_submission(folder, sample, entry, serial):
     before = set(sys.modules)
     sys.path.insert(0, folder)
     try:
-        name = f"sample_{serial}"
+        name = f"sample_{serial}".replace("-", "_")
         with contextlib.redirect_stdout(io.StringIO()):
             if sample["form"] == "notebook":
                 module = types.ModuleType(name)
@@ -417,6 +417,15 @@ def main():
                 problems.append(f"FAIL  {label}: no test detects this mistake")
         else:
             problems.append(f"FAIL  {label}: unknown verdict {verdict}")
+    # The starters (raise NotImplementedError) must score nothing: every call fails.
+    for lab_id, lab in sorted(labs.items()):
+        lab_folder = os.path.join(REPO, "labs", lab_id)
+        starter = load_submission(lab_folder, {"form": "file"}, lab["entry"], f"starter_{lab_id}")
+        failures = run_battery(lab, lab_folder, starter)
+        calls = sum(1 if t.get("visibility") == "visible" else len(SEEDS) for t in lab["tests"])
+        good = len(failures) == calls and all("NotImplementedError" in r for _, _, r in failures)
+        (lines if good else problems).append(
+            f"{'ok' if good else 'FAIL':5} starter {lab_id}: {len(failures)}/{calls} calls fail")
     print("\n".join(lines))
     if problems:
         print("\n".join(problems))
