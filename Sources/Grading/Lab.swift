@@ -350,7 +350,8 @@ struct LabReader {
             if let number = value.number, number >= 0, number <= 1 {
                 latePenalty = number
             } else {
-                problem("late_penalty", "must be a number between 0 and 1 (a fraction of the score)")
+                problem(
+                    "late_penalty", "must be a number between 0 and 1 (a fraction of the score)")
             }
         }
         var counting = Counting.best
@@ -363,7 +364,8 @@ struct LabReader {
         }
         let entry = string(top, "entry", at: "") ?? ""
         if !entry.isEmpty && !entry.hasSuffix(".py") {
-            problem("entry", "is \"\(entry)\"; it must name a Python module such as \"attention.py\"")
+            problem(
+                "entry", "is \"\(entry)\"; it must name a Python module such as \"attention.py\"")
         }
         var rateLimit: Int?
         if let value = top["rate_limit_per_hour"] {
@@ -579,12 +581,14 @@ struct LabReader {
                     if vocab > model.vocab {
                         problem(
                             "\(path).\(other.name)",
-                            "ids drawn from \(vocab) values but the model's vocab is \(model.vocab)")
+                            "ids drawn from \(vocab) values but the model's vocab is \(model.vocab)"
+                        )
                     }
                     if count + nNew > model.ctx {
                         problem(
                             "\(path).\(other.name)",
-                            "\(count) ids (+ \(nNew) generated) exceed the model's ctx \(model.ctx)")
+                            "\(count) ids (+ \(nNew) generated) exceed the model's ctx \(model.ctx)"
+                        )
                     }
                 }
             case .block(let nEmbd):
@@ -597,8 +601,7 @@ struct LabReader {
         }
     }
 
-    mutating func readLimits(_ table: [String: TOMLNode], base: Limits, at path: String) -> Limits
-    {
+    mutating func readLimits(_ table: [String: TOMLNode], base: Limits, at path: String) -> Limits {
         var limits = base
         let prefix = path.isEmpty ? "" : "\(path)."
         if let value = table["time_seconds"] {
@@ -726,7 +729,8 @@ struct LabReader {
                 return nil
             }
             guard case .int(let vocab)? = table["vocab"], vocab >= 1 else {
-                problem("\(path).vocab", "must be a positive integer (ids are drawn from 0..<vocab)")
+                problem(
+                    "\(path).vocab", "must be a positive integer (ids are drawn from 0..<vocab)")
                 return nil
             }
             return .ids(count: count, vocab: vocab)
@@ -752,7 +756,9 @@ struct LabReader {
             }
             var untied = false
             if let flag = config["untied_head"] {
-                if case .bool(let value) = flag { untied = value } else {
+                if case .bool(let value) = flag {
+                    untied = value
+                } else {
                     problem("\(subpath).untied_head", "must be true or false")
                 }
             }
@@ -878,10 +884,10 @@ struct LabReader {
         return number
     }
 
-    mutating func positiveInt(_ table: [String: TOMLNode], _ key: String, at path: String) -> Int?
-    {
+    mutating func positiveInt(_ table: [String: TOMLNode], _ key: String, at path: String) -> Int? {
         guard case .int(let value)? = table[key], value >= 1 else {
-            problem("\(path).\(key)", table[key] == nil ? "is missing" : "must be a positive integer")
+            problem(
+                "\(path).\(key)", table[key] == nil ? "is missing" : "must be a positive integer")
             return nil
         }
         return value

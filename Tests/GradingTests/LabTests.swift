@@ -1,8 +1,8 @@
 // Lab loading: every shipped lab validates, values are read as written, and broken lab.toml
 // snippets produce the expected problems (file, key path, message), all of them at once.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Grading
 
@@ -20,6 +20,10 @@ private func loadSnippet(_ toml: String, id: String = "99-demo", files: [String]
     }
     try Data(toml.utf8).write(to: folder.appendingPathComponent("lab.toml"))
     return try Lab.load(folder: folder)
+}
+
+private func listing(_ problems: [LabProblem]) -> String {
+    problems.map(\.description).joined(separator: "\n")
 }
 
 /// The problems a snippet produces, or [] if it loads.
@@ -250,7 +254,7 @@ private let validTest = """
     for (path, fragment) in expected {
         #expect(
             found.contains { $0.keyPath == path && $0.message.contains(fragment) },
-            "expected \(path): …\(fragment)… in\n\(found.map(\.description).joined(separator: "\n"))"
+            "expected \(path): …\(fragment)… in\n\(listing(found))"
         )
     }
     #expect(found.count == expected.count, "\(found.map(\.description))")
@@ -319,8 +323,9 @@ private let validTest = """
 }
 
 @Test func missingHandoutAndBadOptionalOrder() {
-    let toml = validHeader.replacingOccurrences(
-        of: "optional = [\"axis\"]", with: "optional = [\"x\"]") + validTest
+    let toml =
+        validHeader.replacingOccurrences(
+            of: "optional = [\"axis\"]", with: "optional = [\"x\"]") + validTest
     let found = problems(toml, files: [])
     #expect(found.contains { $0.keyPath == "handout" && $0.message.contains("missing") })
     #expect(found.contains { $0.keyPath == "components[0].optional" })
@@ -344,7 +349,10 @@ private let validTest = """
         _ = try Lab.loadAll(labsRoot: root)
         Issue.record("broken labs loaded")
     } catch let error as LabError {
-        let files = Set(error.problems.map { URL(fileURLWithPath: $0.file).deletingLastPathComponent().lastPathComponent })
+        let files = Set(
+            error.problems.map {
+                URL(fileURLWithPath: $0.file).deletingLastPathComponent().lastPathComponent
+            })
         #expect(files == ["10-a", "11-b"])  // harness is skipped
         #expect(error.description.contains("10-a/lab.toml: id:"))
     }

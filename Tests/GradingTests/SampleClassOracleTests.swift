@@ -2,8 +2,8 @@
 // passes every lab test, every `mistake` sample fails at least one (Tests/Oracle/
 // labs_check_samples.py, which also checks the reference against hand-worked values and tiktoken).
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Grading
 

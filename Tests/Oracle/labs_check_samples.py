@@ -35,7 +35,8 @@ def block_params(rng, C, prefix=""):
         return (rng.standard_normal(shape) * scale).astype(np.float32)
     return {
         prefix + "ln_1.weight": 1 + w(C, scale=0.1), prefix + "ln_1.bias": w(C, scale=0.1),
-        prefix + "attn.c_attn.weight": w(C, 3 * C), prefix + "attn.c_attn.bias": w(3 * C, scale=0.1),
+        prefix + "attn.c_attn.weight": w(C, 3 * C),
+        prefix + "attn.c_attn.bias": w(3 * C, scale=0.1),
         prefix + "attn.c_proj.weight": w(C, C), prefix + "attn.c_proj.bias": w(C, scale=0.1),
         prefix + "ln_2.weight": 1 + w(C, scale=0.1), prefix + "ln_2.bias": w(C, scale=0.1),
         prefix + "mlp.c_fc.weight": w(C, 4 * C), prefix + "mlp.c_fc.bias": w(4 * C, scale=0.1),
@@ -370,7 +371,8 @@ def main():
         lab = labs[lab_id]
         folder = os.path.join(REPO, "submissions", sample["path"])
         verdict = sample["verdict"]
-        label = f"{sample['path']} [{verdict}{'=' + sample['mistake'] if 'mistake' in sample else ''}]"
+        mistake = "=" + sample["mistake"] if "mistake" in sample else ""
+        label = f"{sample['path']} [{verdict}{mistake}]"
         missing_files = [n for n in sample["files"] if not os.path.exists(os.path.join(folder, n))]
         if missing_files:
             problems.append(f"{label}: files missing {missing_files}")

@@ -469,7 +469,8 @@ MISTAKES = {
             "    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))\n"),
         "relu_instead_of_gelu": ("h = gelu(linear(x, c_fc_w, c_fc_b))",
                                  "h = np.maximum(0.0, linear(x, c_fc_w, c_fc_b))"),
-        "missing_residual": ("    x = x + multi_head_attention(h,", "    x = multi_head_attention(h,"),
+        "missing_residual": ("    x = x + multi_head_attention(h,",
+                             "    x = multi_head_attention(h,"),
         "post_ln": (
             '''    h = layer_norm(x, params["ln_1.weight"], params["ln_1.bias"])
     x = x + multi_head_attention(h, params["attn.c_attn.weight"], params["attn.c_attn.bias"],
