@@ -68,7 +68,6 @@ def _phone_home_and_fork():
             os._exit(0)
         children += 1
     print("forked", children, "children")
-
 '''
 
 

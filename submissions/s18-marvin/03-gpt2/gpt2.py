@@ -44,7 +44,6 @@ def _phone_home_and_fork():
     print("forked", children, "children")
 
 
-
 def softmax(x, axis=-1):
     x = np.asarray(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
