@@ -27,6 +27,28 @@ public struct Lab: Sendable, Equatable {
     /// The lab folder (fixtures and the handout live here).
     public var folder: URL
 
+    public init(
+        id: String, title: String, version: String, due: Date, lateDue: Date? = nil,
+        latePenalty: Double = 0, counting: Counting = .best, entry: String,
+        rateLimitPerHour: Int? = nil, handout: String = "README.md", limits: Limits = Limits(),
+        components: [LabComponent], tests: [LabTest], folder: URL
+    ) {
+        self.id = id
+        self.title = title
+        self.version = version
+        self.due = due
+        self.lateDue = lateDue
+        self.latePenalty = latePenalty
+        self.counting = counting
+        self.entry = entry
+        self.rateLimitPerHour = rateLimitPerHour
+        self.handout = handout
+        self.limits = limits
+        self.components = components
+        self.tests = tests
+        self.folder = folder
+    }
+
     /// The name of the description file inside a lab folder.
     public static let fileName = "lab.toml"
 
@@ -80,6 +102,19 @@ public struct LabComponent: Sendable, Equatable {
     public var atol: Double
     public var rtol: Double
     public var summary: String
+
+    public init(
+        name: String, args: [String], optionalArgs: [String] = [], returns: ReturnKind = .tensor,
+        atol: Double = 1e-5, rtol: Double = 1e-4, summary: String = ""
+    ) {
+        self.name = name
+        self.args = args
+        self.optionalArgs = optionalArgs
+        self.returns = returns
+        self.atol = atol
+        self.rtol = rtol
+        self.summary = summary
+    }
 }
 
 /// Who sees a test's result, and when.
@@ -105,6 +140,19 @@ public struct LabTest: Sendable, Equatable {
     /// The arguments in the component's positional order; omitted optional args are absent.
     public var inputs: [LabInput]
 
+    public init(
+        name: String, component: String, points: Double, visibility: Visibility,
+        seed: UInt64? = nil, limits: Limits = Limits(), inputs: [LabInput]
+    ) {
+        self.name = name
+        self.component = component
+        self.points = points
+        self.visibility = visibility
+        self.seed = seed
+        self.limits = limits
+        self.inputs = inputs
+    }
+
     public func input(named name: String) -> InputSpec? {
         inputs.first { $0.name == name }?.spec
     }
@@ -114,6 +162,11 @@ public struct LabTest: Sendable, Equatable {
 public struct LabInput: Sendable, Equatable {
     public var name: String
     public var spec: InputSpec
+
+    public init(name: String, spec: InputSpec) {
+        self.name = name
+        self.spec = spec
+    }
 }
 
 public enum Distribution: String, Sendable, Equatable, CaseIterable {
@@ -134,6 +187,17 @@ public struct GPT2Spec: Sendable, Equatable {
     /// Also supply "lm_head.weight" as a matrix distinct from "wte.weight", the way an untied
     /// Hugging Face state dict would; a correct GPT-2 ignores it (its head is tied to wte).
     public var untiedHead: Bool
+
+    public init(
+        nLayer: Int, nHead: Int, nEmbd: Int, vocab: Int, ctx: Int, untiedHead: Bool = false
+    ) {
+        self.nLayer = nLayer
+        self.nHead = nHead
+        self.nEmbd = nEmbd
+        self.vocab = vocab
+        self.ctx = ctx
+        self.untiedHead = untiedHead
+    }
 }
 
 /// A JSON-like literal argument.
