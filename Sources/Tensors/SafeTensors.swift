@@ -101,6 +101,23 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
         }
     }
 
+    /// Position in the reference implementation's dtype order; files are laid out by
+    /// decreasing rank (then name), which puts wider types first and keeps every tensor aligned.
+    var layoutRank: Int {
+        switch self {
+        case .BOOL: return 0
+        case .U8: return 1
+        case .I8: return 2
+        case .I16: return 3
+        case .F16: return 4
+        case .BF16: return 5
+        case .I32: return 6
+        case .F32: return 7
+        case .F64: return 8
+        case .I64: return 9
+        }
+    }
+
     /// Whether `SafeTensorsFile.tensor(_:)` converts it to Float.
     public var isFloatingPoint: Bool { [.F32, .F16, .BF16, .F64].contains(self) }
 }
@@ -500,7 +517,8 @@ public struct SafeTensorsEntry: Sendable {
 /// Writing safetensors files.
 public enum SafeTensors {
     /// Writes `entries` (and `metadata`) to `url`: the header JSON padded with spaces to an
-    /// 8-byte boundary, tensors laid out by decreasing dtype size then name so each is aligned.
+    /// 8-byte boundary, tensors laid out in the reference implementation's order (wider dtypes
+    /// first, then by name) so each is aligned and the bytes match `safetensors.numpy.save`.
     /// Writes a temporary file beside `url` and renames it, so no half-written file appears.
     public static func write(
         _ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL
@@ -526,7 +544,9 @@ public enum SafeTensors {
                     expected: expected, actual: e.bytes.count)
             }
         }
-        let ordered = entries.sorted { ($1.dtype.size, $0.name) < ($0.dtype.size, $1.name) }
+        let ordered = entries.sorted {
+            ($1.dtype.layoutRank, $0.name) < ($0.dtype.layoutRank, $1.name)
+        }
         var parts: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key < $1.key }
