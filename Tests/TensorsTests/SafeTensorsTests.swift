@@ -1,8 +1,8 @@
 // safetensors reading and writing against the reference `safetensors` Python package
 // (Tests/Oracle/tensors_safetensors.py): its files read here, ours read there, corrupt files.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tensors
 
@@ -49,7 +49,8 @@ func formulaEntries() throws -> [SafeTensorsEntry] {
     let dir = try makeScratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let made = try JSONDecoder().decode(
-        SafeTensorsOracleMake.self, from: try runOracle("tensors_safetensors.py", ["make", dir.path]))
+        SafeTensorsOracleMake.self,
+        from: try runOracle("tensors_safetensors.py", ["make", dir.path]))
     let good = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("good.safetensors"))
     let bf16 = try SafeTensorsFile(contentsOf: dir.appendingPathComponent("bf16.safetensors"))
     #expect(good.names == ["empty", "f16", "f32", "f64", "i32", "i64", "i8", "scalar", "u8"])
@@ -67,7 +68,8 @@ func formulaEntries() throws -> [SafeTensorsEntry] {
             let t = try file.tensor(want.name)
             #expect(t.shape == want.shape)
             let got = t.data.map { String($0.bitPattern) }
-            let maxDiff = zip(t.data, bits.compactMap { UInt32($0) }.map(Float.init(bitPattern:)))
+            let maxDiff =
+                zip(t.data, bits.compactMap { UInt32($0) }.map(Float.init(bitPattern:)))
                 .map { $0 == $1 ? 0 : abs($0 - $1) }.max() ?? 0
             #expect(got == bits, "\(want.name): values differ, max diff \(maxDiff)")
         } else {
@@ -103,7 +105,8 @@ func formulaEntries() throws -> [SafeTensorsEntry] {
         SafeTensorsEntry(name: "name \"quoted\"\n", tensor: Tensor(scalar: 3)),
     ]
     let metadata = ["format": "pt", "weird \"key\"": "line\nbreak ✓"]
-    try SafeTensors.write(entries, metadata: metadata, to: dir.appendingPathComponent("ours.safetensors"))
+    try SafeTensors.write(
+        entries, metadata: metadata, to: dir.appendingPathComponent("ours.safetensors"))
     let out = try runOracle("tensors_safetensors.py", ["check", dir.path])
     let seen = try JSONDecoder().decode(SafeTensorsOracleCheck.self, from: out)
     #expect(seen.metadata == metadata)
@@ -136,14 +139,16 @@ func formulaEntries() throws -> [SafeTensorsEntry] {
     let firstDiff = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset
     #expect(
         got == want,
-        "\(got.count) vs \(want.count) bytes, first difference at \(firstDiff.map(String.init) ?? "end")")
+        "\(got.count) vs \(want.count) bytes, first difference at \(firstDiff ?? got.count)"
+    )
 }
 
 @Test func corruptFilesGiveTheirErrors() throws {
     let dir = try makeScratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let made = try JSONDecoder().decode(
-        SafeTensorsOracleMake.self, from: try runOracle("tensors_safetensors.py", ["make", dir.path]))
+        SafeTensorsOracleMake.self,
+        from: try runOracle("tensors_safetensors.py", ["make", dir.path]))
     func error(_ name: String) -> SafeTensorsError? {
         // Each case must be refused by the reference implementation too.
         #expect(made.reference_rejects[name] == true, "reference accepts \(name)")
@@ -161,25 +166,35 @@ func formulaEntries() throws -> [SafeTensorsEntry] {
     #expect(error("too_small") == .fileTooSmall(file: p("too_small"), size: 3))
     #expect(
         error("huge_header")
-            == .badHeaderLength(file: p("huge_header"), length: 1 << 40, reason: "over the 100 MB limit"))
+            == .badHeaderLength(
+                file: p("huge_header"), length: 1 << 40, reason: "over the 100 MB limit"))
     #expect(
-        error("header_past_end") == .headerPastEnd(file: p("header_past_end"), headerLength: 1000, fileSize: 16))
+        error("header_past_end")
+            == .headerPastEnd(file: p("header_past_end"), headerLength: 1000, fileSize: 16))
     if case .badJSON = error("bad_json") {} else { Issue.record("bad_json") }
     if case .badJSON = error("not_object") {} else { Issue.record("not_object") }
-    #expect(error("missing_dtype") == .missingField(file: p("missing_dtype"), tensor: "a", field: "dtype"))
-    #expect(error("missing_shape") == .missingField(file: p("missing_shape"), tensor: "a", field: "shape"))
+    #expect(
+        error("missing_dtype")
+            == .missingField(file: p("missing_dtype"), tensor: "a", field: "dtype"))
+    #expect(
+        error("missing_shape")
+            == .missingField(file: p("missing_shape"), tensor: "a", field: "shape"))
     #expect(
         error("missing_offsets")
             == .missingField(file: p("missing_offsets"), tensor: "a", field: "data_offsets"))
-    #expect(error("unknown_dtype") == .unknownDType(file: p("unknown_dtype"), tensor: "a", dtype: "Q4"))
+    #expect(
+        error("unknown_dtype") == .unknownDType(file: p("unknown_dtype"), tensor: "a", dtype: "Q4"))
     #expect(error("overlap") == .offsetsOverlap(file: p("overlap"), tensor: "b", other: "a"))
     #expect(error("gap") == .offsetsGap(file: p("gap"), tensor: "b", start: 8, previousEnd: 4))
     #expect(error("uncovered") == .uncoveredData(file: p("uncovered"), coveredEnd: 8, dataSize: 16))
-    #expect(error("past_end") == .offsetsPastEnd(file: p("past_end"), tensor: "a", end: 16, dataSize: 8))
+    #expect(
+        error("past_end") == .offsetsPastEnd(file: p("past_end"), tensor: "a", end: 16, dataSize: 8)
+    )
     #expect(
         error("byte_count")
             == .byteCountMismatch(
-                file: p("byte_count"), tensor: "a", dtype: "F32", shape: [3], expected: 12, actual: 16))
+                file: p("byte_count"), tensor: "a", dtype: "F32", shape: [3], expected: 12,
+                actual: 16))
     #expect(error("duplicate") == .duplicateName(file: p("duplicate"), tensor: "a"))
     if case .badMetadata = error("bad_metadata") {} else { Issue.record("bad_metadata") }
     // The last 10 bytes of good.safetensors are gone: the last tensor by offset runs past the end.
