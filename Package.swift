@@ -28,6 +28,10 @@ let package = Package(
         .target(name: "Tokenizer"),
         // The reference GPT-2: it knows nothing of grading.
         .target(name: "Transformer", dependencies: ["Tensors"]),
+        // Backward pass, AdamW, schedules, the training loop and LoRA adapters on the reference.
+        .target(name: "Training", dependencies: ["Tensors", "Transformer"]),
+        // fp16/bf16, int8, Q8_0/Q4_0 weights; quantized matmul and decoding.
+        .target(name: "Quantization", dependencies: ["Tensors", "Transformer"]),
         // Labs, cases, the sandboxed harness, comparison, diagnosis, scoring, feedback.
         .target(
             name: "Grading",
@@ -55,6 +59,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensors", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     ],

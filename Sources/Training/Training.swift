@@ -1,0 +1,1 @@
+// Training: backward pass, AdamW, schedules, the training loop and LoRA on the reference GPT-2.
