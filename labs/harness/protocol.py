@@ -82,7 +82,8 @@ class PayloadWriter:
 
 def encode_array(array, writer):
     """A C-contiguous little-endian array of a protocol dtype → tensor descriptor."""
-    array = np.ascontiguousarray(array)
+    if not array.flags.c_contiguous:  # (np.ascontiguousarray would turn 0-d into 1-d)
+        array = array.copy(order="C")
     name = array.dtype.str
     if name not in DTYPES:
         raise ProtocolError(f"dtype {name} is not a protocol dtype")

@@ -9,9 +9,9 @@ def softmax(x, axis=-1):
 
 
 def describe(x):
-    # What NumPy received: dtype name, shape, a float64 sum and the first element.
+    # What NumPy received: dtype name, shape, a float64 sum and the first element's repr.
     return {"dtype": x.dtype.str, "shape": list(x.shape), "sum": float(np.sum(x, dtype=np.float64)),
-            "first": x.reshape(-1)[0].item() if x.size else None}
+            "first": repr(x.reshape(-1)[0].item()) if x.size else None}
 
 
 def echo(value):
