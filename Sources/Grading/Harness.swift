@@ -73,6 +73,8 @@ public final class HarnessSession: @unchecked Sendable {
     private var _notes: [String] = []
     private var _timings = HarnessTimings()
     private var _restarts = 0
+    /// Every pids cgroup a runner of this session lived in (for tests: all must be gone).
+    private(set) var cgroupsUsed: [String] = []
 
     /// Prepares a session for the staged `submission` folder (mounted read-only) whose module is
     /// `entry` (e.g. "attention.py"). Nothing runs until `start()` or the first call.
@@ -135,6 +137,7 @@ public final class HarnessSession: @unchecked Sendable {
             submission: submission, entry: entry, limits: configuration.limits,
             isolation: configuration.isolation)
         for note in plan.notes where !_notes.contains(note) { _notes.append(note) }
+        if let cgroup = plan.cgroup { cgroupsUsed.append(cgroup.path) }
         let started = Date()
         let runner = try RunnerProcess(plan: plan, log: log)
         let deadline = started.addingTimeInterval(configuration.startupTimeout)

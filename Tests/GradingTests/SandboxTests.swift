@@ -43,6 +43,33 @@ struct SandboxTests {
         #expect(!sandbox.python.roots.contains { repositoryRoot.path.hasPrefix($0) })
     }
 
+    @Test func checkRefusesWithAClearMessage() throws {
+        var sandbox = try HarnessFixtures.sandbox()
+        sandbox.bwrapPath = "/nonexistent/bwrap"
+        #expect {
+            try sandbox.check()
+        } throws: { error in
+            "\(error)" == "bubblewrap cannot create a sandbox here: /nonexistent/bwrap is not installed. "
+                + "Install bubblewrap (apt install bubblewrap) or pass --no-sandbox if you trust this code"
+        }
+    }
+
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
+    func stagedNotebookRunsInTheSandbox() throws {
+        let notebook = HarnessFixtures.folder("notebook").appendingPathComponent("work.ipynb")
+        let staged = try SubmissionSource.stage(notebook, entry: "attention.py")
+        defer { staged.remove() }
+        let configuration = HarnessConfiguration(sandbox: try HarnessFixtures.sandbox(), isolation: .sandbox)
+        let session = HarnessSession(submission: staged.folder, entry: staged.entry, configuration: configuration)
+        defer { session.close() }
+        let x = HarnessValue.tensor(HarnessTensor(floats: [1, 1, 1, 1], shape: [4]))
+        guard case .value(.tensor(let y), _) = session.call("softmax", args: [x], timeout: 20) else {
+            Issue.record("softmax should run from a staged notebook")
+            return
+        }
+        #expect(y.floats() == [0.25, 0.25, 0.25, 0.25])
+    }
+
     @Test func pythonIsTheRealInterpreter() throws {
         let python = try PythonInstallation.discover()
         #expect(!python.executable.contains("/shims/"), "\(python.executable)")
@@ -177,8 +204,9 @@ struct SandboxTests {
             return
         }
         session.close()
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/pids")) ?? []
-        #expect(!leftovers.contains { $0.hasPrefix("lmlab-\(getpid())-") }, "cgroups left: \(leftovers)")
+        #expect(session.cgroupsUsed.count == 2)
+        let left = session.cgroupsUsed.filter { FileManager.default.fileExists(atPath: $0) }
+        #expect(left.isEmpty, "cgroups left behind: \(left)")
     }
 
     @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
