@@ -152,7 +152,8 @@ public final class HarnessSession: @unchecked Sendable {
             frame = received
         } catch RunnerProcess.Failure.timedOut {
             runner.terminate()
-            throw HarnessError.startTimeout(seconds: configuration.startupTimeout, log: runner.logTail())
+            throw HarnessError.startTimeout(
+                seconds: configuration.startupTimeout, log: runner.logTail())
         } catch let error as HarnessError {
             runner.terminate()
             throw error
@@ -175,13 +176,17 @@ public final class HarnessSession: @unchecked Sendable {
         }
     }
 
-    private func callLocked(_ function: String, args: [HarnessValue], timeout: Double) -> CallOutcome {
+    private func callLocked(_ function: String, args: [HarnessValue], timeout: Double)
+        -> CallOutcome
+    {
         if process == nil {
             do {
                 try launch()
                 if _timings.startups.count > 1 { _restarts += 1 }
             } catch let error as HarnessError {
-                if case .importFailed(let studentError) = error { return .studentError(studentError) }
+                if case .importFailed(let studentError) = error {
+                    return .studentError(studentError)
+                }
                 return .crashed(status: "could not start the runner: \(error)", logTail: "")
             } catch {
                 return .crashed(status: "could not start the runner: \(error)", logTail: "")
@@ -193,8 +198,10 @@ public final class HarnessSession: @unchecked Sendable {
         let started = Date()
         let deadline = started.addingTimeInterval(timeout)
         func record(_ student: Double?) {
-            _timings.calls.append(.init(
-                function: function, wallSeconds: Date().timeIntervalSince(started), studentSeconds: student))
+            _timings.calls.append(
+                .init(
+                    function: function, wallSeconds: Date().timeIntervalSince(started),
+                    studentSeconds: student))
         }
         func fail() -> CallOutcome {
             // The runner is gone or unusable: kill the whole tree; the next call restarts it.
@@ -250,7 +257,9 @@ final class CappedLog: @unchecked Sendable {
             head.append(data.prefix(room))
             dropped += max(0, data.count - room)
             tail.append(data)
-            if tail.count > CappedLog.tailCapacity { tail = Data(tail.suffix(CappedLog.tailCapacity)) }
+            if tail.count > CappedLog.tailCapacity {
+                tail = Data(tail.suffix(CappedLog.tailCapacity))
+            }
         }
     }
 
@@ -258,7 +267,8 @@ final class CappedLog: @unchecked Sendable {
 
     var text: String {
         lock.withLock {
-            String(decoding: head, as: UTF8.self) + (dropped > 0 ? "\n[… \(dropped) bytes dropped]" : "")
+            String(decoding: head, as: UTF8.self)
+                + (dropped > 0 ? "\n[… \(dropped) bytes dropped]" : "")
         }
     }
 
@@ -290,11 +300,16 @@ final class RunnerProcess: @unchecked Sendable {
         processLog = CappedLog(capacity: 0)
         cgroup = plan.cgroup
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
+        guard
+            socketpair(
+                AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0
         else { throw HarnessError.startFailed("socketpair: \(String(cString: strerror(errno)))") }
         // stderr travels over a second socketpair: created close-on-exec atomically, like the first.
         var errorPipe: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &errorPipe) == 0
+        guard
+            socketpair(
+                AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &errorPipe)
+                == 0
         else {
             close(pair[0])
             close(pair[1])
@@ -309,7 +324,8 @@ final class RunnerProcess: @unchecked Sendable {
         // Nothing else of the grader (database, other pipes) leaks into the child.
         var arguments = plan.arguments
         guard let closeFrom = SpawnExtensions.closeFrom else {
-            throw HarnessError.startFailed("this C library lacks posix_spawn_file_actions_addclosefrom_np")
+            throw HarnessError.startFailed(
+                "this C library lacks posix_spawn_file_actions_addclosefrom_np")
         }
         _ = closeFrom(&actions, 3)
         if let directory = plan.workingDirectory {
@@ -324,17 +340,23 @@ final class RunnerProcess: @unchecked Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGXCPU, SIGXFSZ] { sigaddset(&defaults, signal) }
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGXCPU, SIGXFSZ] {
+            sigaddset(&defaults, signal)
+        }
         var mask = sigset_t()
         sigemptyset(&mask)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &mask)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+            &attributes,
+            Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = arguments.map { strdup($0) } + [nil]
-        let envp = plan.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp =
+            plan.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [
+                nil
+            ]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
@@ -347,7 +369,8 @@ final class RunnerProcess: @unchecked Sendable {
             close(pair[0])
             close(errorPipe[0])
             plan.cgroup?.destroy()
-            throw HarnessError.startFailed("cannot run \(plan.arguments[0]): \(String(cString: strerror(result)))")
+            throw HarnessError.startFailed(
+                "cannot run \(plan.arguments[0]): \(String(cString: strerror(result)))")
         }
         pid = child
         socket = pair[0]
@@ -393,14 +416,16 @@ final class RunnerProcess: @unchecked Sendable {
         var offset = 0
         while offset < data.count {
             let n = data.withUnsafeBytes { bytes in
-                Glibc.send(socket, bytes.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+                Glibc.send(
+                    socket, bytes.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
             }
             if n > 0 {
                 offset += n
             } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 try wait(for: Int16(POLLOUT), until: deadline)
             } else {
-                throw HarnessError.protocolViolation("the runner stopped reading (\(String(cString: strerror(errno))))")
+                throw HarnessError.protocolViolation(
+                    "the runner stopped reading (\(String(cString: strerror(errno))))")
             }
         }
     }
@@ -466,16 +491,20 @@ final class RunnerProcess: @unchecked Sendable {
 
 /// glibc's posix_spawn extensions, which Swift's Glibc module hides behind _GNU_SOURCE.
 private enum SpawnExtensions {
-    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    typealias ChangeDirectory = @convention(c) (
-        UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
-    ) -> Int32
+    typealias CloseFrom =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias ChangeDirectory =
+        @convention(c) (
+            UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
+        ) -> Int32
 
     static let closeFrom: CloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
     static let changeDirectory: ChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
-        guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, name) else { return nil }
+        guard let handle = dlopen(nil, RTLD_NOW), let address = dlsym(handle, name) else {
+            return nil
+        }
         return unsafeBitCast(address, to: T.self)
     }
 }

@@ -54,14 +54,17 @@ public enum Notebook {
             var cellLines = text.components(separatedBy: "\n")
             if cellLines.last == "" { cellLines.removeLast() }
             // A cell magic (%%bash, %%writefile…) makes the whole cell something other than Python.
-            let cellMagic = cellLines.first?.trimmingCharacters(in: .whitespaces).hasPrefix("%%") == true
+            let cellMagic =
+                cellLines.first?.trimmingCharacters(in: .whitespaces).hasPrefix("%%") == true
             for (offset, line) in cellLines.enumerated() {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 let indent = String(line.prefix { $0 == " " || $0 == "\t" })
                 if cellMagic || trimmed.hasPrefix("!") || trimmed.hasPrefix("%") {
                     dropped.append(trimmed)
                     // `pass` keeps the line numbering and any enclosing block valid.
-                    lines.append(cellMagic && offset > 0 ? "# \(line)" : "\(indent)pass  # lmlab dropped: \(trimmed)")
+                    lines.append(
+                        cellMagic && offset > 0
+                            ? "# \(line)" : "\(indent)pass  # lmlab dropped: \(trimmed)")
                 } else {
                     lines.append(line)
                 }
@@ -82,7 +85,9 @@ public enum Notebook {
 
 extension StudentError {
     /// Points file/line and the traceback of an error in `generatedFile` at notebook cells.
-    public func remapped(by conversion: NotebookConversion, generatedFile: String, notebookName: String)
+    public func remapped(
+        by conversion: NotebookConversion, generatedFile: String, notebookName: String
+    )
         -> StudentError
     {
         var copy = self

@@ -95,7 +95,8 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         case .int(let value): out += String(value)
         case .double(let value):
             guard value.isFinite else {
-                throw HarnessError.protocolViolation("\(value) cannot be sent as JSON; use a tensor")
+                throw HarnessError.protocolViolation(
+                    "\(value) cannot be sent as JSON; use a tensor")
             }
             // Swift prints 1.0 as "1.0" and 1e-05 as "1e-05": both valid JSON that Python
             // reads back as a float, never as an int.
@@ -145,7 +146,9 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
         var parser = JSONParser(bytes: [UInt8](bytes))
         let value = try parser.value(depth: 0)
         parser.skipSpace()
-        guard parser.index == parser.bytes.count else { throw parser.failure("trailing characters") }
+        guard parser.index == parser.bytes.count else {
+            throw parser.failure("trailing characters")
+        }
         return value
     }
 }
@@ -174,7 +177,10 @@ private struct JSONParser {
             index += 1
             var object: [String: JSONValue] = [:]
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(object)
+            }
             while true {
                 skipSpace()
                 let key = try string()
@@ -188,7 +194,10 @@ private struct JSONParser {
             index += 1
             var array: [JSONValue] = []
             skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(array)
+            }
             while true {
                 array.append(try value(depth: depth + 1))
                 skipSpace()
@@ -220,8 +229,14 @@ private struct JSONParser {
     /// Consumes "," (returns false) or the closing bracket (returns true).
     mutating func separator(closing: UInt8) throws -> Bool {
         guard index < bytes.count else { throw failure("unexpected end") }
-        if bytes[index] == UInt8(ascii: ",") { index += 1; return false }
-        if bytes[index] == closing { index += 1; return true }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return false
+        }
+        if bytes[index] == closing {
+            index += 1
+            return true
+        }
         throw failure("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
     }
 
@@ -237,9 +252,13 @@ private struct JSONParser {
         var isInteger = true
         while index < bytes.count {
             let byte = bytes[index]
-            if (0x30...0x39).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") {
+            if (0x30...0x39).contains(byte) || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "+")
+            {
                 index += 1
-            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
+                || byte == UInt8(ascii: "E")
+            {
                 isInteger = false
                 index += 1
             } else {
@@ -256,7 +275,8 @@ private struct JSONParser {
 
     mutating func hex4() throws -> UInt32 {
         guard index + 4 <= bytes.count,
-            let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+            let value = UInt32(
+                String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
         else { throw failure("bad \\u escape") }
         index += 4
         return value
@@ -328,7 +348,9 @@ public struct HarnessTensor: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        public var isFloatingPoint: Bool { self == .float32 || self == .float64 || self == .float16 }
+        public var isFloatingPoint: Bool {
+            self == .float32 || self == .float64 || self == .float16
+        }
     }
 
     public let dtype: DType
@@ -359,14 +381,16 @@ public struct HarnessTensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func packing<T>(_ values: [T], _ dtype: DType, _ shape: [Int]) -> HarnessTensor {
-        precondition(shape.reduce(1, *) == values.count, "shape \(shape) for \(values.count) values")
+        precondition(
+            shape.reduce(1, *) == values.count, "shape \(shape) for \(values.count) values")
         let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }
         return HarnessTensor(unchecked: dtype, shape: shape, bytes: bytes)
     }
 
     /// A float32 ("<f4") tensor of a `Tensor`.
     public init(_ tensor: Tensor) {
-        self = HarnessTensor.packing(tensor.data.map { $0.bitPattern.littleEndian }, .float32, tensor.shape)
+        self = HarnessTensor.packing(
+            tensor.data.map { $0.bitPattern.littleEndian }, .float32, tensor.shape)
     }
 
     public init(floats: [Float], shape: [Int]) {
@@ -466,7 +490,8 @@ public indirect enum HarnessValue: Sendable, Equatable, CustomStringConvertible 
         case .tensor(let tensor): return tensor.description
         case .json(let value): return value.description
         case .dict(let items):
-            return "{" + items.keys.sorted().map { "\($0): \(items[$0].map(\.description) ?? "")" }
+            return "{"
+                + items.keys.sorted().map { "\($0): \(items[$0].map(\.description) ?? "")" }
                 .joined(separator: ", ") + "}"
         case .list(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         }
@@ -495,7 +520,8 @@ public indirect enum HarnessValue: Sendable, Equatable, CustomStringConvertible 
             return .object(["t": .string("dict"), "items": .object(described)])
         case .list(let items):
             return .object([
-                "t": .string("list"), "items": .array(items.map { $0.descriptor(payload: &payload) }),
+                "t": .string("list"),
+                "items": .array(items.map { $0.descriptor(payload: &payload) }),
             ])
         }
     }
@@ -508,7 +534,8 @@ public indirect enum HarnessValue: Sendable, Equatable, CustomStringConvertible 
         switch kind {
         case "tensor":
             guard let name = descriptor["dtype"]?.stringValue else {
-                throw HarnessError.protocolViolation("tensor descriptor without dtype: \(descriptor)")
+                throw HarnessError.protocolViolation(
+                    "tensor descriptor without dtype: \(descriptor)")
             }
             guard let dtype = HarnessTensor.DType(rawValue: name) else {
                 throw HarnessError.protocolViolation("unknown tensor dtype \(name)")
@@ -516,20 +543,25 @@ public indirect enum HarnessValue: Sendable, Equatable, CustomStringConvertible 
             guard case .array(let dims) = descriptor["shape"],
                 let offset = descriptor["offset"]?.intValue,
                 let nbytes = descriptor["nbytes"]?.intValue
-            else { throw HarnessError.protocolViolation("incomplete tensor descriptor: \(descriptor)") }
+            else {
+                throw HarnessError.protocolViolation("incomplete tensor descriptor: \(descriptor)")
+            }
             let shape = try dims.map { dim -> Int in
                 guard let value = dim.intValue else {
-                    throw HarnessError.protocolViolation("tensor shape entry \(dim) is not an integer")
+                    throw HarnessError.protocolViolation(
+                        "tensor shape entry \(dim) is not an integer")
                 }
                 return value
             }
             guard offset >= 0, nbytes >= 0, offset + nbytes <= payload.count else {
                 throw HarnessError.protocolViolation(
-                    "tensor bytes \(offset)..<\(offset + nbytes) outside a \(payload.count)-byte payload")
+                    "tensor bytes \(offset)..<\(offset + nbytes) outside a \(payload.count)-byte payload"
+                )
             }
             let start = payload.startIndex + offset
-            self = .tensor(try HarnessTensor(
-                dtype: dtype, shape: shape, bytes: Data(payload[start..<(start + nbytes)])))
+            self = .tensor(
+                try HarnessTensor(
+                    dtype: dtype, shape: shape, bytes: Data(payload[start..<(start + nbytes)])))
         case "json":
             self = .json(descriptor["value"] ?? .null)
         case "dict":
@@ -597,7 +629,9 @@ public struct HarnessFrame: Sendable, Equatable {
     public static func decode(from buffer: inout Data) throws -> HarnessFrame? {
         guard buffer.count >= 4 else { return nil }
         let base = buffer.startIndex
-        let length = buffer[base..<(base + 4)].enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        let length = buffer[base..<(base + 4)].enumerated().reduce(0) {
+            $0 | (Int($1.element) << (8 * $1.offset))
+        }
         guard length <= maxHeaderBytes else {
             throw HarnessError.protocolViolation("frame header of \(length) bytes is too large")
         }
@@ -650,10 +684,12 @@ public enum HarnessMessage: Sendable, Equatable {
                     id: id, value: try HarnessValue(descriptor: value, payload: frame.payload),
                     seconds: seconds)
             } else {
-                self = .failure(id: id, error: StudentError(json: header["error"] ?? .null), seconds: seconds)
+                self = .failure(
+                    id: id, error: StudentError(json: header["error"] ?? .null), seconds: seconds)
             }
         default:
-            throw HarnessError.protocolViolation("unexpected frame op \(header["op"]?.description ?? "none")")
+            throw HarnessError.protocolViolation(
+                "unexpected frame op \(header["op"]?.description ?? "none")")
         }
     }
 
@@ -742,7 +778,8 @@ public enum HarnessError: Error, Sendable, Equatable, CustomStringConvertible {
             return "could not start the harness: \(what)"
         case .startTimeout(let seconds, let log):
             return "the student module did not finish importing within \(seconds) s "
-                + "(does it compute something at import time?)" + (log.isEmpty ? "" : "\nlog:\n\(log)")
+                + "(does it compute something at import time?)"
+                + (log.isEmpty ? "" : "\nlog:\n\(log)")
         case .importFailed(let error):
             return "the submission could not be imported: \(error)"
         case .submission(let what):

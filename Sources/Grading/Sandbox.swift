@@ -82,17 +82,19 @@ public struct PythonInstallation: Sendable, Equatable {
             let executable = info["executable"]?.stringValue
         else {
             throw HarnessError.pythonNotFound(
-                "\(python) exited \(run.status): \(String(decoding: run.stderr, as: UTF8.self).suffix(500))")
+                "\(python) exited \(run.status): \(String(decoding: run.stderr, as: UTF8.self).suffix(500))"
+            )
         }
         var roots: [String] = []
         func add(_ path: String) {
             let covered = roots.contains { path == $0 || path.hasPrefix($0 + "/") }
             if !covered && !isSystemPath(path) { roots.append(path) }
         }
-        let prefixes = (info["roots"].flatMap { value -> [String]? in
-            guard case .array(let items) = value else { return nil }
-            return items.compactMap(\.stringValue)
-        }) ?? []
+        let prefixes =
+            (info["roots"].flatMap { value -> [String]? in
+                guard case .array(let items) = value else { return nil }
+                return items.compactMap(\.stringValue)
+            }) ?? []
         for path in prefixes.sorted(by: { $0.count < $1.count }) { add(path) }
         if case .array(let items)? = info["paths"] {
             for path in items.compactMap(\.stringValue) { add(path) }
@@ -104,7 +106,9 @@ public struct PythonInstallation: Sendable, Equatable {
 
     /// Already visible through the read-only /usr (and the /bin, /lib… links).
     static func isSystemPath(_ path: String) -> Bool {
-        ["/usr", "/bin", "/lib", "/lib64", "/sbin"].contains { path == $0 || path.hasPrefix($0 + "/") }
+        ["/usr", "/bin", "/lib", "/lib64", "/sbin"].contains {
+            path == $0 || path.hasPrefix($0 + "/")
+        }
     }
 }
 
@@ -144,12 +148,15 @@ public final class PidsCgroup: Sendable {
         }
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         let own = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
-        let relative = own.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+        let relative = own.split(separator: "\n").first { $0.hasPrefix("0::") }.map {
+            String($0.dropFirst(3))
+        }
         for line in mounts.split(separator: "\n") where line.contains(" - cgroup2 ") {
             let fields = line.split(separator: " ")
             guard fields.count > 4, let relative else { continue }
             let base = String(fields[4]) + (relative == "/" ? "" : relative)
-            if let controllers = try? String(contentsOfFile: base + "/cgroup.controllers", encoding: .utf8),
+            if let controllers = try? String(
+                contentsOfFile: base + "/cgroup.controllers", encoding: .utf8),
                 controllers.split(separator: " ").contains(where: { $0.hasPrefix("pids") })
             {
                 _ = writeText("+pids", to: base + "/cgroup.subtree_control")
@@ -208,7 +215,9 @@ public struct Sandbox: Sendable {
     public static let harnessMount = "/harness"
     public static let submissionMount = "/submission"
 
-    public init(python: PythonInstallation, harnessDirectory: URL, bwrapPath: String = "/usr/bin/bwrap") {
+    public init(
+        python: PythonInstallation, harnessDirectory: URL, bwrapPath: String = "/usr/bin/bwrap"
+    ) {
         self.python = python
         self.harnessDirectory = harnessDirectory
         self.bwrapPath = bwrapPath
@@ -245,8 +254,10 @@ public struct Sandbox: Sendable {
             }
         }
         // What the dynamic loader, Python and OpenBLAS read from /etc; nothing else of it.
-        for path in ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
-                     "/etc/localtime"] where manager.fileExists(atPath: path) {
+        for path in [
+            "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+            "/etc/localtime",
+        ] where manager.fileExists(atPath: path) {
             options += ["--ro-bind", path, path]
         }
         for root in python.roots { options += ["--ro-bind", root, root] }
@@ -255,16 +266,20 @@ public struct Sandbox: Sendable {
             options += ["--ro-bind", submission.standardizedFileURL.path, Sandbox.submissionMount]
         }
         options += [
-            "--size", String(limits.tmpMB << 20), "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev",
+            "--size", String(limits.tmpMB << 20), "--tmpfs", "/tmp", "--proc", "/proc", "--dev",
+            "/dev",
             "--chdir", submission == nil ? "/tmp" : Sandbox.submissionMount,
         ]
         return options
     }
 
     /// runner.py's command line, with the harness at `harnessPath`.
-    public func runnerCommand(harnessPath: String, entry: String, limits: SandboxLimits) -> [String] {
-        [python.executable, "-I", "-B", harnessPath + "/runner.py", "--entry", entry, "--limits",
-         limits.runnerJSON]
+    public func runnerCommand(harnessPath: String, entry: String, limits: SandboxLimits) -> [String]
+    {
+        [
+            python.executable, "-I", "-B", harnessPath + "/runner.py", "--entry", entry, "--limits",
+            limits.runnerJSON,
+        ]
     }
 
     /// The full plan for one runner over the staged `submission` folder.
@@ -282,19 +297,22 @@ public struct Sandbox: Sendable {
         let environment: [String: String]
         switch isolation {
         case .sandbox:
-            command = [bwrapPath] + bwrapOptions(submission: submission, limits: limits)
+            command =
+                [bwrapPath] + bwrapOptions(submission: submission, limits: limits)
                 + runnerCommand(harnessPath: Sandbox.harnessMount, entry: entry, limits: limits)
             environment = [:]
         case .none:
             notes.append("student code ran without a sandbox (rlimits only)")
             command = runnerCommand(
-                harnessPath: harnessDirectory.standardizedFileURL.path, entry: entry, limits: limits)
+                harnessPath: harnessDirectory.standardizedFileURL.path, entry: entry, limits: limits
+            )
             environment = self.environment()
         }
         if let cgroup {
             // Joins the cgroup before exec, so nothing the student starts is ever outside it;
             // if joining fails nothing runs.
-            command = ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.procsFile] + command
+            command =
+                ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.procsFile] + command
         }
         return LaunchPlan(
             arguments: command, environment: environment,
@@ -318,7 +336,8 @@ public struct Sandbox: Sendable {
         guard run.status == 0 else {
             let message = String(decoding: run.stderr, as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw HarnessError.sandboxUnavailable(message.isEmpty ? "bwrap exited \(run.status)" : message)
+            throw HarnessError.sandboxUnavailable(
+                message.isEmpty ? "bwrap exited \(run.status)" : message)
         }
     }
 
@@ -329,10 +348,12 @@ public struct Sandbox: Sendable {
     ) throws -> Sandbox {
         let runner = harnessDirectory.appendingPathComponent("runner.py").path
         guard FileManager.default.fileExists(atPath: runner) else {
-            throw HarnessError.startFailed("\(runner) is missing; is the lmlab labs folder complete?")
+            throw HarnessError.startFailed(
+                "\(runner) is missing; is the lmlab labs folder complete?")
         }
-        let sandbox = Sandbox(python: try PythonInstallation.discover(python: python),
-                              harnessDirectory: harnessDirectory)
+        let sandbox = Sandbox(
+            python: try PythonInstallation.discover(python: python),
+            harnessDirectory: harnessDirectory)
         if isolation == .sandbox { try sandbox.check() }
         return sandbox
     }

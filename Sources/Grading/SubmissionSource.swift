@@ -37,7 +37,9 @@ public enum SubmissionSource {
     public static let defaultMaxBytes = 5 << 20
     public static let maxFiles = 500
     /// Never copied from a folder submission.
-    static let skipped: Set<String> = ["__pycache__", ".git", ".ipynb_checkpoints", ".DS_Store", ".venv", "venv"]
+    static let skipped: Set<String> = [
+        "__pycache__", ".git", ".ipynb_checkpoints", ".DS_Store", ".venv", "venv",
+    ]
 
     /// Stages `source` for a lab whose module is `entry` (e.g. "attention.py"), under
     /// `stagingRoot` (the system temporary folder by default).
@@ -69,7 +71,8 @@ public enum SubmissionSource {
     }
 
     private static func size(of url: URL) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?
+            .intValue ?? 0
     }
 
     private static func tooLarge(_ what: String, _ bytes: Int, _ maxBytes: Int) -> HarnessError {
@@ -78,7 +81,8 @@ public enum SubmissionSource {
                 + "Hand in only your code (no data, checkpoints or outputs)")
     }
 
-    private static func stageFile(_ file: URL, entry: String, into folder: URL, maxBytes: Int) throws
+    private static func stageFile(_ file: URL, entry: String, into folder: URL, maxBytes: Int)
+        throws
         -> StagedSubmission
     {
         let bytes = size(of: file)
@@ -92,9 +96,11 @@ public enum SubmissionSource {
                 notes.append("\(file.lastPathComponent) was graded as \(entry)")
             }
             return StagedSubmission(
-                folder: folder, entry: entry, kind: .pythonFile, notebook: nil, notes: notes, totalBytes: bytes)
+                folder: folder, entry: entry, kind: .pythonFile, notebook: nil, notes: notes,
+                totalBytes: bytes)
         case "ipynb":
-            let conversion = try Notebook.convert(Data(contentsOf: file), fileName: file.lastPathComponent)
+            let conversion = try Notebook.convert(
+                Data(contentsOf: file), fileName: file.lastPathComponent)
             try Data(conversion.source.utf8).write(to: target)
             return StagedSubmission(
                 folder: folder, entry: entry, kind: .notebook(name: file.lastPathComponent),
@@ -106,7 +112,8 @@ public enum SubmissionSource {
         }
     }
 
-    private static func stageFolder(_ source: URL, entry: String, into folder: URL, maxBytes: Int) throws
+    private static func stageFolder(_ source: URL, entry: String, into folder: URL, maxBytes: Int)
+        throws
         -> StagedSubmission
     {
         let manager = FileManager.default
@@ -128,10 +135,13 @@ public enum SubmissionSource {
                 } else if type == .typeRegular {
                     total += (attributes[.size] as? NSNumber)?.intValue ?? 0
                     count += 1
-                    guard total <= maxBytes else { throw tooLarge(source.lastPathComponent, total, maxBytes) }
+                    guard total <= maxBytes else {
+                        throw tooLarge(source.lastPathComponent, total, maxBytes)
+                    }
                     guard count <= maxFiles else {
                         throw HarnessError.submission(
-                            "\(source.lastPathComponent) holds more than \(maxFiles) files; hand in only your code")
+                            "\(source.lastPathComponent) holds more than \(maxFiles) files; hand in only your code"
+                        )
                     }
                     try writeCopy(of: item, to: to.appendingPathComponent(name))
                 } else {
@@ -142,7 +152,8 @@ public enum SubmissionSource {
         try copyTree(source, folder, "")
         if manager.fileExists(atPath: folder.appendingPathComponent(entry).path) {
             return StagedSubmission(
-                folder: folder, entry: entry, kind: .folder, notebook: nil, notes: notes, totalBytes: total)
+                folder: folder, entry: entry, kind: .folder, notebook: nil, notes: notes,
+                totalBytes: total)
         }
         let found = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         let notebooks = found.filter { $0.lowercased().hasSuffix(".ipynb") }
@@ -156,16 +167,22 @@ public enum SubmissionSource {
                 folder: folder, entry: entry, kind: .notebook(name: name), notebook: conversion,
                 notes: notes + conversion.notes, totalBytes: total)
         }
-        let listing = found.isEmpty ? "it is empty" : "it contains: " + found.joined(separator: ", ")
+        let listing =
+            found.isEmpty ? "it is empty" : "it contains: " + found.joined(separator: ", ")
         throw HarnessError.submission(
-            "\(entry) not found in \(source.lastPathComponent); \(listing). Name your module \(entry)")
+            "\(entry) not found in \(source.lastPathComponent); \(listing). Name your module \(entry)"
+        )
     }
 
     /// Copies bytes (not permissions or links) into a fresh file readable inside the sandbox.
     private static func writeCopy(of source: URL, to target: URL) throws {
         let data = try Data(contentsOf: source)
-        guard FileManager.default.createFile(
-            atPath: target.path, contents: data, attributes: [.posixPermissions: 0o644])
-        else { throw HarnessError.submission("cannot copy \(source.lastPathComponent) into the staging folder") }
+        guard
+            FileManager.default.createFile(
+                atPath: target.path, contents: data, attributes: [.posixPermissions: 0o644])
+        else {
+            throw HarnessError.submission(
+                "cannot copy \(source.lastPathComponent) into the staging folder")
+        }
     }
 }

@@ -1,10 +1,10 @@
 // HarnessSession against the fixture modules: values, student errors, chatty output, hangs,
 // crashes and memory hogs, each costing one call only.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Grading
-import TestSupport
 
 /// Fixture folders and sessions shared by the harness test files.
 enum HarnessFixtures {
@@ -23,7 +23,8 @@ enum HarnessFixtures {
         let configuration = HarnessConfiguration(
             sandbox: try sandbox(), isolation: isolation, limits: limits, startupTimeout: 30,
             logCapacity: 64 * 1024)
-        return HarnessSession(submission: folder(name), entry: "attention.py", configuration: configuration)
+        return HarnessSession(
+            submission: folder(name), entry: "attention.py", configuration: configuration)
     }
 
     /// Whether bubblewrap works on this machine (sandbox tests are skipped if not).
@@ -67,7 +68,8 @@ struct HarnessTests {
             try session.start()
         } throws: { error in
             guard case HarnessError.importFailed(let student) = error else { return false }
-            return student.type == "SyntaxError" && student.file == "attention.py" && student.line == 5
+            return student.type == "SyntaxError" && student.file == "attention.py"
+                && student.line == 5
                 && student.text?.contains("np.exp(x).sum(") == true
         }
         // A call on a module that cannot import reports the same error, not a crash.
@@ -95,7 +97,9 @@ struct HarnessTests {
     @Test func raisingFunctionShowsOnlyStudentFrames() throws {
         let session = try HarnessFixtures.session("good")
         defer { session.close() }
-        let outcome = session.call("nested_raise", args: [.tensor(HarnessTensor(doubles: [1, 2], shape: [2]))], timeout: 10)
+        let outcome = session.call(
+            "nested_raise", args: [.tensor(HarnessTensor(doubles: [1, 2], shape: [2]))], timeout: 10
+        )
         guard case .studentError(let error) = outcome else {
             Issue.record("expected a student error, got \(outcome)")
             return
@@ -116,7 +120,9 @@ struct HarnessTests {
             Issue.record("expected a student error")
             return
         }
-        #expect(error.message.hasPrefix("function softmx not found in attention.py — did you rename it?"))
+        #expect(
+            error.message.hasPrefix(
+                "function softmx not found in attention.py — did you rename it?"))
         #expect(error.message.contains("softmax"))
     }
 
@@ -139,7 +145,8 @@ struct HarnessTests {
         let configuration = HarnessConfiguration(
             sandbox: try HarnessFixtures.sandbox(), isolation: .none, logCapacity: 4096)
         let session = HarnessSession(
-            submission: HarnessFixtures.folder("chatty"), entry: "attention.py", configuration: configuration)
+            submission: HarnessFixtures.folder("chatty"), entry: "attention.py",
+            configuration: configuration)
         defer { session.close() }
         let outcome = session.call("loud", args: [.json(.int(2000))], timeout: 20)
         let tensor = try #require(tensorValue(outcome), "\(outcome)")
@@ -168,17 +175,21 @@ struct HarnessTests {
     @Test func crashesCostOneCall() throws {
         let session = try HarnessFixtures.session("hostile")
         defer { session.close() }
-        guard case .crashed(let exitStatus, _) = session.call("crash_exit", args: [], timeout: 10) else {
+        guard case .crashed(let exitStatus, _) = session.call("crash_exit", args: [], timeout: 10)
+        else {
             Issue.record("os._exit should crash the runner")
             return
         }
         #expect(exitStatus.contains("exited with status 9"), "\(exitStatus)")
-        guard case .crashed(let segfault, _) = session.call("crash_segfault", args: [], timeout: 10) else {
+        guard case .crashed(let segfault, _) = session.call("crash_segfault", args: [], timeout: 10)
+        else {
             Issue.record("a segfault should crash the runner")
             return
         }
         #expect(segfault.contains("SIGSEGV"), "\(segfault)")
-        guard case .value(.json(.int(2)), _) = session.call("ok", args: [.json(.int(1))], timeout: 10) else {
+        guard
+            case .value(.json(.int(2)), _) = session.call("ok", args: [.json(.int(1))], timeout: 10)
+        else {
             Issue.record("the session should restart after a crash")
             return
         }
@@ -192,11 +203,16 @@ struct HarnessTests {
             Issue.record("a 16 GiB array should exceed 512 MB")
             return
         }
-        guard case .memoryExceeded = session.call("memory_hog", args: [.json(.int(4096))], timeout: 20) else {
+        guard
+            case .memoryExceeded = session.call(
+                "memory_hog", args: [.json(.int(4096))], timeout: 20)
+        else {
             Issue.record("4 GB of chunks should exceed 512 MB")
             return
         }
-        guard case .value(.json(.int(4)), _) = session.call("ok", args: [.json(.int(3))], timeout: 10) else {
+        guard
+            case .value(.json(.int(4)), _) = session.call("ok", args: [.json(.int(3))], timeout: 10)
+        else {
             Issue.record("the session should still answer")
             return
         }

@@ -1,10 +1,10 @@
 // The bubblewrap sandbox: its command line, and hostile fixtures run inside it (network, files
 // outside the submission, writes, fork bombs, hangs, crashes). Skipped where bwrap cannot run.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Grading
-import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -17,9 +17,11 @@ struct SandboxTests {
         let submission = HarnessFixtures.folder("good")
         let options = sandbox.bwrapOptions(submission: submission, limits: SandboxLimits(tmpMB: 32))
         let line = options.joined(separator: " ")
-        for flag in ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop ALL", "--clearenv",
-                     "--hostname sandbox", "--proc /proc", "--dev /dev", "--size 33554432 --tmpfs /tmp",
-                     "--setenv OPENBLAS_NUM_THREADS 1", "--setenv HOME /tmp", "--chdir /submission"] {
+        for flag in [
+            "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop ALL", "--clearenv",
+            "--hostname sandbox", "--proc /proc", "--dev /dev", "--size 33554432 --tmpfs /tmp",
+            "--setenv OPENBLAS_NUM_THREADS 1", "--setenv HOME /tmp", "--chdir /submission",
+        ] {
             #expect(line.contains(flag), "missing \(flag) in \(line)")
         }
         #expect(!options.contains("--share-net"))
@@ -30,7 +32,8 @@ struct SandboxTests {
         while index < options.count {
             if options[index] == "--ro-bind" || options[index] == "--bind" {
                 let source = options[index + 1]
-                let allowed = PythonInstallation.isSystemPath(source) || source.hasPrefix("/etc/")
+                let allowed =
+                    PythonInstallation.isSystemPath(source) || source.hasPrefix("/etc/")
                     || sandbox.python.roots.contains(source) || source == submission.path
                     || source == HarnessFixtures.harnessDirectory.path
                 #expect(allowed, "unexpected bind of \(source)")
@@ -49,7 +52,8 @@ struct SandboxTests {
         #expect {
             try sandbox.check()
         } throws: { error in
-            "\(error)" == "bubblewrap cannot create a sandbox here: /nonexistent/bwrap is not installed. "
+            "\(error)"
+                == "bubblewrap cannot create a sandbox here: /nonexistent/bwrap is not installed. "
                 + "Install bubblewrap (apt install bubblewrap) or pass --no-sandbox if you trust this code"
         }
     }
@@ -59,11 +63,14 @@ struct SandboxTests {
         let notebook = HarnessFixtures.folder("notebook").appendingPathComponent("work.ipynb")
         let staged = try SubmissionSource.stage(notebook, entry: "attention.py")
         defer { staged.remove() }
-        let configuration = HarnessConfiguration(sandbox: try HarnessFixtures.sandbox(), isolation: .sandbox)
-        let session = HarnessSession(submission: staged.folder, entry: staged.entry, configuration: configuration)
+        let configuration = HarnessConfiguration(
+            sandbox: try HarnessFixtures.sandbox(), isolation: .sandbox)
+        let session = HarnessSession(
+            submission: staged.folder, entry: staged.entry, configuration: configuration)
         defer { session.close() }
         let x = HarnessValue.tensor(HarnessTensor(floats: [1, 1, 1, 1], shape: [4]))
-        guard case .value(.tensor(let y), _) = session.call("softmax", args: [x], timeout: 20) else {
+        guard case .value(.tensor(let y), _) = session.call("softmax", args: [x], timeout: 20)
+        else {
             Issue.record("softmax should run from a staged notebook")
             return
         }
@@ -74,7 +81,9 @@ struct SandboxTests {
         let python = try PythonInstallation.discover()
         #expect(!python.executable.contains("/shims/"), "\(python.executable)")
         #expect(FileManager.default.isExecutableFile(atPath: python.executable))
-        #expect(python.roots.allSatisfy { $0 != "/" && $0 != "/root" && $0 != "/home" }, "\(python.roots)")
+        #expect(
+            python.roots.allSatisfy { $0 != "/" && $0 != "/root" && $0 != "/home" },
+            "\(python.roots)")
     }
 
     @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
@@ -86,10 +95,12 @@ struct SandboxTests {
             Issue.record("environment() failed: \(outcome)")
             return
         }
-        #expect(Set(env.keys) == [
-            "PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "OPENBLAS_NUM_THREADS",
-            "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PWD",
-        ], "bwrap sets PWD; nothing else of the grader's environment may leak")
+        #expect(
+            Set(env.keys) == [
+                "PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
+                "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PWD",
+            ], "bwrap sets PWD; nothing else of the grader's environment may leak")
         #expect(items["hostname"] == .json(.string("sandbox")))
         #expect(items["cwd"] == .json(.string("/submission")))
         #expect(session.timings.startups.count == 1)
@@ -117,7 +128,8 @@ struct SandboxTests {
         let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
         defer { session.close() }
         for (host, port) in [("1.1.1.1", 53), ("127.0.0.1", port)] {
-            let outcome = session.call("connect", args: [.json(.string(host)), .json(.int(port))], timeout: 20)
+            let outcome = session.call(
+                "connect", args: [.json(.string(host)), .json(.int(port))], timeout: 20)
             guard case .value(.json(.string(let result)), _) = outcome else {
                 Issue.record("connect(\(host)) failed oddly: \(outcome)")
                 continue
@@ -139,18 +151,26 @@ struct SandboxTests {
         let hidden = [
             repositoryRoot.path, repositoryRoot.appendingPathComponent("labs").path,
             HarnessFixtures.folder("good").path, "/work", "/home", "/etc/passwd", "/etc/shadow",
-            "/etc/hostname", "/root/.bashrc", "/root/.ssh", "/root/.pyenv/shims", "/var", "/srv", "/opt",
+            "/etc/hostname", "/root/.bashrc", "/root/.ssh", "/root/.pyenv/shims", "/var", "/srv",
+            "/opt",
             "/sys/fs/cgroup",
         ]
-        let outcome = session.call("probe", args: [.list((hidden + ["/root", "/submission", "/harness"]).map {
-            .json(.string($0))
-        })], timeout: 20)
+        let outcome = session.call(
+            "probe",
+            args: [
+                .list(
+                    (hidden + ["/root", "/submission", "/harness"]).map {
+                        .json(.string($0))
+                    })
+            ], timeout: 20)
         guard case .value(.dict(let found), _) = outcome else {
             Issue.record("probe failed: \(outcome)")
             return
         }
         for path in hidden {
-            #expect(found[path] == .json(.string("missing")), "\(path): \(found[path].map(\.description) ?? "?")")
+            #expect(
+                found[path] == .json(.string("missing")),
+                "\(path): \(found[path].map(\.description) ?? "?")")
         }
         #expect(found["/root"] == .json(.string("listed: .pyenv")))
         #expect(found["/submission"] == .json(.string("listed: attention.py")))
@@ -161,9 +181,12 @@ struct SandboxTests {
     func submissionIsReadOnlyAndTmpIsPrivate() throws {
         let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
         defer { session.close() }
-        for path in ["/submission/attention.py", "/submission/new.py", "/harness/runner.py", "/usr/evil"] {
-            guard case .value(.json(.string(let result)), _) = session.call(
-                "write", args: [.json(.string(path))], timeout: 20)
+        for path in [
+            "/submission/attention.py", "/submission/new.py", "/harness/runner.py", "/usr/evil",
+        ] {
+            guard
+                case .value(.json(.string(let result)), _) = session.call(
+                    "write", args: [.json(.string(path))], timeout: 20)
             else {
                 Issue.record("write(\(path)) failed oddly")
                 continue
@@ -176,7 +199,8 @@ struct SandboxTests {
             Issue.record("the private /tmp should be writable: \(tmp)")
             return
         }
-        #expect(!FileManager.default.fileExists(atPath: scratch), "the sandbox's /tmp is the host's")
+        #expect(
+            !FileManager.default.fileExists(atPath: scratch), "the sandbox's /tmp is the host's")
     }
 
     @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
@@ -199,7 +223,9 @@ struct SandboxTests {
         #expect(Date().timeIntervalSince(started) < 15)
         // The sleeping children are still in the sandbox; a hang kills the whole tree.
         #expect(session.call("hang", args: [.json(.int(60))], timeout: 1) == .timeout(seconds: 1))
-        guard case .value(.json(.int(8)), _) = session.call("ok", args: [.json(.int(7))], timeout: 20) else {
+        guard
+            case .value(.json(.int(8)), _) = session.call("ok", args: [.json(.int(7))], timeout: 20)
+        else {
             Issue.record("the session should restart after the kill")
             return
         }
@@ -213,13 +239,16 @@ struct SandboxTests {
     func crashesAndHangsInsideTheSandbox() throws {
         let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
         defer { session.close() }
-        guard case .crashed(let status, _) = session.call("crash_segfault", args: [], timeout: 20) else {
+        guard case .crashed(let status, _) = session.call("crash_segfault", args: [], timeout: 20)
+        else {
             Issue.record("a segfault should crash the runner")
             return
         }
         #expect(status.contains("SIGSEGV"), "\(status)")
         #expect(session.call("spin", args: [.json(.int(30))], timeout: 1) == .timeout(seconds: 1))
-        guard case .value(.json(.int(1)), _) = session.call("ok", args: [.json(.int(0))], timeout: 20) else {
+        guard
+            case .value(.json(.int(1)), _) = session.call("ok", args: [.json(.int(0))], timeout: 20)
+        else {
             Issue.record("the session should restart")
             return
         }
