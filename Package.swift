@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensors", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
-        .testTarget(name: "GradingTests", dependencies: ["Grading", "TestSupport"]),
+        .testTarget(
+            name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
