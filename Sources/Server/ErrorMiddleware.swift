@@ -1,0 +1,45 @@
+// Turns every error a handler throws into `{"error": "…"}` with its status: the one place
+// where errors become HTTP responses.
+import Foundation
+import Hummingbird
+import Logging
+
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let serverError = Self.serverError(for: error)
+            if serverError.status == .internalServerError {
+                context.logger.error(
+                    "request failed",
+                    metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            return Self.response(for: serverError)
+        }
+    }
+
+    /// Maps any error to a ServerError; errors Hummingbird raises keep their status.
+    static func serverError(for error: any Error) -> ServerError {
+        switch error {
+        case let error as ServerError:
+            return error
+        case let error as any HTTPResponseError:
+            return .http(error.status, "\(error)")
+        default:
+            return .internalError("\(error)")
+        }
+    }
+
+    static func response(for error: ServerError) -> Response {
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONEncoder().encode(["error": error.description])) ?? Data()
+        return Response(
+            status: error.status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
