@@ -1,0 +1,60 @@
+// A row of `labs`: the store's copy of a lab's deadlines and scoring policy, synced from its
+// definition so that queries need not read lab files.
+import Foundation
+import GRDB
+
+/// Which of a student's graded submissions counts for the leaderboard and grades.
+public enum Counting: String, Sendable, Codable, CaseIterable {
+    /// The highest score after late penalty; ties go to the earlier submission.
+    case best
+    /// The most recent graded submission.
+    case latest
+}
+
+public struct LabRecord: Sendable, Equatable, Codable {
+    public var id: String
+    /// The lab definition's version (changes when cases or scoring change).
+    public var version: String
+    public var title: String
+    /// Submissions after `due` are late; nil means no deadline.
+    public var due: Date?
+    /// Submissions after `lateDue` are refused; nil means late submissions are always accepted.
+    public var lateDue: Date?
+    /// The fraction of the score deducted from a late submission, in 0...1.
+    public var latePenalty: Double
+    public var counting: Counting
+    /// Submissions a student may make per hour; nil means no limit.
+    public var rateLimitPerHour: Int?
+    /// When the lab was last synced; `syncLab` sets it.
+    public var syncedAt: Date
+
+    public init(
+        id: String, version: String, title: String, due: Date? = nil, lateDue: Date? = nil,
+        latePenalty: Double = 0, counting: Counting = .best, rateLimitPerHour: Int? = nil,
+        syncedAt: Date = Date()
+    ) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.due = due
+        self.lateDue = lateDue
+        self.latePenalty = latePenalty
+        self.counting = counting
+        self.rateLimitPerHour = rateLimitPerHour
+        self.syncedAt = syncedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, version, title, due, counting
+        case lateDue = "late_due"
+        case latePenalty = "late_penalty"
+        case rateLimitPerHour = "rate_limit_per_hour"
+        case syncedAt = "synced_at"
+    }
+}
+
+extension Counting: DatabaseValueConvertible {}
+
+extension LabRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "labs"
+}

@@ -1,0 +1,129 @@
+// The schema, as named migrations. A migration is never edited once shipped: change the schema
+// by appending a new one. Invariants live in SQLite itself (NOT NULL, CHECK, foreign keys).
+import GRDB
+
+extension LabStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "students") { t in
+                t.primaryKey("id", .text).check(sql: "length(id) > 0")
+                t.column("name", .text).notNull()
+                t.column("email", .text)
+                t.column("pseudonym", .text).notNull().unique()
+                t.column("token_hash", .text).unique().check(sql: "length(token_hash) = 64")
+                t.column("is_instructor", .boolean).notNull().defaults(to: false)
+                t.column("created_at", .datetime).notNull()
+            }
+
+            try db.create(table: "labs") { t in
+                t.primaryKey("id", .text).check(sql: "length(id) > 0")
+                t.column("version", .text).notNull()
+                t.column("title", .text).notNull()
+                t.column("due", .datetime)
+                t.column("late_due", .datetime)
+                t.column("late_penalty", .double).notNull().defaults(to: 0)
+                    .check(sql: "late_penalty BETWEEN 0 AND 1")
+                t.column("counting", .text).notNull().defaults(to: "best")
+                    .check(sql: "counting IN ('best', 'latest')")
+                t.column("rate_limit_per_hour", .integer).check(sql: "rate_limit_per_hour > 0")
+                t.column("synced_at", .datetime).notNull()
+                t.check(sql: "late_due IS NULL OR (due IS NOT NULL AND late_due >= due)")
+            }
+
+            try db.create(table: "submissions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("student_id", .text).notNull().references("students")
+                t.column("lab_id", .text).notNull().references("labs")
+                t.column("sha256", .text).notNull().check(sql: "length(sha256) = 64")
+                t.column("filename", .text).notNull().check(sql: "length(filename) > 0")
+                t.column("size", .integer).notNull().check(sql: "size >= 0")
+                t.column("submitted_at", .datetime).notNull()
+                t.column("status", .text).notNull().defaults(to: "queued")
+                    .check(sql: "status IN ('queued', 'running', 'graded', 'error')")
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                    .check(sql: "attempts >= 0")
+                t.column("lease_owner", .text)
+                t.column("lease_expires_at", .datetime)
+                t.column("grader_version", .text)
+                t.column("seed", .integer)
+                t.column("score", .double)
+                t.column("max_score", .double)
+                t.column("late", .boolean).notNull().defaults(to: false)
+                t.column("penalty", .double).notNull().defaults(to: 0)
+                    .check(sql: "penalty BETWEEN 0 AND 1")
+                t.column("error", .text)
+                t.column("graded_at", .datetime)
+                t.column("source", .text).notNull()
+                    .check(sql: "source IN ('cli', 'http', 'drop', 'demo', 'regrade')")
+                // A running submission has a lease; nothing else does.
+                t.check(
+                    sql: "(status = 'running') = "
+                        + "(lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL)")
+                t.check(sql: "status <> 'graded' OR (score IS NOT NULL AND max_score IS NOT NULL)")
+                t.check(sql: "status <> 'error' OR error IS NOT NULL")
+            }
+            // The queue: the oldest queued row, and running rows by lease expiry.
+            try db.execute(sql: "CREATE INDEX submissions_on_status ON submissions(status, id)")
+            // Leaderboards, reports, rate limits: by lab, then student, then time.
+            try db.execute(
+                sql: """
+                    CREATE INDEX submissions_on_lab_student
+                        ON submissions(lab_id, student_id, submitted_at)
+                    """)
+            try db.execute(
+                sql: "CREATE INDEX submissions_on_student ON submissions(student_id, lab_id)")
+
+            try db.create(table: "grades") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("submission_id", .integer).notNull()
+                    .references("submissions", onDelete: .cascade)
+                t.column("grader_version", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("score", .double).notNull()
+                t.column("max_score", .double).notNull().check(sql: "max_score >= 0")
+                t.column("graded_at", .datetime).notNull()
+                t.column("is_current", .boolean).notNull()
+                t.check(sql: "score BETWEEN 0 AND max_score")
+                // Lets test_results reference (grade, submission) pairs, so a result can never
+                // belong to a grade of another submission.
+                t.uniqueKey(["id", "submission_id"])
+            }
+            try db.execute(sql: "CREATE INDEX grades_on_submission ON grades(submission_id)")
+            // At most one current grade per submission.
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX grades_current_on_submission
+                        ON grades(submission_id) WHERE is_current
+                    """)
+
+            try db.create(table: "test_results") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("submission_id", .integer).notNull()
+                    .references("submissions", onDelete: .cascade)
+                t.column("grade_id", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("component", .text)
+                t.column("points", .double).notNull()
+                t.column("max_points", .double).notNull()
+                t.column("status", .text).notNull()
+                    .check(sql: "status IN ('pass', 'fail', 'error', 'timeout', 'crash')")
+                t.column("visibility", .text).notNull()
+                t.column("diagnosis", .text)
+                t.column("diagnosis_near_miss", .boolean).notNull().defaults(to: false)
+                t.column("message", .text)
+                t.column("max_abs_error", .double)
+                t.column("max_rel_error", .double)
+                t.column("seconds", .double)
+                t.check(sql: "max_points >= 0 AND points BETWEEN 0 AND max_points")
+                t.foreignKey(
+                    ["grade_id", "submission_id"], references: "grades",
+                    columns: ["id", "submission_id"], onDelete: .cascade)
+            }
+            try db.execute(sql: "CREATE INDEX test_results_on_grade ON test_results(grade_id)")
+            try db.execute(
+                sql: "CREATE INDEX test_results_on_submission ON test_results(submission_id)")
+        }
+        return migrator
+    }
+}

@@ -1,1 +1,0 @@
-// Store: lmlab's SQLite database through GRDB.

@@ -1,0 +1,76 @@
+// A row of `test_results`: the outcome of one test case within one grade, with the diagnosed
+// mistake (if any) that feedback and class reports are built from.
+import Foundation
+import GRDB
+
+public enum TestStatus: String, Sendable, Codable, CaseIterable {
+    case pass, fail, error, timeout, crash
+}
+
+public struct TestResultRecord: Sendable, Equatable, Codable {
+    public var id: Int64?
+    /// Set by `LabStore.complete`.
+    public var submissionID: Int64
+    /// Set by `LabStore.complete`.
+    public var gradeID: Int64
+    public var name: String
+    /// The part of the lab the test belongs to (e.g. "attention"), if the lab groups tests.
+    public var component: String?
+    public var points: Double
+    public var maxPoints: Double
+    public var status: TestStatus
+    /// Who may see the result (the lab's visibility policy, e.g. "visible" or "hidden").
+    public var visibility: String
+    /// The id of the diagnosed mistake, if one matched.
+    public var diagnosis: String?
+    /// Whether the diagnosis only nearly matched (shown as a hint, not a verdict).
+    public var diagnosisNearMiss: Bool
+    public var message: String?
+    public var maxAbsError: Double?
+    public var maxRelError: Double?
+    public var seconds: Double?
+
+    /// A result as a worker reports it; `complete` fills in the submission and grade ids.
+    public init(
+        name: String, component: String? = nil, points: Double, maxPoints: Double,
+        status: TestStatus, visibility: String = "visible", diagnosis: String? = nil,
+        diagnosisNearMiss: Bool = false, message: String? = nil, maxAbsError: Double? = nil,
+        maxRelError: Double? = nil, seconds: Double? = nil
+    ) {
+        self.id = nil
+        self.submissionID = 0
+        self.gradeID = 0
+        self.name = name
+        self.component = component
+        self.points = points
+        self.maxPoints = maxPoints
+        self.status = status
+        self.visibility = visibility
+        self.diagnosis = diagnosis
+        self.diagnosisNearMiss = diagnosisNearMiss
+        self.message = message
+        self.maxAbsError = maxAbsError
+        self.maxRelError = maxRelError
+        self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, component, points, status, visibility, diagnosis, message, seconds
+        case submissionID = "submission_id"
+        case gradeID = "grade_id"
+        case maxPoints = "max_points"
+        case diagnosisNearMiss = "diagnosis_near_miss"
+        case maxAbsError = "max_abs_error"
+        case maxRelError = "max_rel_error"
+    }
+}
+
+extension TestStatus: DatabaseValueConvertible {}
+
+extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "test_results"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
