@@ -93,13 +93,13 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
     static func feedback(_ result: TestResultRecord, forInstructor: Bool) -> TestFeedback {
         let hidden = result.visibility == "hidden" && !forInstructor
         return TestFeedback(
-            name: result.name, component: result.component, status: result.status.rawValue,
+            name: result.name, component: result.component ?? "", status: result.status.rawValue,
             points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
             diagnosis: hidden ? nil : result.diagnosis,
             nearMiss: hidden ? false : result.diagnosisNearMiss,
             message: hidden ? nil : result.message,
             maxAbsError: hidden ? nil : result.maxAbsError,
-            maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds)
+            maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
     }
 
     /// A plain file name with an accepted extension: no folders, nothing hidden.

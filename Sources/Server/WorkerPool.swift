@@ -162,7 +162,7 @@ public final class WorkerPool: Service, Sendable {
             switch ending {
             case .graded(let outcome):
                 try store.complete(
-                    id: job.submissionID, worker: worker, grade: outcome.gradeRecord,
+                    id: job.submissionID, worker: worker, grade: outcome.gradeRecord(),
                     results: outcome.testResultRecords)
                 state.withLock { $0.graded += 1 }
                 log.info(
@@ -173,7 +173,8 @@ public final class WorkerPool: Service, Sendable {
                 log.error("grading failed", metadata: ["error": "\(message)"])
             case .timedOut:
                 let message =
-                    "grading took longer than \(Int(configuration.gradingTimeout)) s and was stopped"
+                    "grading took longer than \(String(format: "%g", configuration.gradingTimeout)) s"
+                    + " and was stopped"
                 try store.fail(id: job.submissionID, error: message)
                 state.withLock { $0.failed += 1 }
                 log.error("grading timed out")
