@@ -1,0 +1,255 @@
+// The durable grading queue, in the submissions table: enqueue (blob first, then the row),
+// claim with a lease, complete or fail while holding it, and recover from crashed workers.
+import Foundation
+import GRDB
+
+/// A submission a worker has claimed, with the location of its content.
+public struct ClaimedSubmission: Sendable, Equatable {
+    public var submission: SubmissionRecord
+    /// The blob holding the submitted file.
+    public var contentURL: URL
+
+    public var id: Int64 { submission.id ?? 0 }
+}
+
+/// What `requeueExpiredLeases` did.
+public struct LeaseRecovery: Sendable, Equatable {
+    /// Put back in the queue for another attempt.
+    public var requeued: [Int64]
+    /// Marked as errors: they had used up their attempts.
+    public var gaveUp: [Int64]
+}
+
+extension LabStore {
+    /// How many claims a submission gets before crash recovery marks it as an error.
+    public static let defaultMaxAttempts = 3
+
+    /// Stores `content` in the blob folder, then (in one transaction) records the submission as
+    /// queued. Whether it is late, and its penalty, follow the lab's deadlines at `submittedAt`.
+    /// Throws if the student or lab is unknown or the late deadline has passed.
+    @discardableResult
+    public func enqueue(
+        student studentID: String, lab labID: String, filename: String, content: Data,
+        source: SubmissionSource, submittedAt: Date = Date()
+    ) throws -> Int64 {
+        try writer.write { db in
+            guard try StudentRecord.exists(db, key: studentID) else {
+                throw StoreError.unknownStudent(studentID)
+            }
+            guard let lab = try LabRecord.fetchOne(db, key: labID) else {
+                throw StoreError.unknownLab(labID)
+            }
+            if let lateDue = lab.lateDue, submittedAt > lateDue {
+                throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
+            }
+            let late = lab.due.map { submittedAt > $0 } ?? false
+            // The content is on disk before the row that points at it is committed.
+            let digest = try blobs.write(content)
+            var submission = SubmissionRecord(
+                studentID: studentID, labID: labID, sha256: digest, filename: filename,
+                size: content.count, submittedAt: submittedAt, late: late,
+                penalty: late ? lab.latePenalty : 0, source: source)
+            try submission.insert(db)
+            guard let id = submission.id else { throw StoreError.unknownSubmission(0) }
+            return id
+        }
+    }
+
+    /// Atomically takes the oldest queued submission for `worker`: it becomes running with a
+    /// lease until `now + lease`, and its attempt count goes up. Nil if the queue is empty.
+    public func claimNext(
+        worker: String, lease: TimeInterval, now: Date = Date()
+    ) throws -> ClaimedSubmission? {
+        // One UPDATE … RETURNING: the choice and the claim are a single statement under the
+        // write lock, so two claimers (threads or processes) never get the same row.
+        let claimed = try writer.write { db in
+            try SubmissionRecord.fetchOne(
+                db,
+                sql: """
+                    UPDATE submissions
+                    SET status = 'running', lease_owner = ?, lease_expires_at = ?,
+                        attempts = attempts + 1
+                    WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
+                                ORDER BY id LIMIT 1)
+                    RETURNING *
+                    """,
+                arguments: [worker, now.addingTimeInterval(lease)])
+        }
+        return claimed.map {
+            ClaimedSubmission(submission: $0, contentURL: blobs.url(sha256: $0.sha256))
+        }
+    }
+
+    /// Extends `worker`'s lease on a running submission. False if it no longer holds it.
+    @discardableResult
+    public func renewLease(
+        id: Int64, worker: String, lease: TimeInterval, now: Date = Date()
+    ) throws -> Bool {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE submissions SET lease_expires_at = ?
+                    WHERE id = ? AND status = 'running' AND lease_owner = ?
+                    """,
+                arguments: [now.addingTimeInterval(lease), id, worker])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Records a grade and its test results in one transaction, if `worker` still holds the
+    /// submission's lease. The new grade becomes current; earlier grades stay as history.
+    /// Returns the grade's id.
+    @discardableResult
+    public func complete(
+        id: Int64, worker: String, grade: GradeRecord, results: [TestResultRecord]
+    ) throws -> Int64 {
+        try writer.write { db in
+            try requireLease(db, id: id, worker: worker)
+            try db.execute(
+                sql: "UPDATE grades SET is_current = 0 WHERE submission_id = ? AND is_current",
+                arguments: [id])
+            var grade = grade
+            grade.id = nil
+            grade.submissionID = id
+            grade.isCurrent = true
+            try grade.insert(db)
+            guard let gradeID = grade.id else { throw StoreError.unknownSubmission(id) }
+            for var result in results {
+                result.id = nil
+                result.submissionID = id
+                result.gradeID = gradeID
+                try result.insert(db)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = 'graded', lease_owner = NULL, lease_expires_at = NULL,
+                        grader_version = ?, seed = ?, score = ?, max_score = ?, graded_at = ?,
+                        error = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    grade.graderVersion, grade.seed, grade.score, grade.maxScore, grade.gradedAt,
+                    id,
+                ])
+            return gradeID
+        }
+    }
+
+    /// Marks a submission as failed with `error` (a message for the student and instructor),
+    /// if `worker` still holds its lease.
+    public func fail(id: Int64, worker: String, error: String) throws {
+        try writer.write { db in
+            try requireLease(db, id: id, worker: worker)
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = 'error', error = ?, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [error, id])
+        }
+    }
+
+    private func requireLease(_ db: Database, id: Int64, worker: String) throws {
+        guard let submission = try SubmissionRecord.fetchOne(db, key: id) else {
+            throw StoreError.unknownSubmission(id)
+        }
+        guard submission.status == .running, submission.leaseOwner == worker else {
+            throw StoreError.leaseLost(submission: id, worker: worker)
+        }
+    }
+
+    /// Crash recovery: running submissions whose lease expired before `now` go back to the
+    /// queue, or become errors once they have been claimed `maxAttempts` times.
+    @discardableResult
+    public func requeueExpiredLeases(
+        now: Date = Date(), maxAttempts: Int = LabStore.defaultMaxAttempts
+    ) throws -> LeaseRecovery {
+        try writer.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE submissions
+                    SET status = CASE WHEN attempts >= ?1 THEN 'error' ELSE 'queued' END,
+                        error = CASE WHEN attempts >= ?1
+                            THEN 'grading did not finish after ' || attempts
+                                || ' attempts (the worker stopped or timed out); '
+                                || 'ask the instructor to regrade'
+                            ELSE error END,
+                        lease_owner = NULL, lease_expires_at = NULL
+                    WHERE status = 'running' AND lease_expires_at < ?2
+                    RETURNING id, status
+                    """,
+                arguments: [maxAttempts, now])
+            var recovery = LeaseRecovery(requeued: [], gaveUp: [])
+            for row in rows {
+                let id: Int64 = row["id"]
+                if row["status"] == "error" {
+                    recovery.gaveUp.append(id)
+                } else {
+                    recovery.requeued.append(id)
+                }
+            }
+            recovery.requeued.sort()
+            recovery.gaveUp.sort()
+            return recovery
+        }
+    }
+
+    /// Graceful shutdown: puts the running submissions of workers whose name starts with
+    /// `workerPrefix` back in the queue, without counting the interrupted attempt.
+    @discardableResult
+    public func requeue(workerPrefix: String) throws -> Int {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+                        attempts = MAX(attempts - 1, 0)
+                    WHERE status = 'running'
+                      AND substr(lease_owner, 1, length(?1)) = ?1
+                    """,
+                arguments: [workerPrefix])
+            return db.changesCount
+        }
+    }
+
+    /// Queues the graded or failed submissions of `lab` (of one student if given) for grading
+    /// again, with source 'regrade'. Their grades stay until the new ones replace them as
+    /// current. Returns how many were queued.
+    @discardableResult
+    public func regrade(lab labID: String, student studentID: String? = nil) throws -> Int {
+        try writer.write { db in
+            guard try LabRecord.exists(db, key: labID) else { throw StoreError.unknownLab(labID) }
+            if let studentID, try !StudentRecord.exists(db, key: studentID) {
+                throw StoreError.unknownStudent(studentID)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = 'queued', source = 'regrade', attempts = 0, error = NULL
+                    WHERE lab_id = ?1 AND (?2 IS NULL OR student_id = ?2)
+                      AND status IN ('graded', 'error')
+                    """,
+                arguments: [labID, studentID])
+            return db.changesCount
+        }
+    }
+
+    /// How many submissions are in each status.
+    public func queueCounts() throws -> [SubmissionStatus: Int] {
+        try reader.read { db in
+            var counts: [SubmissionStatus: Int] = [:]
+            for status in SubmissionStatus.allCases { counts[status] = 0 }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT status, COUNT(*) AS n FROM submissions GROUP BY status")
+            for row in rows {
+                if let status = SubmissionStatus(rawValue: row["status"]) {
+                    counts[status] = row["n"]
+                }
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,203 @@
+// Reports for instructors (a lab across the class) and for one student (across labs).
+import Foundation
+import GRDB
+
+/// Students whose counted score falls in [lowerPercent, upperPercent) of the maximum (the last
+/// bucket includes 100%).
+public struct ScoreBucket: Sendable, Equatable {
+    public var lowerPercent: Int
+    public var upperPercent: Int
+    public var count: Int
+}
+
+/// How many counted submissions passed a test.
+public struct TestPassRate: Sendable, Equatable {
+    public var name: String
+    public var component: String?
+    public var passed: Int
+    public var total: Int
+    public var rate: Double { total == 0 ? 0 : Double(passed) / Double(total) }
+}
+
+/// How often a diagnosed mistake was seen in the lab's graded submissions.
+public struct DiagnosisCount: Sendable, Equatable {
+    public var diagnosis: String
+    /// Test results carrying it (near misses excluded).
+    public var occurrences: Int
+    /// Distinct students who made it.
+    public var students: Int
+}
+
+public struct ClassReport: Sendable, Equatable {
+    public var labID: String
+    /// Students on the roster (instructors left out).
+    public var rosterSize: Int
+    /// Students with at least one submission.
+    public var submitters: Int
+    /// Students with a graded submission that counts.
+    public var graded: Int
+    /// Ten buckets of 10% of the counted scores.
+    public var histogram: [ScoreBucket]
+    /// Per test, over each student's counted submission; by name.
+    public var passRates: [TestPassRate]
+    /// Over every graded submission (the mistakes made on the way); most students first.
+    public var diagnoses: [DiagnosisCount]
+    /// Students whose counted submission is late.
+    public var lateCount: Int
+    /// Roster students with no submission at all, by id.
+    public var missingStudents: [String]
+}
+
+/// One lab as one student stands in it.
+public struct StudentLabSummary: Sendable, Equatable {
+    public var labID: String
+    public var title: String
+    public var submissions: Int
+    /// The status of the latest submission, nil if none.
+    public var latestStatus: SubmissionStatus?
+    /// The submission that counts under the lab's rule, nil if none is graded.
+    public var countedSubmissionID: Int64?
+    /// Its score after late penalty.
+    public var score: Double?
+    public var maxScore: Double?
+    public var late: Bool?
+}
+
+public struct StudentReport: Sendable, Equatable {
+    public var student: StudentRecord
+    /// Every synced lab, in `labs()` order.
+    public var labs: [StudentLabSummary]
+}
+
+extension LabStore {
+    public func classReport(lab labID: String) throws -> ClassReport {
+        let board = try leaderboard(lab: labID, includeNames: true)
+        return try reader.read { db in
+            let rosterSize =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM students WHERE NOT is_instructor") ?? 0
+            let missing = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM students
+                    WHERE NOT is_instructor
+                      AND id NOT IN (SELECT student_id FROM submissions WHERE lab_id = ?)
+                    ORDER BY id
+                    """,
+                arguments: [labID])
+
+            var histogram = (0..<10).map {
+                ScoreBucket(lowerPercent: 10 * $0, upperPercent: 10 * $0 + 10, count: 0)
+            }
+            for row in board {
+                let fraction = row.maxScore > 0 ? row.score / row.maxScore : 0
+                histogram[min(max(Int((fraction * 10).rounded(.down)), 0), 9)].count += 1
+            }
+
+            let passRows = try Row.fetchAll(
+                db,
+                sql: LabStore.countedSubmissionsSQL(filter: "s.lab_id = ?") + """
+                    SELECT r.name, r.component, SUM(r.status = 'pass') AS passed,
+                           COUNT(*) AS total
+                    FROM counted c
+                    JOIN grades g ON g.submission_id = c.submission_id AND g.is_current
+                    JOIN test_results r ON r.grade_id = g.id
+                    WHERE c.pick = 1
+                    GROUP BY r.name, r.component
+                    ORDER BY r.name, r.component
+                    """,
+                arguments: [nil, labID])
+            let passRates = passRows.map {
+                TestPassRate(
+                    name: $0["name"], component: $0["component"], passed: $0["passed"],
+                    total: $0["total"])
+            }
+
+            let diagnosisRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.diagnosis, COUNT(*) AS occurrences,
+                           COUNT(DISTINCT s.student_id) AS students
+                    FROM test_results r
+                    JOIN grades g ON g.id = r.grade_id AND g.is_current
+                    JOIN submissions s ON s.id = r.submission_id
+                    JOIN students st ON st.id = s.student_id AND NOT st.is_instructor
+                    WHERE s.lab_id = ? AND r.diagnosis IS NOT NULL AND NOT r.diagnosis_near_miss
+                    GROUP BY r.diagnosis
+                    ORDER BY students DESC, occurrences DESC, r.diagnosis
+                    """,
+                arguments: [labID])
+            let diagnoses = diagnosisRows.map {
+                DiagnosisCount(
+                    diagnosis: $0["diagnosis"], occurrences: $0["occurrences"],
+                    students: $0["students"])
+            }
+
+            let submitters =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(DISTINCT s.student_id) FROM submissions s
+                        JOIN students st ON st.id = s.student_id AND NOT st.is_instructor
+                        WHERE s.lab_id = ?
+                        """,
+                    arguments: [labID]) ?? 0
+
+            return ClassReport(
+                labID: labID, rosterSize: rosterSize, submitters: submitters,
+                graded: board.count, histogram: histogram, passRates: passRates,
+                diagnoses: diagnoses, lateCount: board.filter(\.late).count,
+                missingStudents: missing)
+        }
+    }
+
+    public func studentReport(student studentID: String) throws -> StudentReport {
+        try reader.read { db in
+            guard let student = try StudentRecord.fetchOne(db, key: studentID) else {
+                throw StoreError.unknownStudent(studentID)
+            }
+            // Instructors are left out of `counted`; their own report still shows their labs.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    WITH candidates AS (
+                        SELECT s.id AS submission_id, s.lab_id, s.submitted_at, s.late,
+                               g.score * (1.0 - s.penalty) AS adjusted, g.max_score,
+                               l.counting
+                        FROM submissions s
+                        JOIN grades g ON g.submission_id = s.id AND g.is_current
+                        JOIN labs l ON l.id = s.lab_id
+                        WHERE s.student_id = ?1
+                    ),
+                    counted AS (
+                        SELECT *, ROW_NUMBER() OVER (
+                            PARTITION BY lab_id
+                            ORDER BY CASE WHEN counting = 'best' THEN adjusted END DESC,
+                                     CASE WHEN counting = 'latest' THEN submitted_at END DESC,
+                                     CASE WHEN counting = 'latest' THEN submission_id END DESC,
+                                     submitted_at ASC, submission_id ASC
+                        ) AS pick
+                        FROM candidates
+                    )
+                    SELECT l.id, l.title,
+                           (SELECT COUNT(*) FROM submissions x
+                            WHERE x.student_id = ?1 AND x.lab_id = l.id) AS submissions,
+                           (SELECT x.status FROM submissions x
+                            WHERE x.student_id = ?1 AND x.lab_id = l.id
+                            ORDER BY x.submitted_at DESC, x.id DESC LIMIT 1) AS latest_status,
+                           c.submission_id, c.adjusted, c.max_score, c.late
+                    FROM labs l
+                    LEFT JOIN counted c ON c.lab_id = l.id AND c.pick = 1
+                    ORDER BY l.due IS NULL, l.due, l.id
+                    """,
+                arguments: [studentID])
+            let labs = rows.map { row in
+                StudentLabSummary(
+                    labID: row["id"], title: row["title"], submissions: row["submissions"],
+                    latestStatus: row["latest_status"], countedSubmissionID: row["submission_id"],
+                    score: row["adjusted"], maxScore: row["max_score"], late: row["late"])
+            }
+            return StudentReport(student: student, labs: labs)
+        }
+    }
+}
