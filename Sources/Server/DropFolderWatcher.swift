@@ -128,13 +128,12 @@ public final class DropFolderWatcher: Service, Sendable {
                 retryLater(key, warning: "drop folder: unknown lab; skipped until synced", log)
                 return nil
             }
-            // After a restart the memory is empty: if this file's latest stored submission has
-            // the same content, it was already queued.
-            let earlier = try store.submissionsSince(
-                student: file.student, lab: file.lab, since: .distantPast)
+            // After a restart the memory is empty: if the student's latest submission to the
+            // lab is this very file, it was already queued. (With several files in one lab
+            // folder, a restart may queue the others once more.)
             let filename = file.url.lastPathComponent
-            if let latest = earlier.filter({ $0.filename == filename }).max(by: { $0.id < $1.id }),
-                latest.sha256 == sha
+            if let latest = try store.latestSubmission(student: file.student, lab: file.lab),
+                latest.filename == filename, latest.sha256 == sha
             {
                 seen.withLock { $0[key]?.submittedSHA = sha }
                 return nil

@@ -3,6 +3,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Store
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
@@ -27,6 +28,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as ServerError:
             return error
+        case let error as StoreError:
+            switch error {
+            case .unknownLab(let lab): return .unknownLab(lab)
+            case .unknownSubmission(let id): return .submissionNotFound(id)
+            case .pastLateDeadline(let lab, let lateDue):
+                return .pastLateDue(lab: lab, lateDue: lateDue)
+            // A token whose student was removed, say: the client cannot act on more detail.
+            case .unknownStudent: return .badToken
+            default: return .internalError(error.description)
+            }
         case let error as any HTTPResponseError:
             return .http(error.status, "\(error)")
         default:

@@ -11,10 +11,10 @@ struct HealthController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func health(_ request: Request, context: Context) async throws -> Health {
-        let depth = try store.queueDepth()
+        let counts = try store.queueCounts()
         let pool = workers?.status
         return Health(
-            status: pool?.stopping == true ? "stopping" : "ok", queued: depth.queued,
-            running: depth.running, workers: pool?.workers ?? 0, busyWorkers: pool?.busy ?? 0)
+            status: pool?.stopping == true ? "stopping" : "ok", queued: counts[.queued] ?? 0,
+            running: counts[.running] ?? 0, workers: pool?.workers ?? 0, busyWorkers: pool?.busy ?? 0)
     }
 }

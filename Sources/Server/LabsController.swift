@@ -25,7 +25,7 @@ struct LabsController<Context: RequestContext>: Sendable {
             lab: labID, counting: lab.counting.rawValue,
             rows: rows.map {
                 Leaderboard.Row(
-                    rank: $0.rank, name: $0.name, score: $0.score,
+                    rank: $0.rank, name: $0.displayName, score: $0.score,
                     submittedAt: $0.submittedAt.iso8601)
             })
     }

@@ -119,18 +119,25 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
     }
 
     /// At most `rateLimitPerHour` submissions per student and lab in any hour, counted from the
-    /// stored timestamps so a restart does not reset it.
+    /// stored timestamps so a restart does not reset it. (Two requests racing for the last slot
+    /// may both pass: the check and the insert are separate transactions.)
     func checkRateLimit(student: String, lab: LabRecord, now: Date) throws {
         guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
         let window: TimeInterval = 3600
-        let recent = try store.submissionsSince(
-            student: student, lab: lab.id, since: now.addingTimeInterval(-window))
-        guard recent.count >= limit else { return }
-        // The oldest submissions leave the window first; one slot frees when the
-        // (count - limit + 1)-th oldest does.
-        let times = recent.map(\.submittedAt).sorted()
-        let freeing = times[recent.count - limit]
-        let retry = max(1, Int((freeing.addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
-        throw ServerError.rateLimited(lab: lab.id, limit: limit, retryAfterSeconds: retry)
+        func countInWindow(after seconds: Int) throws -> Int {
+            try store.submissionsSince(
+                student: student, lab: lab.id,
+                since: now.addingTimeInterval(-window + TimeInterval(seconds)))
+        }
+        guard try countInWindow(after: 0) >= limit else { return }
+        // The first second at which the window holds fewer than `limit` submissions: the count
+        // only falls as the window slides, so a binary search over the hour finds it.
+        var low = 1
+        var high = Int(window)
+        while low < high {
+            let mid = (low + high) / 2
+            if try countInWindow(after: mid) < limit { high = mid } else { low = mid + 1 }
+        }
+        throw ServerError.rateLimited(lab: lab.id, limit: limit, retryAfterSeconds: low)
     }
 }

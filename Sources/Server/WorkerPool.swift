@@ -67,9 +67,11 @@ public final class WorkerPool: Service, Sendable {
 
     public func run() async throws {
         // A previous daemon that died mid-grading left leases behind: give that work back.
-        let recovered = try store.requeueExpiredLeases(now: Date())
-        if recovered > 0 {
-            logger.notice("re-queued expired leases", metadata: ["count": "\(recovered)"])
+        let recovery = try store.requeueExpiredLeases(now: Date())
+        if !recovery.requeued.isEmpty || !recovery.gaveUp.isEmpty {
+            logger.notice(
+                "recovered expired leases",
+                metadata: ["requeued": "\(recovery.requeued)", "gaveUp": "\(recovery.gaveUp)"])
         }
         logger.info(
             "workers starting",
@@ -145,9 +147,11 @@ public final class WorkerPool: Service, Sendable {
     }
 
     private func process(_ claimed: ClaimedSubmission, worker: String) async {
+        let submission = claimed.submission
         let job = GradeJob(
-            submissionID: claimed.id, studentID: claimed.studentID, labID: claimed.labID,
-            contentPath: claimed.contentURL, filename: claimed.filename, seed: claimed.seed)
+            submissionID: claimed.id, studentID: submission.studentID, labID: submission.labID,
+            contentPath: claimed.contentURL, filename: submission.filename,
+            seed: submission.seed ?? Self.seed(sha256: submission.sha256))
         var log = logger
         log[metadataKey: "submission"] = "\(job.submissionID)"
         log[metadataKey: "student"] = "\(job.studentID)"
@@ -168,14 +172,14 @@ public final class WorkerPool: Service, Sendable {
                 log.info(
                     "graded", metadata: ["score": "\(outcome.score)/\(outcome.maxScore)"])
             case .failed(let message):
-                try store.fail(id: job.submissionID, error: message)
+                try store.fail(id: job.submissionID, worker: worker, error: message)
                 state.withLock { $0.failed += 1 }
                 log.error("grading failed", metadata: ["error": "\(message)"])
             case .timedOut:
                 let message =
                     "grading took longer than \(String(format: "%g", configuration.gradingTimeout)) s"
                     + " and was stopped"
-                try store.fail(id: job.submissionID, error: message)
+                try store.fail(id: job.submissionID, worker: worker, error: message)
                 state.withLock { $0.failed += 1 }
                 log.error("grading timed out")
             case .abandoned:
@@ -187,6 +191,12 @@ public final class WorkerPool: Service, Sendable {
         } catch {
             log.error("recording the result failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// A submission graded for the first time gets a seed from its content, so the same file
+    /// always meets the same random cases; a regrade reuses the stored seed.
+    static func seed(sha256: String) -> Int64 {
+        Int64(sha256.prefix(15), radix: 16) ?? 0
     }
 
     /// Grades while renewing the lease, against the grading timeout and the end of the grace

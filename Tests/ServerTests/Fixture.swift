@@ -38,9 +38,9 @@ struct Fixture {
                 id,name,email
                 alice,Alice Liddell,alice@example.org
                 bob,Bob Dylan,bob@example.org
-                prof,Ada Lovelace,ada@example.org
                 """)
-        try store.setInstructor("prof", true)
+        try store.addStudent(
+            id: "prof", name: "Ada Lovelace", email: "ada@example.org", isInstructor: true)
         for lab in labs { try store.syncLab(lab) }
         return Fixture(
             directory: directory, store: store,
