@@ -27,7 +27,8 @@ import Store
         let first = watcher.scan()
         #expect(first.count == 1)
         #expect(watcher.scan() == [])
-        let row = try #require(try fixture.store.submission(id: try #require(first.first)))
+        let firstID = try #require(first.first)
+        let row = try #require(try fixture.store.submission(id: firstID))
         #expect(row.studentID == "alice" && row.labID == "attention")
         #expect(row.filename == "attention.py")
         #expect(row.source == .drop)
@@ -67,7 +68,8 @@ import Store
         // It held still: queued, with the full content
         let ids = watcher.scan()
         #expect(ids.count == 1)
-        let row = try #require(try fixture.store.submission(id: try #require(ids.first)))
+        let id = try #require(ids.first)
+        let row = try #require(try fixture.store.submission(id: id))
         #expect(row.size == 8)
     }
 

@@ -136,9 +136,10 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
             }
             try await client.execute(
                 uri: "/api/submissions/\(id)", method: .get, headers: bearer(fixture.profToken)
-            ) { response in
+            ) { response throws in
                 #expect(response.status == .ok)
-                #expect(try decode(SubmissionFeedback.self, response).status == "queued")
+                let feedback = try decode(SubmissionFeedback.self, response)
+                #expect(feedback.status == "queued")
             }
             try await client.execute(
                 uri: "/api/submissions/999", method: .get, headers: bearer(fixture.profToken)
