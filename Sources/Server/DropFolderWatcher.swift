@@ -37,12 +37,14 @@ public final class DropFolderWatcher: Service, Sendable {
 
     public func run() async throws {
         logger.info("watching drop folder", metadata: ["folder": "\(folder.path)"])
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the wait between scans; a scan itself is short and finishes.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 self.scan()
-                try await Task.sleep(for: .seconds(self.interval))
+                try? await Task.sleep(for: .seconds(self.interval))
             }
         }
+        logger.info("drop folder watcher stopped")
     }
 
     /// One pass over the folder; returns the ids of the submissions it queued.

@@ -13,7 +13,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let serverError = Self.serverError(for: error)
+            var serverError = Self.serverError(for: error)
+            if case .http(.notFound, _) = serverError {
+                serverError = .http(.notFound, "no endpoint \(request.method) \(request.uri.path)")
+            }
             if serverError.status == .internalServerError {
                 context.logger.error(
                     "request failed",
@@ -38,6 +41,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .unknownStudent: return .badToken
             default: return .internalError(error.description)
             }
+        case let error as HTTPError:
+            return .http(error.status, error.body ?? error.status.reasonPhrase)
         case let error as any HTTPResponseError:
             return .http(error.status, "\(error)")
         default:

@@ -270,4 +270,15 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
             }
         }
     }
+
+    @Test func unknownEndpointIsAJSONNotFound() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        try await routerOnly(fixture).test(.router) { client in
+            try await client.execute(uri: "/api/nothing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(errorMessage(response) == "Not Found: no endpoint GET /api/nothing")
+            }
+        }
+    }
 }
