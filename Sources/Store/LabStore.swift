@@ -38,7 +38,8 @@ public struct LabStore: Sendable {
     /// An empty in-memory database for tests; blobs go to `blobDirectory`, or to a fresh folder
     /// under the system temporary directory.
     public static func inMemory(blobDirectory: URL? = nil) throws -> LabStore {
-        let root = blobDirectory
+        let root =
+            blobDirectory
             ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("lmlab-blobs-\(UUID().uuidString)")
         let queue = try DatabaseQueue(configuration: makeConfiguration())

@@ -16,7 +16,8 @@ public enum Roster {
     public static func parse(_ text: String) throws -> [RosterEntry] {
         let records = try records(in: text)
         guard let header = records.first else {
-            throw StoreError.roster(line: 1, reason: "the file is empty; expected a header id,name,email")
+            throw StoreError.roster(
+                line: 1, reason: "the file is empty; expected a header id,name,email")
         }
         let names = header.fields.map { $0.trimmingWhitespace().lowercased() }
         var column: [String: Int] = [:]
@@ -24,8 +25,8 @@ public enum Roster {
             guard let index = names.firstIndex(of: required) else {
                 throw StoreError.roster(
                     line: header.line,
-                    reason: "the header has no '\(required)' column (found: \(names.joined(separator: ",")));"
-                        + " expected id,name,email")
+                    reason: "the header has no '\(required)' column (found: "
+                        + names.joined(separator: ",") + "); expected id,name,email")
             }
             column[required] = index
         }
@@ -58,7 +59,8 @@ public enum Roster {
             }
             firstLine[id] = record.line
             entries.append(
-                RosterEntry(line: record.line, id: id, name: name, email: email.isEmpty ? nil : email))
+                RosterEntry(
+                    line: record.line, id: id, name: name, email: email.isEmpty ? nil : email))
         }
         return entries
     }
@@ -126,7 +128,8 @@ public enum Roster {
                 if afterQuote || c == "\"" {
                     throw StoreError.roster(
                         line: line,
-                        reason: "stray quote character; quote the whole field and double inner quotes"
+                        reason:
+                            "stray quote character; quote the whole field and double inner quotes"
                             + " (\"\")")
                 }
                 field.unicodeScalars.append(c)
