@@ -123,7 +123,8 @@ public final class DropFolderWatcher: Service, Sendable {
             let sha = SHA256.hexDigest(content)
             if seen.withLock({ $0[key]?.submittedSHA }) == sha { return nil }
             guard try store.student(id: file.student) != nil else {
-                retryLater(key, warning: "drop folder: unknown student; skipped until imported", log)
+                retryLater(
+                    key, warning: "drop folder: unknown student; skipped until imported", log)
                 return nil
             }
             guard try store.lab(id: file.lab) != nil else {

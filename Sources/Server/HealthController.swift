@@ -15,6 +15,7 @@ struct HealthController<Context: RequestContext>: Sendable {
         let pool = workers?.status
         return Health(
             status: pool?.stopping == true ? "stopping" : "ok", queued: counts[.queued] ?? 0,
-            running: counts[.running] ?? 0, workers: pool?.workers ?? 0, busyWorkers: pool?.busy ?? 0)
+            running: counts[.running] ?? 0, workers: pool?.workers ?? 0,
+            busyWorkers: pool?.busy ?? 0)
     }
 }

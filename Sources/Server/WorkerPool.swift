@@ -124,7 +124,8 @@ public final class WorkerPool: Service, Sendable {
             do {
                 claimed = try store.claimNext(worker: worker, lease: configuration.lease)
             } catch {
-                logger.error("claim failed", metadata: ["worker": "\(worker)", "error": "\(error)"])
+                logger.error(
+                    "claim failed", metadata: ["worker": "\(worker)", "error": "\(error)"])
                 claimed = nil
             }
             guard let claimed else {

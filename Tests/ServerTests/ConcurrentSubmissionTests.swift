@@ -3,10 +3,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Store
 import Testing
 
 @testable import Server
-import Store
 
 @Suite struct ConcurrentSubmissionTests {
     @Test func twoHundredConcurrentSubmissionsAreAllStoredAndGraded() async throws {
@@ -37,10 +37,16 @@ import Store
                         }
                     }
                 }
-                while next < min(16, total) { submit(next); next += 1 }
+                while next < min(16, total) {
+                    submit(next)
+                    next += 1
+                }
                 while let (n, id, failure) = try await group.next() {
                     if let id { ids[n] = id } else { failures.append(failure) }
-                    if next < total { submit(next); next += 1 }
+                    if next < total {
+                        submit(next)
+                        next += 1
+                    }
                 }
                 #expect(failures.isEmpty, "refused: \(failures.prefix(3))")
                 return ids

@@ -1,10 +1,10 @@
 // The drop folder: a new file is queued once it holds still, a changed file again, repeats and
 // strangers never; scans are driven by hand so no timing is involved.
 import Foundation
+import Store
 import Testing
 
 @testable import Server
-import Store
 
 @Suite struct DropFolderWatcherTests {
     func write(_ text: String, to url: URL) throws {
@@ -85,7 +85,8 @@ import Store
         let watcher = DropFolderWatcher(folder: drop, store: fixture.store, logger: quietLogger)
         for _ in 0..<3 { #expect(watcher.scan() == []) }
         #expect(
-            try fixture.store.submissionsSince(student: "alice", lab: "attention", since: .distantPast)
+            try fixture.store.submissionsSince(
+                student: "alice", lab: "attention", since: .distantPast)
                 == 0)
         // A notebook beside them is taken
         try write("{}", to: drop.appendingPathComponent("alice/attention/attention.ipynb"))

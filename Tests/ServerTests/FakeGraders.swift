@@ -23,7 +23,8 @@ struct ContentGrader: SubmissionGrader {
         await log.record(job.submissionID)
         if delay > .zero { try await Task.sleep(for: delay) }
         let text = try String(contentsOf: job.contentPath, encoding: .utf8)
-        let score = text.split(separator: "\n")
+        let score =
+            text.split(separator: "\n")
             .compactMap { line in
                 line.hasPrefix("score=") ? Double(line.dropFirst("score=".count)) : nil
             }

@@ -3,10 +3,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Store
 import Testing
 
 @testable import Server
-import Store
 
 @Suite struct ShutdownTests {
     @Test func applicationShutdownRequeuesInFlightGrading() async throws {

@@ -3,10 +3,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Store
 import Testing
 
 @testable import Server
-import Store
 
 func bearer(_ token: String) -> HTTPFields {
     [.authorization: "Bearer \(token)"]
@@ -132,7 +132,9 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
                 uri: "/api/submissions/\(id)", method: .get, headers: bearer(fixture.bobToken)
             ) { response in
                 #expect(response.status == .notFound)
-                #expect(errorMessage(response) == "no submission \(id) of yours: check the id the submission returned")
+                #expect(
+                    errorMessage(response)
+                        == "no submission \(id) of yours: check the id the submission returned")
             }
             try await client.execute(
                 uri: "/api/submissions/\(id)", method: .get, headers: bearer(fixture.profToken)
@@ -234,7 +236,8 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
             ) { try decode(Leaderboard.self, $0) }
             #expect(board.rows.map(\.rank) == [1, 2])
             #expect(board.rows.map(\.score) == [9, 7])
-            #expect(board.rows.map(\.name) == [Pseudonym.make(id: "bob"), Pseudonym.make(id: "alice")])
+            #expect(
+                board.rows.map(\.name) == [Pseudonym.make(id: "bob"), Pseudonym.make(id: "alice")])
 
             let named = try await client.execute(
                 uri: "/api/labs/attention/leaderboard?names=true", method: .get,
@@ -266,7 +269,9 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
             try await client.execute(uri: "/api/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let health = try decode(Health.self, response)
-                #expect(health == Health(status: "ok", queued: 3, running: 0, workers: 0, busyWorkers: 0))
+                #expect(
+                    health
+                        == Health(status: "ok", queued: 3, running: 0, workers: 0, busyWorkers: 0))
             }
         }
     }

@@ -1,10 +1,10 @@
 // The grading workers over a file-backed store: each submission graded once, crash recovery
 // through expired leases, graceful shutdown, failing and hanging graders.
 import Foundation
+import Store
 import Testing
 
 @testable import Server
-import Store
 
 /// Queues `content` for `student` in lab `attention` straight through the store.
 func enqueue(_ fixture: Fixture, _ content: String, student: String = "alice") throws -> Int64 {
@@ -24,7 +24,8 @@ func status(_ fixture: Fixture, _ id: Int64) throws -> SubmissionStatus? {
         defer { fixture.remove() }
         var expected: [Int64: Double] = [:]
         for i in 0..<50 {
-            let id = try enqueue(fixture, "score=\(i % 11)\n# \(i)", student: i % 2 == 0 ? "alice" : "bob")
+            let id = try enqueue(
+                fixture, "score=\(i % 11)\n# \(i)", student: i % 2 == 0 ? "alice" : "bob")
             expected[id] = Double(i % 11)
         }
         // When two workers run until the queue is empty
@@ -42,7 +43,9 @@ func status(_ fixture: Fixture, _ id: Int64) throws -> SubmissionStatus? {
         #expect(done)
         let counts = await log.counts
         #expect(counts.count == 50)
-        #expect(counts.values.allSatisfy { $0 == 1 }, "graded more than once: \(counts.filter { $0.value > 1 })")
+        #expect(
+            counts.values.allSatisfy { $0 == 1 },
+            "graded more than once: \(counts.filter { $0.value > 1 })")
         for (id, score) in expected {
             #expect(try fixture.store.submission(id: id)?.score == score)
         }
@@ -162,7 +165,8 @@ func status(_ fixture: Fixture, _ id: Int64) throws -> SubmissionStatus? {
         pool.stop()
         try await running.value
         #expect(failed)
-        #expect(try fixture.store.submission(id: id)?.error == "the harness could not start python3")
+        #expect(
+            try fixture.store.submission(id: id)?.error == "the harness could not start python3")
     }
 
     @Test func gradingTimeoutStopsAHangingGrader() async throws {
