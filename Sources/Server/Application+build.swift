@@ -33,6 +33,16 @@ public func buildApplication(
 }
 
 /// The HTTP API alone; `workers` feeds /api/health (nil: no workers in this process).
+///
+/// - `POST /api/submissions?lab=<lab>&filename=<name.py|name.ipynb>`, raw file as the body,
+///   `Authorization: Bearer <token>` → 202 SubmissionReceipt; 400 bad/missing query or empty
+///   body, 401, 403 after late_due, 404 unknown lab, 413 over maxSubmissionBytes, 429 with
+///   Retry-After over the lab's rate_limit_per_hour.
+/// - `GET /api/submissions/:id` → SubmissionFeedback (own submissions; all for an instructor;
+///   404 otherwise). Hidden tests show status and points only.
+/// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
+/// - `GET /api/health` (no token) → Health.
+/// Every error body is `{"error": "<message>"}` (ErrorMiddleware).
 public func buildRouter(
     _ configuration: ServerConfiguration, store: LabStore, workers: WorkerPool?
 ) -> Router<AppRequestContext> {
