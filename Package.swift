@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // OpenBLAS's cblas.h, linked as libopenblas (Debian: libopenblas-dev).
@@ -46,6 +47,15 @@ let package = Package(
             name: "Store",
             dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Helpers the test targets share: running the Python oracles, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
@@ -64,6 +74,13 @@ let package = Package(
         .testTarget(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Store", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

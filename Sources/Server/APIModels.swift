@@ -1,0 +1,76 @@
+// The JSON bodies the HTTP API returns. Dates are ISO 8601 strings; names are camelCase.
+import Foundation
+import Hummingbird
+
+/// Answer to POST /api/submissions (status 202).
+public struct SubmissionReceipt: ResponseCodable, Equatable {
+    public var id: Int64
+    public var lab: String
+    public var filename: String
+    public var sha256: String
+    public var size: Int
+    public var status: String
+    public var late: Bool
+    public var submittedAt: String
+}
+
+/// Answer to GET /api/submissions/:id.
+public struct SubmissionFeedback: ResponseCodable, Equatable {
+    public var id: Int64
+    public var student: String
+    public var lab: String
+    public var filename: String
+    public var status: String
+    public var submittedAt: String
+    public var gradedAt: String?
+    public var score: Double?
+    public var maxScore: Double?
+    public var late: Bool
+    public var penalty: Double?
+    public var error: String?
+    public var tests: [TestFeedback]
+}
+
+/// One test in a submission's feedback; a hidden test's message is withheld from students.
+public struct TestFeedback: Codable, Sendable, Equatable {
+    public var name: String
+    public var component: String
+    public var status: String
+    public var points: Double
+    public var maxPoints: Double
+    public var visibility: String
+    public var diagnosis: String?
+    public var nearMiss: Bool
+    public var message: String?
+    public var maxAbsError: Double?
+    public var maxRelError: Double?
+    public var seconds: Double
+}
+
+/// Answer to GET /api/labs/:lab/leaderboard.
+public struct Leaderboard: ResponseCodable, Equatable {
+    public struct Row: Codable, Sendable, Equatable {
+        public var rank: Int
+        /// The pseudonym, or the real name for an instructor who asked with ?names=true.
+        public var name: String
+        public var score: Double
+        public var submittedAt: String
+    }
+
+    public var lab: String
+    public var counting: String
+    public var rows: [Row]
+}
+
+/// Answer to GET /api/health.
+public struct Health: ResponseCodable, Equatable {
+    public var status: String
+    public var queued: Int
+    public var running: Int
+    public var workers: Int
+    public var busyWorkers: Int
+}
+
+extension Date {
+    var iso8601: String { formatted(.iso8601) }
+}

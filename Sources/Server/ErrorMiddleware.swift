@@ -1,0 +1,61 @@
+// Turns every error a handler throws into `{"error": "…"}` with its status: the one place
+// where errors become HTTP responses.
+import Foundation
+import Hummingbird
+import Logging
+import Store
+
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var serverError = Self.serverError(for: error)
+            if case .http(.notFound, _) = serverError {
+                serverError = .http(.notFound, "no endpoint \(request.method) \(request.uri.path)")
+            }
+            if serverError.status == .internalServerError {
+                context.logger.error(
+                    "request failed",
+                    metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            }
+            return Self.response(for: serverError)
+        }
+    }
+
+    /// Maps any error to a ServerError; errors Hummingbird raises keep their status.
+    static func serverError(for error: any Error) -> ServerError {
+        switch error {
+        case let error as ServerError:
+            return error
+        case let error as StoreError:
+            switch error {
+            case .unknownLab(let lab): return .unknownLab(lab)
+            case .unknownSubmission(let id): return .submissionNotFound(id)
+            case .pastLateDeadline(let lab, let lateDue):
+                return .pastLateDue(lab: lab, lateDue: lateDue)
+            // A token whose student was removed, say: the client cannot act on more detail.
+            case .unknownStudent: return .badToken
+            default: return .internalError(error.description)
+            }
+        case let error as HTTPError:
+            return .http(error.status, error.body ?? error.status.reasonPhrase)
+        case let error as any HTTPResponseError:
+            return .http(error.status, "\(error)")
+        default:
+            return .internalError("\(error)")
+        }
+    }
+
+    static func response(for error: ServerError) -> Response {
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = (try? JSONEncoder().encode(["error": error.description])) ?? Data()
+        return Response(
+            status: error.status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

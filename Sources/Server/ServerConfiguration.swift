@@ -1,0 +1,29 @@
+// The daemon's settings: where it listens, how many workers grade, how long leases and grace
+// periods last, where the drop folder is. The CLI fills it from its options.
+import Foundation
+
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on; loopback unless the instructor says otherwise.
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Number of concurrent grading workers.
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// How long a claim lasts without renewal; a crashed daemon's work is re-queued after it.
+    public var lease: TimeInterval = 60
+    /// How often a busy worker renews its lease.
+    public var leaseRenewal: TimeInterval = 20
+    /// How long an idle worker waits before asking the queue again.
+    public var pollInterval: TimeInterval = 0.25
+    /// Grading that takes longer is cancelled and the submission marked 'error'.
+    public var gradingTimeout: TimeInterval = 600
+    /// On SIGTERM/SIGINT, in-flight grading may finish within this time, else it is re-queued.
+    public var shutdownGrace: TimeInterval = 30
+    /// Largest accepted submission body, in bytes.
+    public var maxSubmissionBytes: Int = 2 << 20
+    /// The drop folder (`submissions/<student>/<lab>/<file>`); nil turns the watcher off.
+    public var dropFolder: URL? = nil
+    /// How often the drop folder is scanned.
+    public var dropScanInterval: TimeInterval = 1
+
+    public init() {}
+}

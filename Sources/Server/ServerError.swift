@@ -1,0 +1,77 @@
+// The daemon's errors, each with the HTTP status it becomes and a message that says what was
+// wrong and what to do. Every error reaching a client is turned into one of these by
+// ErrorMiddleware, so this file is the one place where errors meet HTTP.
+import Foundation
+import Hummingbird
+
+public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
+    case missingToken
+    case badToken
+    case notInstructor(String)
+    case unknownLab(String)
+    case submissionNotFound(Int64)
+    case badRequest(String)
+    case tooLarge(limit: Int)
+    case rateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
+    case pastLateDue(lab: String, lateDue: Date)
+    case unavailable(String)
+    case internalError(String)
+    /// An error Hummingbird raised with its own status (a malformed request, say).
+    case http(HTTPResponse.Status, String)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .missingToken, .badToken: .unauthorized
+        case .notInstructor: .forbidden
+        case .unknownLab, .submissionNotFound: .notFound
+        case .badRequest: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .rateLimited: .tooManyRequests
+        case .pastLateDue: .forbidden
+        case .unavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        case .http(let status, _): status
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .missingToken:
+            "missing API token: send it as the header 'Authorization: Bearer <token>'"
+        case .badToken:
+            "unknown API token: check it, or ask your instructor for a new one"
+        case .notInstructor(let what):
+            "\(what) is for instructors only"
+        case .unknownLab(let lab):
+            "no lab '\(lab)': check the lab id (as in labs/<lab>/)"
+        case .submissionNotFound(let id):
+            "no submission \(id) of yours: check the id the submission returned"
+        case .badRequest(let message):
+            message
+        case .tooLarge(let limit):
+            "submission too large: at most \(limit) bytes are accepted"
+        case .rateLimited(let lab, let limit, let retry):
+            "at most \(limit) submissions per hour for lab '\(lab)': try again in \(retry) s"
+        case .pastLateDue(let lab, let lateDue):
+            "lab '\(lab)' closed on \(lateDue.formatted(.iso8601)): no more submissions"
+        case .unavailable(let message):
+            message
+        case .internalError(let message):
+            "internal error: \(message)"
+        case .http(let status, let message):
+            "\(status.reasonPhrase): \(message)"
+        }
+    }
+
+    /// Headers the status calls for: Retry-After on 429, WWW-Authenticate on 401.
+    var headers: HTTPFields {
+        switch self {
+        case .rateLimited(_, _, let retry):
+            [.retryAfter: String(retry)]
+        case .missingToken, .badToken:
+            [.wwwAuthenticate: "Bearer"]
+        default:
+            [:]
+        }
+    }
+}

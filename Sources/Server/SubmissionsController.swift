@@ -1,0 +1,143 @@
+// POST /api/submissions and GET /api/submissions/:id: students hand in a file and read back
+// its status and feedback. The body is the raw file; `?lab=<lab>&filename=<name>` says what it is
+// (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
+//  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
+import Foundation
+import Hummingbird
+import Store
+
+struct SubmissionsController<Context: RequestContext>: Sendable {
+    let store: LabStore
+    let configuration: ServerConfiguration
+    let authenticator: Authenticator
+
+    /// File kinds a student may hand in: Python modules and notebooks.
+    static var acceptedExtensions: Set<String> { ["py", "ipynb"] }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post(use: create)
+        group.get(":id", use: show)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws
+        -> EditedResponse<SubmissionReceipt>
+    {
+        let student = try authenticator.student(for: request)
+        let query = request.uri.queryParameters
+        guard let labID = query["lab"].map(String.init), !labID.isEmpty else {
+            throw ServerError.badRequest("missing ?lab=<lab id> in the URL")
+        }
+        guard let filename = query["filename"].map(String.init) else {
+            throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
+        }
+        try Self.validate(filename: filename)
+        guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
+        let now = Date()
+        if let lateDue = lab.lateDue, now > lateDue {
+            throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
+        }
+        try checkRateLimit(student: student.id, lab: lab, now: now)
+
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }),
+            length > configuration.maxSubmissionBytes
+        {
+            throw ServerError.tooLarge(limit: configuration.maxSubmissionBytes)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: configuration.maxSubmissionBytes)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ServerError.tooLarge(limit: configuration.maxSubmissionBytes)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ServerError.badRequest("empty body: send the file's bytes as the request body")
+        }
+        let content = Data(buffer.readableBytesView)
+        let id = try store.enqueue(
+            student: student.id, lab: labID, filename: filename, content: content,
+            source: .http, submittedAt: now)
+        context.logger.info(
+            "submission received",
+            metadata: [
+                "submission": "\(id)", "student": "\(student.id)", "lab": "\(labID)",
+                "bytes": "\(content.count)",
+            ])
+        let receipt = SubmissionReceipt(
+            id: id, lab: labID, filename: filename, sha256: SHA256.hexDigest(content),
+            size: content.count, status: "queued", late: lab.due.map { now > $0 } ?? false,
+            submittedAt: now.iso8601)
+        return EditedResponse(status: .accepted, response: receipt)
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> SubmissionFeedback {
+        let student = try authenticator.student(for: request)
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            throw ServerError.badRequest("submission id must be a number")
+        }
+        // Someone else's submission is reported as missing, so ids reveal nothing.
+        guard let submission = try store.submission(id: id),
+            student.isInstructor || submission.studentID == student.id
+        else {
+            throw ServerError.submissionNotFound(id)
+        }
+        let results = try store.feedback(submissionID: id)
+        return SubmissionFeedback(
+            id: id, student: submission.studentID, lab: submission.labID,
+            filename: submission.filename, status: submission.status.rawValue,
+            submittedAt: submission.submittedAt.iso8601, gradedAt: submission.gradedAt?.iso8601,
+            score: submission.score, maxScore: submission.maxScore, late: submission.late,
+            penalty: submission.penalty, error: submission.error,
+            tests: results.map { Self.feedback($0, forInstructor: student.isInstructor) })
+    }
+
+    static func feedback(_ result: TestResultRecord, forInstructor: Bool) -> TestFeedback {
+        let hidden = result.visibility == "hidden" && !forInstructor
+        return TestFeedback(
+            name: result.name, component: result.component ?? "", status: result.status.rawValue,
+            points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
+            diagnosis: hidden ? nil : result.diagnosis,
+            nearMiss: hidden ? false : result.diagnosisNearMiss,
+            message: hidden ? nil : result.message,
+            maxAbsError: hidden ? nil : result.maxAbsError,
+            maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
+    }
+
+    /// A plain file name with an accepted extension: no folders, nothing hidden.
+    static func validate(filename: String) throws {
+        let allowed = acceptedExtensions.sorted().map { ".\($0)" }.joined(separator: " or ")
+        let ext = filename.split(separator: ".").last.map { String($0).lowercased() } ?? ""
+        guard !filename.isEmpty, filename.count <= 255, !filename.hasPrefix("."),
+            !filename.contains("/"), !filename.contains("\\"), !filename.contains("\0")
+        else {
+            throw ServerError.badRequest(
+                "bad filename '\(filename)': give a plain file name such as attention.py")
+        }
+        guard filename.contains("."), acceptedExtensions.contains(ext) else {
+            throw ServerError.badRequest(
+                "bad filename '\(filename)': submissions must be \(allowed) files")
+        }
+    }
+
+    /// At most `rateLimitPerHour` submissions per student and lab in any hour, counted from the
+    /// stored timestamps so a restart does not reset it. (Two requests racing for the last slot
+    /// may both pass: the check and the insert are separate transactions.)
+    func checkRateLimit(student: String, lab: LabRecord, now: Date) throws {
+        guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
+        let window: TimeInterval = 3600
+        func countInWindow(after seconds: Int) throws -> Int {
+            try store.submissionsSince(
+                student: student, lab: lab.id,
+                since: now.addingTimeInterval(-window + TimeInterval(seconds)))
+        }
+        guard try countInWindow(after: 0) >= limit else { return }
+        // The first second at which the window holds fewer than `limit` submissions: the count
+        // only falls as the window slides, so a binary search over the hour finds it.
+        var low = 1
+        var high = Int(window)
+        while low < high {
+            let mid = (low + high) / 2
+            if try countInWindow(after: mid) < limit { high = mid } else { low = mid + 1 }
+        }
+        throw ServerError.rateLimited(lab: lab.id, limit: limit, retryAfterSeconds: low)
+    }
+}
