@@ -30,8 +30,8 @@ public struct BPETokenizer: Sendable {
     let mergeTable: [UInt64: Merge]
     /// The bytes each id decodes to.
     let tokenBytes: [[UInt8]]
-    /// Special tokens as UTF-8, longest first so that a longer one wins at the same position.
-    let specialPatterns: [(bytes: [UInt8], id: Int)]
+    /// Finds the special tokens in text for `encode`.
+    let specialMatcher: SpecialTokenMatcher
     let cache = PieceCache()
 
     struct Merge: Sendable {
@@ -110,9 +110,7 @@ public struct BPETokenizer: Sendable {
         // A token made of byte symbols decodes to those bytes; any other (an added token
         // written as plain text) decodes to its own UTF-8, as Hugging Face does.
         self.tokenBytes = denseTokens.map { ByteUnicode.decode($0) ?? Array($0.utf8) }
-        self.specialPatterns = specialTokens
-            .map { (bytes: Array($0.key.utf8), id: $0.value) }
-            .sorted { $0.bytes.count > $1.bytes.count || ($0.bytes.count == $1.bytes.count && $0.id < $1.id) }
+        self.specialMatcher = SpecialTokenMatcher(specialTokens)
     }
 
     // MARK: Encoding
@@ -124,35 +122,15 @@ public struct BPETokenizer: Sendable {
         return text.withUTF8 { bytes in
             var ids: [Int] = []
             ids.reserveCapacity(bytes.count / 3 + 1)
-            var segmentStart = 0
-            if allowSpecial, !specialPatterns.isEmpty {
-                var i = 0
-                while i < bytes.count {
-                    if let (length, id) = specialMatch(bytes, at: i) {
-                        encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[segmentStart..<i]),
-                                       into: &ids)
-                        ids.append(id)
-                        i += length
-                        segmentStart = i
-                    } else {
-                        i += 1
-                    }
-                }
+            if allowSpecial, !specialMatcher.isEmpty {
+                specialMatcher.forEachSegment(
+                    in: bytes, ordinary: { encodeOrdinary($0, into: &ids) },
+                    special: { ids.append($0) })
+            } else {
+                encodeOrdinary(bytes, into: &ids)
             }
-            encodeOrdinary(UnsafeBufferPointer(rebasing: bytes[segmentStart...]), into: &ids)
             return ids
         }
-    }
-
-    private func specialMatch(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (Int, Int)? {
-        for (pattern, id) in specialPatterns where pattern[0] == bytes[i] {
-            if i + pattern.count <= bytes.count,
-                pattern.indices.allSatisfy({ bytes[i + $0] == pattern[$0] })
-            {
-                return (pattern.count, id)
-            }
-        }
-        return nil
     }
 
     /// Encodes text with no special tokens: pre-tokenize, then merge inside each piece.
@@ -163,8 +141,7 @@ public struct BPETokenizer: Sendable {
                 return
             }
             let piece = UnsafeBufferPointer(rebasing: bytes[range])
-            // Pieces of up to 15 UTF-8 bytes are small strings: no allocation for the key.
-            let key = String(decoding: piece, as: UTF8.self)
+            let key = PieceKey(piece)
             if let cached = cache.lookup(key) {
                 ids.append(contentsOf: cached)
                 return
@@ -294,17 +271,17 @@ func pairKey(_ left: Int32, _ right: Int32) -> UInt64 {
 
 /// Merged pieces already seen, shared by copies of a tokenizer; cleared when it grows large.
 final class PieceCache: @unchecked Sendable {
-    private var entries: [String: [Int]] = [:]
+    private var entries: [PieceKey: [Int]] = [:]
     private let lock = NSLock()
     private let capacity = 1 << 17
 
-    func lookup(_ key: String) -> [Int]? {
+    func lookup(_ key: PieceKey) -> [Int]? {
         lock.lock()
         defer { lock.unlock() }
         return entries[key]
     }
 
-    func store(_ key: String, _ ids: [Int]) {
+    func store(_ key: PieceKey, _ ids: [Int]) {
         lock.lock()
         defer { lock.unlock() }
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

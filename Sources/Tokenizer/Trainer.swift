@@ -37,8 +37,11 @@ public enum BPETrainer {
         let byteIDs = ByteUnicode.symbols.map { ids[String($0)] ?? 0 }
 
         var counts = WordCounts(byteIDs: byteIDs)
-        for segment in segments(of: corpus, splitAt: specialTokens) {
-            counts.add(segment)
+        var text = corpus
+        let matcher = SpecialTokenMatcher(
+            Dictionary(uniqueKeysWithValues: specialTokens.enumerated().map { ($1, $0) }))
+        text.withUTF8 { bytes in
+            matcher.forEachSegment(in: bytes, ordinary: { counts.add($0) }, special: { _ in })
         }
         var state = PairState(words: counts.words, counts: counts.counts)
 
@@ -86,39 +89,27 @@ public enum BPETrainer {
             }
         }
     }
-
-    /// The parts of `corpus` between occurrences of special tokens.
-    static func segments(of corpus: String, splitAt specialTokens: [String]) -> [Substring] {
-        var parts: [Substring] = [corpus[...]]
-        for special in specialTokens {
-            parts = parts.flatMap { $0.split(separator: special, omittingEmptySubsequences: true) }
-        }
-        return parts
-    }
 }
 
 /// The distinct words of the corpus as byte-symbol ids, with how often each occurs.
 struct WordCounts {
     let byteIDs: [Int32]
-    private var index: [String: Int] = [:]
+    private var index: [PieceKey: Int] = [:]
     private(set) var words: [[Int32]] = []
     private(set) var counts: [Int] = []
 
     init(byteIDs: [Int32]) { self.byteIDs = byteIDs }
 
-    mutating func add(_ text: Substring) {
-        var text = String(text)
-        text.withUTF8 { bytes in
-            PreTokenizer.forEachPiece(in: bytes) { range in
-                let piece = UnsafeBufferPointer(rebasing: bytes[range])
-                let key = String(decoding: piece, as: UTF8.self)
-                if let word = index[key] {
-                    counts[word] += 1
-                } else {
-                    index[key] = words.count
-                    words.append(piece.map { byteIDs[Int($0)] })
-                    counts.append(1)
-                }
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        PreTokenizer.forEachPiece(in: bytes) { range in
+            let piece = UnsafeBufferPointer(rebasing: bytes[range])
+            let key = PieceKey(piece)
+            if let word = index[key] {
+                counts[word] += 1
+            } else {
+                index[key] = words.count
+                words.append(piece.map { byteIDs[Int($0)] })
+                counts.append(1)
             }
         }
     }

@@ -18,6 +18,8 @@ enum Corpus {
         "Emoji 👋🏽 family 👨‍👩‍👧‍👦 flag 🇫🇷 heart ❤️ and 🤖🤖🤖",
         "Combining: e\u{301}te\u{301} n\u{303}o Zalgo: Z\u{36B}\u{303}a\u{310}\u{34E}l\u{35B}g\u{34E}o",
         "Precomposed: café naïve coöperate Ångström façade",
+        // Canonically equivalent but different bytes: Swift's String == would call them equal.
+        "Ohm \u{2126} omega \u{3A9} angstrom \u{212B} A-ring \u{C5} \u{2126}\u{2126} \u{3A9}\u{3A9}",
         "日本語のテキストと漢字、カタカナ。中文字符和标点！",
         "한국어 문장입니다. 안녕하세요?",
         "مرحبا بالعالم، هذا نص عربي ١٢٣.",
