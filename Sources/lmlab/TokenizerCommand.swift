@@ -40,15 +40,23 @@ extension TokenizerCommand {
             let text = try readText(corpus, what: "corpus")
             let start = Date()
             var shown = false
+            var lastTenth = -1
+            let terminal = isatty(STDERR_FILENO) == 1
             let tokenizer = try BPETrainer.train(
                 corpus: text, vocabSize: vocabSize, specialTokens: ["<|endoftext|>"],
                 progress: { done, total in
-                    // Only slow runs show progress, so quick ones keep stderr clean.
+                    // Only slow runs show progress, so quick ones keep stderr clean; a log
+                    // file gets a line per tenth instead of a line rewritten in place.
                     guard shown || Date().timeIntervalSince(start) > 1 else { return }
                     shown = true
-                    FileHandle.standardError.write(Data("\rmerges \(done) / \(total)".utf8))
+                    if terminal {
+                        FileHandle.standardError.write(Data("\rmerges \(done) / \(total)".utf8))
+                    } else if done * 10 / max(total, 1) > lastTenth {
+                        lastTenth = done * 10 / max(total, 1)
+                        FileHandle.standardError.write(Data("merges \(done) / \(total)\n".utf8))
+                    }
                 })
-            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            if shown, terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             try tokenizer.write(to: URL(fileURLWithPath: out))
             print("wrote \(tokenizer.vocabSize) tokens (\(tokenizer.merges.count) merges) to \(out)")
         }
@@ -107,13 +115,20 @@ extension TokenizerCommand {
     }
 }
 
+/// An input file the tokenizer commands could not use.
+struct TextFileError: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// The contents of a UTF-8 text file, or an error that names it.
 private func readText(_ path: String, what: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read the \(what) file \(path): no such readable file.")
+        throw TextFileError(
+            description: "cannot read the \(what) file \(path): no such readable file.")
     }
     guard let text = String(data: data, encoding: .utf8) else {
-        throw ValidationError("the \(what) file \(path) is not valid UTF-8 text.")
+        throw TextFileError(
+            description: "the \(what) file \(path) is not valid UTF-8 text; save it as UTF-8.")
     }
     return text
 }
