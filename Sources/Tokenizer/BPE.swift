@@ -141,11 +141,10 @@ public struct BPETokenizer: Sendable {
                 return
             }
             let piece = UnsafeBufferPointer(rebasing: bytes[range])
-            let key = PieceKey(piece)
-            if let cached = cache.lookup(key) {
-                ids.append(contentsOf: cached)
-                return
-            }
+            // Short pieces (nearly all) get an allocation-free key; long ones key by bytes.
+            let key = piece.count <= PieceKey.maxCount
+                ? PieceCache.Key.short(PieceKey(piece)) : .long(Array(piece))
+            if cache.appendIDs(of: key, to: &ids) { return }
             let merged = mergePiece(piece)
             cache.store(key, merged)
             ids.append(contentsOf: merged)
@@ -270,21 +269,35 @@ func pairKey(_ left: Int32, _ right: Int32) -> UInt64 {
 }
 
 /// Merged pieces already seen, shared by copies of a tokenizer; cleared when it grows large.
+/// The ids live in one flat array so that a hit copies them without reference counting.
 final class PieceCache: @unchecked Sendable {
-    private var entries: [PieceKey: [Int]] = [:]
+    enum Key: Hashable {
+        case short(PieceKey)
+        case long([UInt8])
+    }
+
+    private var spans: [Key: (start: Int32, count: Int32)] = [:]
+    private var arena: [Int] = []
     private let lock = NSLock()
     private let capacity = 1 << 17
 
-    func lookup(_ key: PieceKey) -> [Int]? {
+    /// Appends the cached ids of `key` to `ids`; false if `key` is not cached.
+    func appendIDs(of key: Key, to ids: inout [Int]) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return entries[key]
+        guard let span = spans[key] else { return false }
+        ids.append(contentsOf: arena[Int(span.start)..<Int(span.start + span.count)])
+        return true
     }
 
-    func store(_ key: PieceKey, _ ids: [Int]) {
+    func store(_ key: Key, _ ids: [Int]) {
         lock.lock()
         defer { lock.unlock() }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[key] = ids
+        if spans.count >= capacity {
+            spans.removeAll(keepingCapacity: true)
+            arena.removeAll(keepingCapacity: true)
+        }
+        spans[key] = (Int32(arena.count), Int32(ids.count))
+        arena.append(contentsOf: ids)
     }
 }

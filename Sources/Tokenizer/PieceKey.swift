@@ -1,29 +1,27 @@
-// A byte-exact dictionary key for a pre-token's UTF-8. String keys will not do: String
+// A byte-exact dictionary key for a short pre-token's UTF-8. String keys will not do: String
 // compares by canonical equivalence, so "Ω" (U+2126) and "Ω" (U+03A9) would share an entry.
 
-/// The bytes of one piece as a hashable key; pieces of up to 16 bytes need no allocation.
+/// The bytes of a piece of at most 16 bytes, packed into two words: cheap to hash and compare.
 struct PieceKey: Hashable {
-    private var words: (UInt64, UInt64) = (0, 0)
-    private let count: Int
-    private var long: [UInt8]? = nil
+    static let maxCount = 16
 
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    private let count: Int
+
+    /// `bytes.count` must be at most `maxCount`.
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(bytes.count <= Self.maxCount, "a piece key holds at most 16 bytes")
         count = bytes.count
-        if count <= 16 {
-            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-        } else {
-            long = Array(bytes)
+        for k in 0..<min(count, 8) { low |= UInt64(bytes[k]) << (8 * k) }
+        if count > 8 {
+            for k in 8..<count { high |= UInt64(bytes[k]) << (8 * (k - 8)) }
         }
     }
 
-    static func == (a: PieceKey, b: PieceKey) -> Bool {
-        a.count == b.count && a.words == b.words && a.long == b.long
-    }
-
     func hash(into hasher: inout Hasher) {
-        hasher.combine(count)
-        hasher.combine(words.0)
-        hasher.combine(words.1)
-        if let long { hasher.combine(long) }
+        // The count is implied by the bytes except for trailing zero bytes; mix it in anyway.
+        hasher.combine(low &+ UInt64(count))
+        hasher.combine(high)
     }
 }

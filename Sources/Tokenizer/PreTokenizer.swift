@@ -95,16 +95,18 @@ public enum PreTokenizer {
     private static let apostrophe: UInt8 = 0x27
     private static let space: UInt8 = 0x20
 
-    private static let asciiClasses: [CharacterClass] = (0..<128).map { value in
-        classOf(Unicode.Scalar(UInt8(value)))
-    }
-
     /// The class and UTF-8 length of the scalar starting at byte `i` (which must start one).
     @inline(__always)
     static func classify(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (CharacterClass, Int) {
         let b0 = bytes[i]
         if b0 < 0x80 {
-            return asciiClasses.withUnsafeBufferPointer { ($0[Int(b0)], 1) }
+            // ASCII inline: a table in a global would cost a lazy-initialisation check per call.
+            switch b0 {
+            case 0x61...0x7A, 0x41...0x5A: return (.letter, 1)
+            case 0x30...0x39: return (.number, 1)
+            case 0x20, 0x09...0x0D: return (.whitespace, 1)
+            default: return (.other, 1)
+            }
         }
         // Valid UTF-8 is guaranteed: the bytes come from a Swift String.
         var value: UInt32

@@ -95,6 +95,8 @@ public enum BPETrainer {
 struct WordCounts {
     let byteIDs: [Int32]
     private var index: [PieceKey: Int] = [:]
+    /// Pieces longer than a `PieceKey` holds, which are rare, keyed by their bytes.
+    private var longIndex: [[UInt8]: Int] = [:]
     private(set) var words: [[Int32]] = []
     private(set) var counts: [Int] = []
 
@@ -103,15 +105,26 @@ struct WordCounts {
     mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
         PreTokenizer.forEachPiece(in: bytes) { range in
             let piece = UnsafeBufferPointer(rebasing: bytes[range])
-            let key = PieceKey(piece)
-            if let word = index[key] {
-                counts[word] += 1
-            } else {
-                index[key] = words.count
+            let next = words.count
+            let word = piece.count <= PieceKey.maxCount
+                ? Self.slot(in: &index, for: PieceKey(piece), next: next)
+                : Self.slot(in: &longIndex, for: Array(piece), next: next)
+            if word == next {
                 words.append(piece.map { byteIDs[Int($0)] })
                 counts.append(1)
+            } else {
+                counts[word] += 1
             }
         }
+    }
+
+    /// The word number stored for `key`, storing `next` first if there is none.
+    private static func slot<Key: Hashable>(in index: inout [Key: Int], for key: Key, next: Int)
+        -> Int
+    {
+        if let word = index[key] { return word }
+        index[key] = next
+        return next
     }
 }
 
