@@ -51,7 +51,8 @@ public struct BPETokenizer: Sendable {
     init(vocab: [String: Int], merges: [(String, String)], locations: (Int) -> String) throws {
         var tokens = [String?](repeating: nil, count: vocab.count)
         // Sorted so that errors name the same token every run.
-        for (token, id) in vocab.sorted(by: { $0.value < $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+        let byID = vocab.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        for (token, id) in byID {
             guard id >= 0, id < vocab.count else {
                 throw TokenizerError.idOutOfRange(token: token, id: id, vocabSize: vocab.count)
             }

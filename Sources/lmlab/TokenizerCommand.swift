@@ -58,7 +58,8 @@ extension TokenizerCommand {
                 })
             if shown, terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             try tokenizer.write(to: URL(fileURLWithPath: out))
-            print("wrote \(tokenizer.vocabSize) tokens (\(tokenizer.merges.count) merges) to \(out)")
+            let merges = tokenizer.merges.count
+            print("wrote \(tokenizer.vocabSize) tokens (\(merges) merges) to \(out)")
         }
     }
 

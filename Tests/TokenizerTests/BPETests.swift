@@ -47,12 +47,14 @@ private func handTokenizer() throws -> BPETokenizer {
 @Test func longPiecesMergeTheSameWayAsShortOnes() throws {
     // 100 a's in one piece take the heap path: 50 × "aa", as worked out for "aaaa".
     let tokenizer = try handTokenizer()
-    #expect(tokenizer.encode(String(repeating: "a", count: 100)) == Array(repeating: 256, count: 50))
+    #expect(tokenizer.encode(String(repeating: "a", count: 100))
+            == Array(repeating: 256, count: 50))
     // 99 a's: 49 × "aa" then a lone "a"; "aa a" (rank 3) merges only the last pair.
     #expect(tokenizer.encode(String(repeating: "a", count: 99))
             == Array(repeating: 256, count: 48) + [259])
     // aaab repeated inside one letter run: each "aaab" is found the same way.
-    #expect(tokenizer.encode(String(repeating: "aaab", count: 30)) == Array(repeating: 258, count: 30))
+    #expect(tokenizer.encode(String(repeating: "aaab", count: 30))
+            == Array(repeating: 258, count: 30))
 }
 
 @Test func specialTokens() throws {

@@ -1,4 +1,4 @@
-// bytes_to_unicode against GPT-2's own Python function (Tests/Oracle/tokenizer_bytes_to_unicode.py).
+// bytes_to_unicode against GPT-2's own Python function (tokenizer_bytes_to_unicode.py).
 import Foundation
 import TestSupport
 import Testing

@@ -44,8 +44,9 @@ import Testing
     for (cls, oracle) in [(PreTokenizer.CharacterClass.whitespace, expected.s),
                           (.letter, expected.L), (.number, expected.N)] {
         let mine = ranges[Int(cls.rawValue)]
-        let firstDifference = zip(mine, oracle).first { $0.0 != $0.1 }
+        let firstDifference =
+            zip(mine, oracle).first { $0.0 != $0.1 }.map { "\($0)" } ?? "none"
         #expect(mine == oracle,
-                "\(cls): \(mine.count) ranges vs \(oracle.count); first differing \(String(describing: firstDifference))")
+                "\(cls): \(mine.count) ranges vs \(oracle.count); first differing \(firstDifference)")
     }
 }

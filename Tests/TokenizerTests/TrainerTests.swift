@@ -20,9 +20,11 @@ import Testing
         corpus: Corpus.training, vocabSize: vocabSize, specialTokens: ["<|endoftext|>"],
         progress: { reports.append(($0, $1)) })
     let merges = tokenizer.merges.map { [$0.0, $0.1] }
-    let firstDifference = zip(merges, oracle.merges).enumerated().first { $0.element.0 != $0.element.1 }
+    let firstDifference = zip(merges, oracle.merges).enumerated()
+        .first { $0.element.0 != $0.element.1 }.map { "\($0)" } ?? "none"
     #expect(merges == oracle.merges,
-            "first differing merge: \(String(describing: firstDifference)) of \(merges.count) vs \(oracle.merges.count)")
+            "first differing merge (index, mine, oracle): \(firstDifference); "
+                + "\(merges.count) merges vs \(oracle.merges.count)")
     #expect(tokenizer.ids == oracle.vocab)
     #expect(tokenizer.vocabSize == vocabSize)
     #expect(tokenizer.eotID == vocabSize - 1)
