@@ -59,9 +59,9 @@ private let extraTexts = Corpus.lines + [
             decodeMismatches.append(ids)
         }
     }
+    let firstMismatches = decodeMismatches.prefix(3)
     #expect(decodeMismatches.isEmpty,
-            "\(decodeMismatches.count) of \(decodeCases.count) decodes differ, first "
-                + "\(decodeMismatches.prefix(3))")
+            "\(decodeMismatches.count) of \(decodeCases.count) decodes differ: \(firstMismatches)")
 }
 
 @Test func encodeDecodeRoundTrip() throws {

@@ -22,9 +22,9 @@ import Testing
     let merges = tokenizer.merges.map { [$0.0, $0.1] }
     let firstDifference = zip(merges, oracle.merges).enumerated()
         .first { $0.element.0 != $0.element.1 }.map { "\($0)" } ?? "none"
+    let counts = "\(merges.count) merges vs \(oracle.merges.count)"
     #expect(merges == oracle.merges,
-            "first differing merge (index, mine, oracle): \(firstDifference); "
-                + "\(merges.count) merges vs \(oracle.merges.count)")
+            "first differing merge (index, mine, oracle): \(firstDifference); \(counts)")
     #expect(tokenizer.ids == oracle.vocab)
     #expect(tokenizer.vocabSize == vocabSize)
     #expect(tokenizer.eotID == vocabSize - 1)
