@@ -10,9 +10,9 @@
 /// - The corpus is first split at special tokens (they never take part in merges), then cut
 ///   into words by ``PreTokenizer``; pairs never cross a word.
 /// - Each step merges the pair with the highest count; ties go to the smallest pair
-///   (left id, then right id), the rule of Hugging Face's trainer. A pair's count includes
-///   overlapping occurrences ("aaa" has two "a a"); a merge replaces non-overlapping
-///   occurrences left to right.
+///   (left id, then right id), as Hugging Face's BpeTrainer orders its queue. A pair's
+///   count includes overlapping occurrences ("aaa" has two "a a"); a merge replaces
+///   non-overlapping occurrences left to right.
 /// - Training stops when the vocabulary, special tokens included, reaches `vocabSize`, or
 ///   earlier when no pair is left.
 public enum BPETrainer {

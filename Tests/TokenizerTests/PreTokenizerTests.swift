@@ -18,7 +18,7 @@ import Testing
         let actual = PreTokenizer.split(text)
         // Compared as bytes: String's == treats canonically equivalent text as equal.
         #expect(actual.map { Array($0.utf8) } == pieces.map { Array($0.utf8) },
-                "text \(quoted(text))")
+                "text \(quoted(text)): \(actual.map(quoted)) vs \(pieces.map(quoted))")
     }
 }
 
