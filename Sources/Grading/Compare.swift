@@ -2,14 +2,6 @@
 // allclose for numbers; exact equality for ids, ints, text, mappings and string lists.
 import Foundation
 
-/// What a component returns, as declared in lab.toml (`returns = "tensor"`…).
-public enum ReturnKind: String, Sendable, Codable, CaseIterable {
-    case tensor, ids, int, float, text, mapping, strings
-
-    /// Whether values of this kind are compared exactly (no tolerance).
-    public var isExact: Bool { self != .tensor && self != .float }
-}
-
 /// allclose's tolerances: an element passes when |got − expected| ≤ atol + rtol·|expected|.
 public struct Tolerance: Sendable, Codable, Equatable {
     public var atol: Double
@@ -241,10 +233,15 @@ func compareFloat(got: GradedValue, expected: GradedValue, tolerance: Tolerance)
 // MARK: - Exact kinds
 
 /// Token ids from a list of ints or an integer array; nil with a reason otherwise.
-func idList(_ value: GradedValue) -> Result<[Int], Comparison> {
+enum IDList {
+    case ids([Int])
+    case failure(Comparison)
+}
+
+func idList(_ value: GradedValue) -> IDList {
     switch value {
     case .array(let a):
-        if a.count == 0 { return .success([]) }
+        if a.count == 0 { return .ids([]) }
         if a.kind == .float {
             return .failure(.fail(.dtype, "expected integer token ids, got \(a.dtype) floats — "
                 + "convert with int(...) or .astype(int)"))
@@ -253,7 +250,7 @@ func idList(_ value: GradedValue) -> Result<[Int], Comparison> {
             return .failure(.fail(.shape, "expected a flat list of ids, got shape "
                 + "\(formatIndex(a.shape))"))
         }
-        return .success(a.values.map { Int($0) })
+        return .ids(a.values.map { Int($0) })
     case .list(let items):
         var ids: [Int] = []
         for (i, item) in items.enumerated() {
@@ -265,7 +262,7 @@ func idList(_ value: GradedValue) -> Result<[Int], Comparison> {
                     + "int token id", at: [i]))
             }
         }
-        return .success(ids)
+        return .ids(ids)
     default:
         return .failure(.fail(.type, "expected a list of token ids, got \(got(value))"))
     }
@@ -274,12 +271,12 @@ func idList(_ value: GradedValue) -> Result<[Int], Comparison> {
 private func got(_ value: GradedValue) -> String { value.typeDescription }
 
 func compareIDs(got: GradedValue, expected: GradedValue) -> Comparison {
-    guard case .success(let want) = idList(expected) else {
+    guard case .ids(let want) = idList(expected) else {
         return compareExactValues(got, expected)
     }
     let have: [Int]
     switch idList(got) {
-    case .success(let ids): have = ids
+    case .ids(let ids): have = ids
     case .failure(let failure): return failure
     }
     return compareSequences(have, want, noun: "ids", show: String.init)

@@ -10,8 +10,6 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
     case badInput(test: String, argument: String, reason: String)
     /// A fixture file could not be read or parsed.
     case fixture(file: String, reason: String)
-    /// The sandbox cannot run here and the caller did not allow running without it.
-    case sandboxUnavailable(String)
     /// Submitted after late_due (or after due with no late window).
     case submissionClosed(String)
 
@@ -26,8 +24,6 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
             return "test \(test), input \(argument): \(reason)"
         case .fixture(let file, let reason):
             return "fixture \(file): \(reason)"
-        case .sandboxUnavailable(let message):
-            return message
         case .submissionClosed(let message):
             return message
         }

@@ -122,15 +122,15 @@ struct BoolMask: Sendable {
     func allows(_ flat: Int, in target: [Int]) -> Bool {
         var rest = flat
         var offset = 0
-        var stride = 1
-        for axis in stride(from: target.count - 1, through: 0, by: -1) {
+        var step = 1
+        for axis in (0..<target.count).reversed() {
             let i = rest % target[axis]
             rest /= target[axis]
             let maskAxis = axis - (target.count - shape.count)
             if maskAxis >= 0 {
                 let size = shape[maskAxis]
-                offset += (size == 1 ? 0 : i) * stride
-                stride *= size
+                offset += (size == 1 ? 0 : i) * step
+                step *= size
             }
         }
         return values[offset]

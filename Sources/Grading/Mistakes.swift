@@ -24,7 +24,8 @@ func evaluate(_ component: String, _ args: CaseArguments, _ knobs: Knobs) throws
     switch component {
     case "softmax":
         let x = try args.tensor("x")
-        let axis = knobs.softmaxAxis ?? (try args.int("axis", default: -1))
+        let requested = try args.int("axis", default: -1)
+        let axis = knobs.softmaxAxis ?? requested
         return out(softmaxAlong(x, axis: axis, maxShift: attn.attention.maxShift))
     case "scaled_dot_product_attention":
         let mask = maskArgument(args["mask"])
