@@ -121,7 +121,9 @@ public struct NpyArray: Sendable, Equatable {
     /// The values as Int: exact for integer dtypes; floats are truncated toward zero, and NaN,
     /// ±inf or values outside Int's range become 0 — check `dtype` first when that matters.
     public func ints() -> [Int] {
-        func toInt<F: BinaryFloatingPoint>(_ x: F) -> Int { Int(exactly: x.rounded(.towardZero)) ?? 0 }
+        func toInt<F: BinaryFloatingPoint>(_ x: F) -> Int {
+            Int(exactly: x.rounded(.towardZero)) ?? 0
+        }
         switch storage {
         case .float32(let v): return v.map(toInt)
         case .float64(let v): return v.map(toInt)
@@ -254,7 +256,8 @@ public enum Npy {
         case 1: shapeText = "(\(shape[0]),)"
         default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
         }
-        var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        var header =
+            "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
         var prefixSize = 10
         if (prefixSize + header.utf8.count + 1 + 63) / 64 * 64 - prefixSize > 0xFFFF {
             prefixSize = 12
@@ -292,7 +295,8 @@ public enum Npy {
     }
 }
 
-/// The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }.
+/// The header is a Python dict literal:
+/// {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }.
 /// This parses exactly that grammar (strings, True/False, tuples of ints, nested lists for
 /// structured dtypes, which are then rejected as unsupported).
 struct NpyHeader {

@@ -1,0 +1,297 @@
+// Lab loading: every shipped lab validates, values are read as written, and broken lab.toml
+// snippets produce the expected problems (file, key path, message), all of them at once.
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Grading
+
+private let labsRoot = repositoryRoot.appendingPathComponent("labs")
+
+/// Writes `toml` (plus any extra files) into a fresh lab folder named `id` and loads it.
+private func loadSnippet(_ toml: String, id: String = "99-demo", files: [String] = ["README.md"])
+    throws -> Lab
+{
+    let root = try makeScratchDirectory("lmlab-lab")
+    let folder = root.appendingPathComponent(id)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for file in files {
+        try Data("x".utf8).write(to: folder.appendingPathComponent(file))
+    }
+    try Data(toml.utf8).write(to: folder.appendingPathComponent("lab.toml"))
+    return try Lab.load(folder: folder)
+}
+
+/// The problems a snippet produces, or [] if it loads.
+private func problems(_ toml: String, id: String = "99-demo", files: [String] = ["README.md"])
+    -> [LabProblem]
+{
+    do {
+        _ = try loadSnippet(toml, id: id, files: files)
+        return []
+    } catch let error as LabError {
+        return error.problems
+    } catch {
+        return [LabProblem(file: "?", keyPath: "?", message: "\(error)")]
+    }
+}
+
+private let validHeader = """
+    id = "99-demo"
+    title = "Demo"
+    version = "1.0.0"
+    due = "2026-12-07T23:59:00Z"
+    late_due = "2026-12-14T23:59:00Z"
+    late_penalty = 0.2
+    counting = "best"
+    entry = "demo.py"
+    handout = "README.md"
+
+    [[components]]
+    name = "softmax"
+    args = ["x", "axis"]
+    optional = ["axis"]
+    returns = "tensor"
+
+    """
+
+private let validTest = """
+    [[tests]]
+    name = "t0"
+    component = "softmax"
+    points = 1.0
+    visibility = "visible"
+    seed = 1
+    [tests.inputs]
+    x = { tensor = [2, 3] }
+
+    """
+
+@Test func everyShippedLabValidates() throws {
+    let labs = try Lab.loadAll(labsRoot: labsRoot)
+    #expect(labs.map(\.id) == ["01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer"])
+    for lab in labs {
+        #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")
+        #expect(lab.tests.contains { $0.visibility == .afterDue }, "\(lab.id) has no after_due")
+        for component in lab.components {
+            let tests = lab.tests.filter { $0.component == component.name }
+            #expect(tests.contains { $0.visibility == .visible }, "\(component.name)")
+            // A hidden copy of an argument-free call would add nothing.
+            if !component.args.isEmpty {
+                #expect(tests.contains { $0.visibility != .visible }, "\(component.name)")
+            }
+        }
+        for test in lab.tests where test.visibility == .visible {
+            #expect(test.seed != nil)
+        }
+        #expect(FileManager.default.fileExists(atPath: lab.fixtureURL(lab.entry).path))
+    }
+}
+
+@Test func attentionLabReadsAsWritten() throws {
+    let lab = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention"))
+    // 2026-12-07T23:59:00Z and 2026-12-14T23:59:00Z as Unix time (Python's datetime).
+    #expect(lab.due == Date(timeIntervalSince1970: 1_796_687_940))
+    #expect(lab.lateDue == Date(timeIntervalSince1970: 1_797_292_740))
+    #expect(lab.latePenalty == 0.2)
+    #expect(lab.counting == .best)
+    #expect(lab.limits == Limits(timeSeconds: 10, memoryMB: 1024))
+    let softmax = try #require(lab.component(named: "softmax"))
+    #expect(softmax.args == ["x", "axis"])
+    #expect(softmax.optionalArgs == ["axis"])
+    #expect(softmax.atol == 1e-6 && softmax.rtol == 1e-4)
+    let large = try #require(lab.tests.first { $0.name == "softmax_large_logits" })
+    #expect(large.visibility == .hidden && large.seed == nil)
+    #expect(
+        large.inputs == [
+            LabInput(
+                name: "x",
+                spec: .tensor(
+                    shape: [3, 9], dist: .normal, scale: 5, offset: 1000, dtype: .float32,
+                    low: 0, high: 1)),
+            LabInput(name: "axis", spec: .literal(.int(-1))),
+        ])
+    // Omitted optional mask: the inputs stop after v, in the component's positional order.
+    let noMask = try #require(lab.tests.first { $0.name == "attention_no_mask" })
+    #expect(noMask.inputs.map(\.name) == ["q", "k", "v"])
+    #expect(noMask.seed == 103)
+    let causal = try #require(lab.tests.first { $0.name == "attention_causal" })
+    #expect(causal.input(named: "mask") == .causal(6))
+    let mha = try #require(lab.tests.first { $0.name == "mha_four_heads" })
+    #expect(mha.input(named: "c_attn_w") == .weight(shape: [16, 48], scale: 0.3))
+    #expect(mha.input(named: "n_head") == .literal(.int(4)))
+}
+
+@Test func specialInputsOfLabs03And04() throws {
+    let gpt2 = try Lab.load(folder: labsRoot.appendingPathComponent("03-gpt2"))
+    let untied = try #require(gpt2.tests.first { $0.name == "forward_untied_state_dict" })
+    #expect(
+        untied.input(named: "params")
+            == .gpt2(
+                GPT2Spec(
+                    nLayer: 2, nHead: 2, nEmbd: 16, vocab: 50, ctx: 16, untiedHead: true)))
+    #expect(untied.input(named: "ids") == .ids(count: 7, vocab: 50))
+    #expect(untied.limits.timeSeconds == 20)
+    let sample = try #require(gpt2.tests.first { $0.name == "sample_top_p" })
+    #expect(sample.input(named: "u") == .uniformScalar)
+    #expect(sample.input(named: "top_p") == .literal(.double(0.8)))
+
+    let tokenizer = try Lab.load(folder: labsRoot.appendingPathComponent("04-tokenizer"))
+    #expect(tokenizer.counting == .latest)
+    let table = try #require(tokenizer.tests.first { $0.name == "byte_table" })
+    #expect(table.inputs.isEmpty)
+    let encode = try #require(tokenizer.tests.first { $0.name == "encode_english" })
+    #expect(encode.input(named: "merges") == .fixture("merges.txt"))
+    let empty = try #require(tokenizer.tests.first { $0.name == "decode_empty" })
+    #expect(empty.input(named: "ids") == .literal(.array([])))
+    #expect(tokenizer.component(named: "decode")?.returns == .text)
+    #expect(tokenizer.component(named: "decode")?.atol == 0)
+}
+
+@Test func validSnippetLoadsWithDefaults() throws {
+    let lab = try loadSnippet(validHeader + validTest)
+    #expect(lab.limits == Limits(timeSeconds: 10, memoryMB: 1024))
+    #expect(lab.rateLimitPerHour == nil)
+    // Tensor components default to atol 1e-5, rtol 1e-4.
+    #expect(lab.components[0].atol == 1e-5 && lab.components[0].rtol == 1e-4)
+    #expect(lab.tests[0].inputs.map(\.name) == ["x"])
+}
+
+@Test func offsetDateTimesAreConverted() throws {
+    let toml = validHeader.replacingOccurrences(
+        of: "due = \"2026-12-07T23:59:00Z\"", with: "due = 2026-12-01T12:00:00+01:00")
+    let lab = try loadSnippet(toml + validTest)
+    #expect(lab.due == Date(timeIntervalSince1970: 1_796_122_800))
+}
+
+@Test func everyProblemIsReportedWithItsKeyPath() {
+    let toml = """
+        id = "01-wrong"
+        title = "Broken"
+        version = "1.0.0"
+        due = "2026-12-20T23:59:00Z"
+        late_due = "2026-12-14T23:59:00Z"
+        counting = "newest"
+        entry = "demo.py"
+        handout = "README.md"
+        colour = "blue"
+
+        [[components]]
+        name = "softmax"
+        args = ["x", "axis"]
+        returns = "tensor"
+
+        [[components]]
+        name = "unused"
+        args = ["y"]
+        returns = "matrix"
+
+        [[tests]]
+        name = "a"
+        component = "softmax"
+        points = 1.0
+        visibility = "visible"
+        [tests.inputs]
+        x = { tensor = [2, 3] }
+        axis = -1
+
+        [[tests]]
+        name = "a"
+        component = "sofmax"
+        points = 1.0
+        visibility = "hidden"
+
+        [[tests]]
+        name = "c"
+        component = "softmax"
+        points = -2.0
+        visibility = "secret"
+        [tests.inputs]
+        axis = 0
+
+        [[tests]]
+        name = "d"
+        component = "softmax"
+        points = 1.0
+        visibility = "hidden"
+        [tests.inputs]
+        x = { tensor = [2, 0] }
+        axis = 0
+        bogus = 3
+
+        [[tests]]
+        name = "e"
+        component = "softmax"
+        points = 1.0
+        visibility = "after_due"
+        [tests.inputs]
+        x = { fixture = "vocab.json" }
+        axis = { causal = 3, ids = 4 }
+        """
+    let found = problems(toml)
+    let expected: [(String, String)] = [
+        ("id", "lab folder is \"99-demo\""),
+        ("late_due", "before due"),
+        ("counting", "\"newest\""),
+        ("colour", "unknown key"),
+        ("components[1].returns", "\"matrix\""),
+        ("components[1]", "has no tests"),
+        ("tests[0].seed", "visible test needs a fixed seed"),
+        ("tests[1].name", "duplicate test name \"a\""),
+        ("tests[1].component", "unknown component \"sofmax\""),
+        ("tests[2].points", "must not be negative"),
+        ("tests[2].visibility", "unknown visibility \"secret\""),
+        ("tests[2].inputs", "args not covered by inputs: x"),
+        ("tests[3].inputs.x.tensor", "positive integer"),
+        ("tests[3].inputs.bogus", "has no argument \"bogus\""),
+        ("tests[4].inputs.x.fixture", "file \"vocab.json\" is missing"),
+        ("tests[4].inputs.axis", "several input kinds"),
+    ]
+    for (path, fragment) in expected {
+        #expect(
+            found.contains { $0.keyPath == path && $0.message.contains(fragment) },
+            "expected \(path): …\(fragment)… in\n\(found.map(\.description).joined(separator: "\n"))"
+        )
+    }
+    #expect(found.count == expected.count, "\(found.map(\.description))")
+    #expect(found.allSatisfy { $0.file.hasSuffix("99-demo/lab.toml") })
+}
+
+@Test func missingRequiredKeysAreNamed() {
+    let found = problems("title = \"Only a title\"\n")
+    for key in ["id", "version", "due", "entry", "handout", "components", "tests"] {
+        #expect(found.contains { $0.keyPath == key && $0.message.contains("missing") }, "\(key)")
+    }
+}
+
+@Test func missingHandoutAndBadOptionalOrder() {
+    let toml = validHeader.replacingOccurrences(
+        of: "optional = [\"axis\"]", with: "optional = [\"x\"]") + validTest
+    let found = problems(toml, files: [])
+    #expect(found.contains { $0.keyPath == "handout" && $0.message.contains("missing") })
+    #expect(found.contains { $0.keyPath == "components[0].optional" })
+    #expect(found.contains { $0.keyPath == "tests[0].inputs" && $0.message.contains("axis") })
+}
+
+@Test func notTOMLReportsTheLine() {
+    let found = problems("id = \"99-demo\"\ntitle = \n")
+    #expect(found.count == 1)
+    #expect(found.first?.message.contains("line 2") == true, "\(found)")
+}
+
+@Test func loadAllCollectsEveryBrokenLab() throws {
+    let root = try makeScratchDirectory("lmlab-labs")
+    for id in ["10-a", "11-b", "harness"] {
+        let folder = root.appendingPathComponent(id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("id = \"wrong\"\n".utf8).write(to: folder.appendingPathComponent("lab.toml"))
+    }
+    do {
+        _ = try Lab.loadAll(labsRoot: root)
+        Issue.record("broken labs loaded")
+    } catch let error as LabError {
+        let files = Set(error.problems.map { URL(fileURLWithPath: $0.file).deletingLastPathComponent().lastPathComponent })
+        #expect(files == ["10-a", "11-b"])  // harness is skipped
+        #expect(error.description.contains("10-a/lab.toml: id:"))
+    }
+}
