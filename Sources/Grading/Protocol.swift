@@ -674,6 +674,8 @@ public struct StudentError: Error, Sendable, Equatable, CustomStringConvertible 
     public var line: Int?
     public var text: String?
     public var traceback: String
+    /// The notebook cell (1-based) when the submission was a notebook; `line` is then in the cell.
+    public var cell: Int?
 
     public init(
         type: String, message: String, file: String? = nil, line: Int? = nil, text: String? = nil,
@@ -698,10 +700,11 @@ public struct StudentError: Error, Sendable, Equatable, CustomStringConvertible 
     /// True when Python ran out of memory (the address-space limit).
     public var isMemoryError: Bool { type == "MemoryError" }
 
-    /// "attention.py, line 12" or "cell 3, line 2" after `remapped(by:)`; nil if unknown.
+    /// "attention.py, line 12", or "work.ipynb, cell 3, line 2" after `remapped(by:…)`.
     public var location: String? {
         guard let file else { return nil }
         guard let line else { return file }
+        if let cell { return "\(file), cell \(cell), line \(line)" }
         return "\(file), line \(line)"
     }
 
