@@ -107,3 +107,19 @@ extension String {
         return first.lowercased() + dropFirst()
     }
 }
+
+/// Diagnoses an exception raised by the student's code through the mistakes' error signatures
+/// (e.g. KeyError: ' ' from bpe_encode when bytes were not mapped through bytes_to_unicode).
+public func diagnose(component: String, errorType: String, message: String,
+                     catalogue: [Mistake] = mistakeCatalogue) -> Diagnosis?
+{
+    for mistake in catalogue where mistake.components.contains(component) {
+        guard let signature = mistake.errorSignature, signature(component, errorType, message)
+        else { continue }
+        return Diagnosis(kind: .mistake, mistakeID: mistake.id, title: mistake.title,
+                         hint: mistake.hint,
+                         message: "\(errorType): \(message) is what happens with a known mistake: "
+                            + "\(mistake.title.lowercasedFirst).")
+    }
+    return nil
+}

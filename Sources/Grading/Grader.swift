@@ -205,6 +205,8 @@ public struct Grader: Sendable {
             result.errorLocation = error.location
             result.errorText = error.text
             result.traceback = error.traceback
+            result.diagnosis = diagnose(component: test.component, errorType: error.type,
+                                        message: error.message)
         case .timeout(let seconds):
             result.status = .timeout
             result.seconds = seconds

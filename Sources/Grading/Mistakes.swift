@@ -139,6 +139,8 @@ public struct Mistake: Sendable {
     public let nonFiniteSignature: Bool
     /// The knob settings that produce the mistake (several when students write it several ways).
     let variants: @Sendable (_ component: String, _ args: CaseArguments) -> [Knobs]
+    /// Recognises the mistake from the exception it makes the student's code raise, if any.
+    public var errorSignature: (@Sendable (_ component: String, _ type: String, _ message: String) -> Bool)? = nil
 
     /// The mistake's outputs for a component on a case (empty if it does not apply).
     public func outputs(component: String, args: CaseArguments) -> [GradedValue] {
@@ -253,9 +255,13 @@ public let mistakeCatalogue: [Mistake] = [
             + "transpose to [n_head, T, C/n_head]; a bare reshape to [n_head, T, …] mixes tokens "
             + "and channels, so each head sees scrambled Queries, Keys and Values.",
         nonFiniteSignature: false,
-        variants: one {
-            $0.attention.splitTranspose = false
-            $0.attention.mergeTranspose = false
+        variants: { _, _ in
+            // Students who forget the transpose on the way in may still have it on the way out.
+            [knobs {
+                $0.attention.splitTranspose = false
+                $0.attention.mergeTranspose = false
+            },
+             knobs { $0.attention.splitTranspose = false }]
         }),
     Mistake(
         id: "heads_concat_wrong_order", title: "Heads merged back in the wrong order",
@@ -365,6 +371,12 @@ public let mistakeCatalogue: [Mistake] = [
         variants: one {
             $0.bpe.mapBytes = false
             $0.identityByteTable = true
+        },
+        // Looking up raw characters such as ' ' (GPT-2's vocabulary has 'Ġ') fails.
+        errorSignature: { component, type, message in
+            component == "bpe_encode" && type == "KeyError" && message.count == 3
+                && message.hasPrefix("'") && message.hasSuffix("'")
+                && message.dropFirst().first.map { !$0.isLetter || !$0.isASCII } == true
         }),
     Mistake(
         id: "wrong_pretokenize_pattern", title: "Wrong pre-tokenization pattern",

@@ -293,7 +293,7 @@ case("multi_head_attention",
          "no_causal_mask": [mha(*A, causal=None)],
          "causal_off_by_one": [mha(*A, causal=1), mha(*A, causal=-1),
                                mha(*A, causal=-1, fill=-1e9)],
-         "heads_no_transpose": [mha(*A, st=False, mt=False)],
+         "heads_no_transpose": [mha(*A, st=False, mt=False), mha(*A, st=False)],
          "heads_concat_wrong_order": [mha(*A, mt=False)],
          "qkv_wrong_thirds": [mha(*A, order=o) for o in
                               [(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]]})
@@ -306,7 +306,7 @@ case("cross_attention", {"x": xc, "context": ctx, "w_q": wq, "b_q": bq, "w_kv": 
                          "b_kv": bkv, "w_o": wo, "b_o": bo, "n_head": 2}, cross(*X), {
     "no_scaling": [cross(*X, scale="none")], "scale_by_dk": [cross(*X, scale="dk")],
     "softmax_wrong_axis": [cross(*X, axis=-2)],
-    "heads_no_transpose": [cross(*X, st=False, mt=False)],
+    "heads_no_transpose": [cross(*X, st=False, mt=False), cross(*X, st=False)],
     "heads_concat_wrong_order": [cross(*X, mt=False)],
     "qkv_wrong_thirds": [cross(*X, swap=True)]})
 
