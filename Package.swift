@@ -42,12 +42,17 @@ let package = Package(
             name: "Store",
             dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
+        .target(
+            name: "Tracking",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Helpers the test targets share: running the Python oracles, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store",
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +62,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensors", "TestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
