@@ -279,7 +279,7 @@ extension LabStore {
         """
 
     /// Checks every entry before anything is written; the first bad one is named.
-    static func validateBatch(
+    public static func validateBatch(
         params: [String: String], metrics: [MetricPoint], tags: [String: String]
     ) throws {
         if metrics.count > RunsLimits.maxMetricsPerBatch {

@@ -31,6 +31,11 @@ struct FilterSQL {
         }
     }
 
+    /// The step at which `aggregate` of metric `key` was reached (`min_step`, …).
+    mutating func metricStep(key: String, aggregate: MetricAggregate) -> String {
+        "\(alias(for: .metric(key: key, aggregate: .last), key: key)).\(aggregate.rawValue)_step"
+    }
+
     /// All aggregates of a metric share one join (keyed by its `.last` field).
     private mutating func alias(for field: FilterField, key: String) -> String {
         if let alias = aliases[field] { return alias }
