@@ -56,12 +56,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
+        .target(
+            name: "Tracking",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Helpers the test targets share: running the Python oracles, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store",
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,6 +86,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
