@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store",
+                "Store", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,12 +61,22 @@ let package = Package(
             name: "Tracking",
             dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The course service behind the CLI: local or remote client, reports, the demo, benchmarks.
+        .target(
+            name: "Service",
+            dependencies: [
+                "Server", "Store", "Grading",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Helpers the test targets share: running the Python oracles, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking", "Server", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,6 +96,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Server", "Store", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,11 @@ struct LMLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmlab",
         abstract: "Grade language-model labs against a reference transformer and track experiments.",
-        subcommands: [TokenizerCommand.self, Check.self, Grade.self, Labs.self, RunsCommand.self]
+        subcommands: [
+            TokenizerCommand.self, Check.self, Grade.self, Labs.self, RunsCommand.self,
+            ServeCommand.self, SubmitCommand.self, FeedbackCommand.self, LeaderboardCommand.self,
+            ReportCommand.self, StudentsCommand.self, ExportCommand.self, RegradeCommand.self,
+            DemoCommand.self,
+        ]
     )
 }

@@ -1,6 +1,7 @@
 // Option groups shared by lmlab's commands.
 import ArgumentParser
 import Foundation
+import Service
 import Store
 
 /// Where lmlab keeps its database and submission blobs.
@@ -15,4 +16,37 @@ struct DataOptions: ParsableArguments {
 
     /// Opens (creating and migrating if needed) the store in the data directory.
     func openStore() throws -> LabStore { try LabStore.open(directory: directory) }
+}
+
+/// A running daemon to talk to instead of the local data directory.
+struct RemoteOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: "URL of an lmlab server, e.g. http://127.0.0.1:8080 (default: $LMLAB_SERVER).")
+    var server: String?
+
+    @Option(name: .long, help: "Your API token for the server (default: $LMLAB_TOKEN).")
+    var token: String?
+
+    /// The server URL from --server or $LMLAB_SERVER; nil means work locally.
+    var serverURL: String? {
+        if let server, !server.isEmpty { return server }
+        let env = ProcessInfo.processInfo.environment["LMLAB_SERVER"]
+        return env?.isEmpty == false ? env : nil
+    }
+
+    var resolvedToken: String {
+        token ?? ProcessInfo.processInfo.environment["LMLAB_TOKEN"] ?? ""
+    }
+
+    /// The client for these options: remote if a server is named, else the local store.
+    func client(data: DataOptions) throws -> any CourseClient {
+        if let serverURL { return try RemoteClient(server: serverURL, token: resolvedToken) }
+        return LocalClient(store: try data.openStore())
+    }
+
+    /// Fails for commands that only work on the local data directory.
+    func requireLocal(_ what: String) throws {
+        if serverURL != nil { throw ServiceError.localOnly(what) }
+    }
 }

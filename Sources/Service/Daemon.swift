@@ -1,0 +1,61 @@
+// Getting `lmlab serve` (and the demo) ready: labs synced from labs/ into the store, the real
+// grader built over the sandbox (or refused when bubblewrap cannot run unless told otherwise).
+import Foundation
+import Grading
+import Hummingbird
+import Logging
+import Server
+import Store
+
+/// What the daemon knows when it starts.
+public struct DaemonSetup: Sendable {
+    public var labs: [Lab]
+    public var grader: LabGrader
+    /// False when running with --no-sandbox.
+    public var sandboxed: Bool
+    public var students: Int
+    public var instructors: Int
+}
+
+/// Syncs `labsRoot` into `store` and builds the grader. With `allowUnsandboxed` false, a
+/// machine where bubblewrap cannot run is an error that says what to do.
+public func prepareDaemon(
+    store: LabStore, labsRoot: URL, allowUnsandboxed: Bool
+) throws -> DaemonSetup {
+    let labs = try syncLabs(labsRoot: labsRoot, into: store)
+    let harness = labsRoot.appendingPathComponent("harness", isDirectory: true)
+    let grader: LabGrader
+    if allowUnsandboxed {
+        grader = try LabGrader(labs: labs, harnessDirectory: harness, isolation: .none)
+    } else {
+        do {
+            grader = try LabGrader(labs: labs, harnessDirectory: harness, isolation: .sandbox)
+        } catch let error as HarnessError {
+            throw ServiceError.usage(
+                "cannot sandbox student code: \(error). Install bubblewrap (apt-get install"
+                    + " bubblewrap) and allow unprivileged user namespaces, or pass --no-sandbox"
+                    + " if every submission is code you trust")
+        }
+    }
+    let people = try store.students()
+    return DaemonSetup(
+        labs: labs, grader: grader, sandboxed: !allowUnsandboxed,
+        students: people.filter { !$0.isInstructor }.count,
+        instructors: people.filter(\.isInstructor).count)
+}
+
+/// Whether bubblewrap can run here (what the demo uses to decide how to isolate its samples).
+public func sandboxWorks(labsRoot: URL) -> Bool {
+    let harness = labsRoot.appendingPathComponent("harness", isDirectory: true)
+    return (try? Sandbox.make(harnessDirectory: harness, isolation: .sandbox)) != nil
+}
+
+/// Serves until SIGTERM/SIGINT (ServiceLifecycle's graceful shutdown lets the workers finish or
+/// re-queue their in-flight grading).
+public func runDaemon(
+    _ configuration: ServerConfiguration, setup: DaemonSetup, store: LabStore,
+    logger: Logger = Logger(label: "lmlab.server")
+) async throws {
+    let app = buildApplication(configuration, grader: setup.grader, store: store, logger: logger)
+    try await app.runService()
+}

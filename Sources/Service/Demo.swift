@@ -1,0 +1,205 @@
+// `lmlab demo`: from nothing to a graded class. A fresh data directory, the sample roster, the
+// labs, every sample submission through the durable queue, graded by the daemon's WorkerPool with
+// the real grader, then one student's feedback, lab 01's class report and its leaderboard.
+import Foundation
+import Logging
+import Server
+import Store
+
+public struct DemoOptions: Sendable {
+    public var dataDirectory: URL
+    public var repository: URL
+    public var workers: Int
+    /// Only the labs whose id is listed (all when nil); the tests and benchmark use fewer.
+    public var labFilter: Set<String>?
+    public var format: OutputFormat
+    /// Show the three closing sections (the benchmark turns them off).
+    public var showResults = true
+
+    public init(
+        dataDirectory: URL, repository: URL, workers: Int, labFilter: Set<String>? = nil,
+        format: OutputFormat
+    ) {
+        self.dataDirectory = dataDirectory
+        self.repository = repository
+        self.workers = workers
+        self.labFilter = labFilter
+        self.format = format
+    }
+
+    var labsRoot: URL { repository.appendingPathComponent("labs", isDirectory: true) }
+    var samplesRoot: URL { repository.appendingPathComponent("submissions", isDirectory: true) }
+}
+
+public struct DemoSummary: Sendable, Equatable {
+    public var submissions: Int
+    public var graded: Int
+    public var errors: Int
+    public var seconds: Double
+    public var sandboxed: Bool
+    /// The submission whose feedback was shown.
+    public var featuredSubmission: Int64?
+}
+
+/// One sample: a lab folder of the sample class.
+struct Sample {
+    var student: String
+    var lab: String
+    var folder: URL
+}
+
+/// The sample class's lab folders (`submissions/<student>/<lab>/`), sorted.
+func samples(in root: URL, labs: Set<String>) -> [Sample] {
+    let manager = FileManager.default
+    func folders(_ url: URL) -> [URL] {
+        ((try? manager.contentsOfDirectory(
+            at: url, includingPropertiesForKeys: [.isDirectoryKey], options: [.skipsHiddenFiles]))
+            ?? [])
+            .filter { (try? $0.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory == true }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+    return folders(root).flatMap { student in
+        folders(student).filter { labs.contains($0.lastPathComponent) }.map {
+            Sample(student: student.lastPathComponent, lab: $0.lastPathComponent, folder: $0)
+        }
+    }
+}
+
+/// Wipes and recreates `directory` only if it is empty or already an lmlab data directory, so a
+/// mistyped --data cannot delete someone's files.
+func resetDataDirectory(_ directory: URL) throws -> Bool {
+    let manager = FileManager.default
+    var existed = false
+    if manager.fileExists(atPath: directory.path) {
+        let contents = (try? manager.contentsOfDirectory(atPath: directory.path)) ?? []
+        guard contents.isEmpty || contents.contains(LabStore.databaseFilename) else {
+            throw ServiceError.usage(
+                "\(directory.path) exists and is not an lmlab data directory; the demo wipes its"
+                    + " data directory, so give it a new or lmlab folder with --data")
+        }
+        try manager.removeItem(at: directory)
+        existed = true
+    }
+    try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+    return existed
+}
+
+/// Runs the demo, writing what it does through `say` (a line at a time) and `progress` (the
+/// live progress line, which a TTY overwrites).
+public func runDemo(
+    _ options: DemoOptions, say: @escaping @Sendable (String) -> Void,
+    progress: @escaping @Sendable (String, _ final: Bool) -> Void
+) async throws -> DemoSummary {
+    let start = Date()
+    let wiped = try resetDataDirectory(options.dataDirectory)
+    say(
+        (wiped ? "Wiped and recreated " : "Created ") + "the demo data directory "
+            + options.dataDirectory.path)
+    let store = try LabStore.open(directory: options.dataDirectory)
+
+    let rosterURL = options.samplesRoot.appendingPathComponent("roster.csv")
+    guard let roster = try? String(contentsOf: rosterURL, encoding: .utf8) else {
+        throw ServiceError.missingFile(
+            "\(rosterURL.path) (run the demo from the lmlab repository)")
+    }
+    let imported = try store.importRoster(csv: roster)
+    say("Imported \(imported.added) students from \(rosterURL.lastPathComponent)")
+
+    let sandboxed = sandboxWorks(labsRoot: options.labsRoot)
+    // Without bubblewrap the demo still runs, unsandboxed, but only on its own shipped samples.
+    let setup = try prepareDaemon(
+        store: store, labsRoot: options.labsRoot, allowUnsandboxed: !sandboxed)
+    say("Synced \(setup.labs.count) labs: " + setup.labs.map(\.id).joined(separator: ", "))
+    say(
+        sandboxed
+            ? "Student code runs in the bubblewrap sandbox"
+            : "bubblewrap cannot run here: grading the shipped samples WITHOUT a sandbox"
+                + " (lmlab serve refuses this unless given --no-sandbox)")
+
+    let labIDs = Set(setup.labs.map(\.id)).intersection(options.labFilter ?? Set(setup.labs.map(\.id)))
+    let found = samples(in: options.samplesRoot, labs: labIDs)
+    for sample in found {
+        let payload = try SubmissionPayload.read(sample.folder)
+        try store.enqueue(
+            student: sample.student, lab: sample.lab, filename: payload.filename,
+            content: payload.content, source: .demo)
+    }
+    let total = found.count
+    say("Queued \(total) sample submissions; grading with \(options.workers) worker(s)…")
+
+    var configuration = ServerConfiguration()
+    configuration.workers = max(1, options.workers)
+    configuration.pollInterval = 0.1
+    configuration.shutdownGrace = 5
+    var logger = Logger(label: "lmlab.demo")
+    logger.logLevel = .critical
+    let pool = WorkerPool(
+        store: store, grader: setup.grader, configuration: configuration, logger: logger)
+    let gradingStart = Date()
+    let running = Task { try await pool.run() }
+    // Bounded: every sample has a per-test time limit, so this ends; the cap is a safety net.
+    let cap = gradingStart.addingTimeInterval(30 * 60)
+    var counts = try store.queueCounts()
+    while Date() < cap {
+        counts = try store.queueCounts()
+        let done = (counts[.graded] ?? 0) + (counts[.error] ?? 0)
+        let elapsed = Int(Date().timeIntervalSince(gradingStart))
+        let line = "graded \(done)/\(total)"
+            + ((counts[.error] ?? 0) > 0 ? " (\(counts[.error] ?? 0) failed)" : "")
+            + " · \(counts[.running] ?? 0) running · "
+            + String(format: "%d:%02d elapsed", elapsed / 60, elapsed % 60)
+        let finished = done >= total
+        progress(line, finished)
+        if finished { break }
+        try await Task.sleep(for: .milliseconds(500))
+    }
+    pool.stop()
+    try await running.value
+    let gradingSeconds = Date().timeIntervalSince(gradingStart)
+    counts = try store.queueCounts()
+
+    var featured: Int64?
+    if options.showResults {
+        featured = try showResults(store: store, labs: setup.labs.map(\.id), options: options, say: say)
+    }
+    return DemoSummary(
+        submissions: total, graded: counts[.graded] ?? 0, errors: counts[.error] ?? 0,
+        seconds: options.showResults ? Date().timeIntervalSince(start) : gradingSeconds,
+        sandboxed: sandboxed, featuredSubmission: featured)
+}
+
+/// Feedback of a submission with a named mistake (lab 01 first), then lab 01's report and
+/// leaderboard. Returns the featured submission.
+func showResults(
+    store: LabStore, labs: [String], options: DemoOptions, say: @Sendable (String) -> Void
+) throws -> Int64? {
+    let format = options.format
+    let lab = labs.contains("01-attention") ? "01-attention" : (labs.first ?? "")
+    let client = LocalClient(store: store)
+    var featured: Int64?
+    for candidateLab in [lab] + labs.filter({ $0 != lab }) where featured == nil {
+        for row in try store.gradesExport(lab: candidateLab) {
+            guard let latest = try store.latestSubmission(student: row.studentID, lab: candidateLab),
+                let id = latest.id
+            else { continue }
+            let results = try store.feedback(submissionID: id)
+            if results.contains(where: {
+                $0.diagnosis != nil && !$0.diagnosisNearMiss && mistakeInfo($0.diagnosis) != nil
+            }) {
+                featured = id
+                break
+            }
+        }
+    }
+    say("")
+    if let featured {
+        let view = try client.view(id: featured)
+        say(format.heading("One student's feedback (a named mistake and its hint)") + "\n")
+        say(try renderFeedback(view, format: format))
+    }
+    guard try store.lab(id: lab) != nil else { return featured }
+    let report = try store.classReport(lab: lab)
+    say(try renderLabReport(report, title: try store.lab(id: lab)?.title ?? lab, format: format))
+    say(try renderLeaderboard(try client.leaderboardView(lab: lab, names: false), format: format))
+    return featured
+}

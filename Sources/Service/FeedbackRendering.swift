@@ -1,0 +1,95 @@
+// A stored submission's feedback for a terminal, as Markdown or as JSON: each test's verdict,
+// the named mistake with the lecture's hint (looked up in Grading's catalogue by id), the score.
+import Foundation
+import Grading
+
+/// The catalogue entry behind a stored diagnosis id, if lmlab still knows it.
+func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
+    guard let id, let mistake = Grading.mistake(id) else { return nil }
+    return (mistake.title, mistake.hint)
+}
+
+public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws -> String {
+    if format == .json { return try jsonString(view) }
+    let md = format == .markdown
+    var out = format.heading("Submission #\(view.id): \(view.student), lab \(view.lab)") + "\n"
+    if md { out += "\n" }
+    out += "\(view.filename), handed in \(view.submittedAt)" + (view.late ? " (late)" : "")
+        + ", \(view.status)" + (view.gradedAt.map { " at \($0)" } ?? "") + "\n"
+    if md { out += "\n" }
+    switch view.status {
+    case "queued", "running":
+        return out + "Not graded yet: it is \(view.status). Check again shortly.\n"
+    case "error":
+        return out + format.paint("Grading failed: ", "31") + (view.error ?? "unknown error") + "\n"
+    default:
+        break
+    }
+    var hiddenCount = 0
+    var hiddenPassed = 0
+    var hiddenPoints = 0.0
+    var hiddenMax = 0.0
+    if md { out += "| Test | Points | Result |\n|---|---:|---|\n" }
+    var details: [String] = []
+    for test in view.tests {
+        let passed = test.status == "pass"
+        guard let message = test.message else {
+            // A hidden test as a student sees it: counted, not shown.
+            hiddenCount += 1
+            hiddenPassed += passed ? 1 : 0
+            hiddenPoints += test.points
+            hiddenMax += test.maxPoints
+            continue
+        }
+        let points = "\(formatPoints(test.points))/\(formatPoints(test.maxPoints))"
+        let firstLine = message.split(separator: "\n", omittingEmptySubsequences: false)
+            .first.map(String.init) ?? ""
+        let hidden = test.visibility == "visible" ? "" : " [\(test.visibility)]"
+        if md {
+            let cell = (passed ? "✅ " : "❌ " + test.status + ": ") + firstLine
+            out += "| `\(test.name)`\(hidden) | \(points) | "
+                + cell.replacingOccurrences(of: "|", with: "\\|") + " |\n"
+        } else {
+            let mark = passed ? format.paint("PASS", "32") : format.paint(
+                test.status.uppercased(), "31")
+            out += "\(mark) \(test.name)\(hidden) (\(points)) — \(firstLine)\n"
+        }
+        guard !passed else { continue }
+        var detail = message.split(separator: "\n", omittingEmptySubsequences: false)
+            .dropFirst().map(String.init)
+        if let info = mistakeInfo(test.diagnosis) {
+            let label = test.nearMiss ? "possibly: " : "mistake: "
+            detail.append(label + info.title + " [\(test.diagnosis ?? "")]")
+            detail.append("hint: " + info.hint)
+        }
+        if md {
+            if !detail.isEmpty {
+                details.append(
+                    "### \(test.name)\n\n" + detail.map { $0.hasPrefix("hint: ") ? "> " + $0 : $0 }
+                        .joined(separator: "\n\n") + "\n")
+            }
+        } else {
+            for line in detail {
+                let text = line.hasPrefix("mistake: ") || line.hasPrefix("possibly: ")
+                    ? format.paint(line, "33") : line
+                out += "     \(text)\n"
+            }
+        }
+    }
+    if md {
+        out += "\n" + details.joined(separator: "\n")
+        if !details.isEmpty { out += "\n" }
+    }
+    if hiddenCount > 0 {
+        out += "hidden tests: \(hiddenPassed) of \(hiddenCount) passed, "
+            + "\(formatPoints(hiddenPoints))/\(formatPoints(hiddenMax)) points\n"
+    }
+    if let score = view.score, let max = view.maxScore {
+        var total = "score \(formatPoints(view.finalScore ?? score))/\(formatPoints(max))"
+        if let penalty = view.penalty, penalty > 0 {
+            total += " (late penalty \(formatPercent(penalty)) on \(formatPoints(score)))"
+        }
+        out += md ? "\n**\(total)**\n" : format.paint(total, "1") + "\n"
+    }
+    return out
+}

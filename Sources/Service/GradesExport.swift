@@ -1,0 +1,95 @@
+// Grades out of lmlab: a CSV (one roster student per line, the counted submission's score after
+// late penalty) and Gradescope's autograder results.json per student.
+import Foundation
+import Store
+
+/// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+        return text
+    }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// The grades of `lab` as CSV; students without a graded submission have an empty score.
+public func gradesCSV(_ rows: [GradeExportRow], lab: String) -> String {
+    var out = "student_id,name,email,lab,submissions,score,max_score,late,submitted_at,submission_id\n"
+    for row in rows {
+        let fields: [String] = [
+            row.studentID, row.name, row.email ?? "", lab, "\(row.submissions)",
+            row.score.map { String(format: "%.4g", $0) } ?? "",
+            row.maxScore.map(formatPoints) ?? "",
+            row.late.map { $0 ? "true" : "false" } ?? "",
+            row.submittedAt?.formatted(.iso8601) ?? "",
+            row.submissionID.map { "\($0)" } ?? "",
+        ]
+        out += fields.map(csvField).joined(separator: ",") + "\n"
+    }
+    return out
+}
+
+/// Gradescope's results.json for one counted submission.
+public struct GradescopeResult: Codable, Sendable, Equatable {
+    public struct Test: Codable, Sendable, Equatable {
+        public var name: String
+        public var score: Double
+        public var max_score: Double
+        public var output: String
+        public var visibility: String
+    }
+
+    public var score: Double
+    public var output: String
+    public var tests: [Test]
+
+    /// Built from a submission's stored results; `visibility` maps lmlab's "after_due" to
+    /// Gradescope's "after_due_date".
+    public init(submission: SubmissionRecord, results: [TestResultRecord]) {
+        let raw = submission.score ?? 0
+        score = (raw * (1 - submission.penalty) * 1000).rounded() / 1000
+        var output = "lmlab submission #\(submission.id ?? 0), seed \(submission.seed ?? 0),"
+            + " grader \(submission.graderVersion ?? "?")"
+        if submission.penalty > 0 {
+            output += "\nlate penalty \(formatPercent(submission.penalty)) on \(formatPoints(raw))"
+        }
+        self.output = output
+        tests = results.map { result in
+            var text = result.message ?? ""
+            if let info = mistakeInfo(result.diagnosis) {
+                text += "\n\(result.diagnosisNearMiss ? "possibly: " : "mistake: ")\(info.title)"
+                text += "\nhint: \(info.hint)"
+            }
+            let visibility: String
+            switch result.visibility {
+            case "visible": visibility = "visible"
+            case "after_due": visibility = "after_due_date"
+            default: visibility = "hidden"
+            }
+            return Test(
+                name: result.name, score: result.points, max_score: result.maxPoints,
+                output: text, visibility: visibility)
+        }
+    }
+}
+
+/// Writes `<folder>/<student>/results.json` for each student with a counted submission of
+/// `lab`; returns how many were written.
+@discardableResult
+public func writeGradescopeResults(store: LabStore, lab: String, to folder: URL) throws -> Int {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    var written = 0
+    for row in try store.gradesExport(lab: lab) {
+        guard let id = row.submissionID, let submission = try store.submission(id: id) else {
+            continue
+        }
+        let result = GradescopeResult(
+            submission: submission, results: try store.feedback(submissionID: id))
+        let directory = folder.appendingPathComponent(row.studentID, isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try encoder.encode(result).write(
+            to: directory.appendingPathComponent("results.json"), options: .atomic)
+        written += 1
+    }
+    return written
+}

@@ -1,0 +1,101 @@
+// The CourseClient over the local data directory: submissions go straight into the store's
+// durable queue (a daemon on the same directory grades them); reads are the instructor's view.
+import Foundation
+import Store
+
+public struct LocalClient: CourseClient {
+    public let store: LabStore
+
+    public init(store: LabStore) { self.store = store }
+
+    public func submit(path: URL, lab: String, student: String?) async throws -> ReceiptView {
+        try submitNow(path: path, lab: lab, student: student, source: .cli)
+    }
+
+    /// The synchronous body of `submit` (also used by the demo and tests).
+    public func submitNow(
+        path: URL, lab labID: String, student studentID: String?, source: SubmissionSource,
+        now: Date = Date()
+    ) throws -> ReceiptView {
+        guard let studentID else {
+            throw ServiceError.usage(
+                "--student S is required with a local data directory (with --server the token"
+                    + " says who you are)")
+        }
+        guard let lab = try store.lab(id: labID) else {
+            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
+        }
+        guard try store.student(id: studentID) != nil else {
+            throw ServiceError.unknownStudent(studentID)
+        }
+        let payload = try SubmissionPayload.read(path)
+        if let limit = lab.rateLimitPerHour, limit > 0,
+            try store.submissionsSince(
+                student: studentID, lab: labID, since: now.addingTimeInterval(-3600)) >= limit
+        {
+            throw ServiceError.badSubmission(
+                "\(studentID) already made \(limit) submissions to \(labID) in the last hour (the"
+                    + " lab's limit); try again later")
+        }
+        let id: Int64
+        do {
+            id = try store.enqueue(
+                student: studentID, lab: labID, filename: payload.filename,
+                content: payload.content, source: source, submittedAt: now)
+        } catch let error as StoreError {
+            throw ServiceError.badSubmission(error.description)
+        }
+        guard let record = try store.submission(id: id) else {
+            throw ServiceError.unknownSubmission(id)
+        }
+        return ReceiptView(
+            id: id, lab: labID, filename: record.filename, sha256: record.sha256,
+            size: record.size, status: record.status.rawValue, late: record.late,
+            submittedAt: record.submittedAt.formatted(.iso8601))
+    }
+
+    public func submission(id: Int64) async throws -> SubmissionView {
+        try view(id: id)
+    }
+
+    public func view(id: Int64) throws -> SubmissionView {
+        guard let record = try store.submission(id: id) else {
+            throw ServiceError.unknownSubmission(id)
+        }
+        return SubmissionView(record, results: try store.feedback(submissionID: id))
+    }
+
+    public func latestSubmission(lab: String, student: String?) async throws -> SubmissionView {
+        try latestView(lab: lab, student: student)
+    }
+
+    public func latestView(lab labID: String, student studentID: String?) throws -> SubmissionView {
+        guard let studentID else {
+            throw ServiceError.usage("--latest needs --student S with a local data directory")
+        }
+        guard try store.lab(id: labID) != nil else {
+            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
+        }
+        guard try store.student(id: studentID) != nil else {
+            throw ServiceError.unknownStudent(studentID)
+        }
+        guard let record = try store.latestSubmission(student: studentID, lab: labID),
+            let id = record.id
+        else {
+            throw ServiceError.noSubmission(student: studentID, lab: labID)
+        }
+        return try view(id: id)
+    }
+
+    public func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView {
+        try leaderboardView(lab: lab, names: names)
+    }
+
+    public func leaderboardView(lab labID: String, names: Bool) throws -> LeaderboardView {
+        guard let lab = try store.lab(id: labID) else {
+            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
+        }
+        let rows = try store.leaderboard(lab: labID, counting: lab.counting, includeNames: names)
+        return LeaderboardView(lab: labID, counting: lab.counting, rows: rows)
+    }
+}

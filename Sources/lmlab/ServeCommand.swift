@@ -1,0 +1,62 @@
+// `lmlab serve`: the grading daemon — workers over the durable queue, the drop folder, the HTTP
+// API — until SIGTERM/SIGINT, which let in-flight grading finish (or re-queue it).
+import ArgumentParser
+import Foundation
+import Server
+import Service
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the grading daemon: workers, the drop folder and the HTTP API.")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Grading workers (default: the number of cores).")
+    var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "The labs folder, synced into the store at start.") var labs = "labs"
+    @Option(help: "Drop folder submissions/<student>/<lab>/<file> (default: ./submissions if it exists).")
+    var drop: String?
+    @Flag(help: "Run student code without bubblewrap (only for code you trust).")
+    var noSandbox = false
+    @Option(help: "Seconds a grading lease lasts without renewal (crash recovery waits this long).")
+    var lease: Double = 60
+
+    func validate() throws {
+        guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1…1024") }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+    }
+
+    func run() throws {
+        let store = try data.openStore()
+        let setup = try prepareDaemon(
+            store: store, labsRoot: URL(fileURLWithPath: labs, isDirectory: true),
+            allowUnsandboxed: noSandbox)
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.workers = workers
+        configuration.lease = lease
+        configuration.leaseRenewal = max(0.5, lease / 3)
+        let dropPath = drop ?? (FileManager.default.fileExists(atPath: "submissions") ? "submissions" : nil)
+        configuration.dropFolder = dropPath.map { URL(fileURLWithPath: $0, isDirectory: true) }
+
+        print("lmlab serve: data \(data.directory.path)")
+        print("  \(setup.labs.count) labs (\(setup.labs.map(\.id).joined(separator: ", "))),"
+            + " \(setup.students) students, \(setup.instructors) instructors")
+        print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)"))
+        print("  drop folder: " + (configuration.dropFolder?.path ?? "off"))
+        if setup.instructors == 0 {
+            print("  no instructor yet: `lmlab students add ID --name NAME --instructor` prints a token")
+        }
+        print("  listening on http://\(host):\(port)  (SIGTERM/Ctrl-C stops gracefully)")
+        fflush(nil)
+
+        let settings = configuration
+        try runBlocking {
+            try await runDaemon(settings, setup: setup, store: store)
+        }
+    }
+}

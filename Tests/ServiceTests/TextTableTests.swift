@@ -1,0 +1,32 @@
+// TextTable and the number formats, against hand-written expected text.
+import Testing
+
+@testable import Service
+
+@Suite struct TextTableTests {
+    @Test func terminalColumnsAreAlignedAndNumbersRightAligned() {
+        var table = TextTable(["name", "score"], alignments: [.left, .right])
+        table.append(["ada", "10"])
+        table.append(["grace-hopper", "7.5"])
+        let expected = """
+            name          score
+            ────────────  ─────
+            ada              10
+            grace-hopper    7.5
+
+            """
+        #expect(table.render(.terminal(colour: false)) == expected)
+    }
+
+    @Test func markdownEscapesPipes() {
+        var table = TextTable(["a", "b"], alignments: [.left, .right])
+        table.append(["x|y", "1"])
+        #expect(table.render(.markdown) == "| a | b |\n|---|---:|\n| x\\|y | 1 |\n")
+    }
+
+    @Test func numberFormats() {
+        #expect(formatPoints(3) == "3")
+        #expect(formatPoints(2.5) == "2.5")
+        #expect(formatPercent(5.0 / 6.0) == "83%")
+    }
+}
