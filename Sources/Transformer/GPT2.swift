@@ -27,6 +27,7 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         case layerNormEpsilon = "layer_norm_epsilon"
         case bosTokenId = "bos_token_id"
         case eosTokenId = "eos_token_id"
+        case activationFunction = "activation_function"
     }
 
     /// A validated configuration; throws `TransformerError.badConfig` naming the bad key.
@@ -76,6 +77,15 @@ public struct GPT2Config: Codable, Sendable, Equatable {
             throw TransformerError.badConfig(
                 key: "layer_norm_epsilon", reason: "must be a number", file: "config.json")
         }
+        // Only GPT-2's tanh GELU is implemented; refuse a checkpoint trained with another.
+        if let activation = try? c.decodeIfPresent(String.self, forKey: .activationFunction),
+            !["gelu_new", "gelu_pytorch_tanh"].contains(activation)
+        {
+            throw TransformerError.badConfig(
+                key: "activation_function",
+                reason: "is \"\(activation)\" but only gelu_new (tanh GELU) is supported",
+                file: "config.json")
+        }
         bosTokenId = try int(.bosTokenId)
         eosTokenId = try int(.eosTokenId)
         try validate()
@@ -89,7 +99,8 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         try c.encode(nEmbd, forKey: .nEmbd)
         try c.encode(nLayer, forKey: .nLayer)
         try c.encode(nHead, forKey: .nHead)
-        try c.encode(Double(layerNormEpsilon), forKey: .layerNormEpsilon)
+        // Through its shortest decimal form, so 1e-5 is written as 1e-05, not 9.99999974e-06.
+        try c.encode(Double("\(layerNormEpsilon)") ?? Double(layerNormEpsilon), forKey: .layerNormEpsilon)
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
     }

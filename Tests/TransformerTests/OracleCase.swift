@@ -15,8 +15,11 @@ struct OracleCase {
         try runOracle("gpt2_oracle.py", [name, dir.path])
     }
 
-    /// Reads an existing folder (after writing inputs for the oracle into it).
-    init(folder: URL) { dir = folder }
+    /// Runs `gpt2_oracle.py name folder` on a folder the test already filled with inputs.
+    init(_ name: String, folder: URL) throws {
+        dir = folder
+        try runOracle("gpt2_oracle.py", [name, dir.path])
+    }
 
     func tensor(_ name: String) throws -> Tensor {
         try Npy.read(dir.appendingPathComponent(name + ".npy")).tensor
