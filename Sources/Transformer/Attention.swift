@@ -36,7 +36,7 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
             for i in 0..<n {
                 for j in 0..<inner {
                     // A fully masked slice (max = -inf) contributes exp(-inf) = 0 everywhere.
-                    let e = rowMax[j] == -.infinity ? 0 : expf(block[i * inner + j] - rowMax[j])
+                    let e = rowMax[j] == -.infinity ? 0 : fastExp(block[i * inner + j] - rowMax[j])
                     block[i * inner + j] = e
                     rowSum[j] += e
                 }
@@ -59,12 +59,9 @@ func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
         row.update(repeating: 0, count: n)
         return
     }
+    for j in 0..<n { row[j] = fastExp(row[j] - m) }  // vectorizes
     var sum: Float = 0
-    for j in 0..<n {
-        let e = expf(row[j] - m)
-        row[j] = e
-        sum += e
-    }
+    for j in 0..<n { sum += row[j] }
     let inv = 1 / sum
     for j in 0..<n { row[j] *= inv }
 }

@@ -47,6 +47,19 @@ import Testing
         #expect(gelu(Float(0)) == 0)
     }
 
+    @Test func fastExpAgreesWithLibm() {
+        var worst: Float = 0  // relative error
+        var x: Float = -86.5
+        while x <= 88.72 {
+            worst = max(worst, abs(fastExp(x) - expf(x)) / expf(x))
+            x += 0.0137
+        }
+        print("max relative |diff| fastExp vs expf: \(worst)")
+        #expect(worst < 3e-7, "fastExp vs expf: max relative diff \(worst)")
+        #expect(fastExp(-.infinity) == 0 && fastExp(-200) == 0 && fastExp(0) == 1)
+        #expect(fastExp(100) == .infinity)
+    }
+
     @Test func linearMatchesOracleAndNaive() throws {
         let (w, b) = (try o.tensor("c_attn_w"), try o.tensor("c_attn_b"))
         let y = linear(x, weight: w, bias: b)
