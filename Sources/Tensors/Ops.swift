@@ -247,7 +247,11 @@ public func fastExp(_ x: Float) -> Float {
     let c = min(max(x, lo), hi)
     // n = round(c / ln 2) with the 1.5 · 2^23 trick, which rounds to nearest in float arithmetic.
     let magic: Float = 12_582_912
-    let n = (c * 1.442_695_04 + magic) - magic  // -125 ... 128
+    let shifted = c * 1.442_695_04 + magic
+    let n = shifted - magic  // -125 ... 128
+    // n as an integer, read from the low mantissa bits (no trapping Float -> Int conversion,
+    // which would stop the loop vectorizing).
+    let nBits = shifted.bitPattern &- magic.bitPattern
     let r = (c - n * 0.693_359_375) + n * 2.121_944_4e-4  // c - n ln 2, ln 2 split hi + lo
     var p: Float = 1.987_569_15e-4
     p = p * r + 1.398_199_95e-3
@@ -257,7 +261,7 @@ public func fastExp(_ x: Float) -> Float {
     p = p * r + 5.000_000_12e-1
     let er = p * r * r + r + 1
     // 2^n as 2^(n-1) · 2 so n = 128 (x near 88.7) does not overflow the exponent field.
-    let half = Float(bitPattern: UInt32(bitPattern: Int32(n) &+ 126) << 23)
+    let half = Float(bitPattern: (nBits &+ 126) << 23)
     let y = er * half * 2
     return x < lo ? 0 : (x > hi ? .infinity : y)
 }
