@@ -32,7 +32,7 @@ import Testing
 
 @Suite struct AttentionTests {
     @Test func causalMaskIsLowerTriangular() throws {
-        let o = try OracleCase("attention")
+        let o = try SharedOracle.attention.get()
         #expect(causalMask(5).additiveTensor.map { $0 == 0 ? 1 : 0 } == (try o.tensor("out_causal")))
         // 3 new queries after 4 cached positions see keys 0 ... 4+i.
         #expect(
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func batchedHeadsWithAndWithoutMasks() throws {
-        let o = try OracleCase("attention")
+        let o = try SharedOracle.attention.get()
         let (q, k, v) = (try o.tensor("q"), try o.tensor("k"), try o.tensor("v"))  // [2, 3, T, d]
         let boolean = AttentionMask(allowing: try o.tensor("allowed"))  // [4, 6]
         let additive = AttentionMask.additive(try o.tensor("additive"))  // [3, 4, 6]

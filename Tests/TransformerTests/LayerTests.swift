@@ -10,7 +10,7 @@ import Testing
     let x: Tensor  // [7, 16]
 
     init() throws {
-        o = try OracleCase("layers")
+        o = try SharedOracle.layers.get()
         x = try o.tensor("x")
     }
 

@@ -34,6 +34,13 @@ struct OracleCase {
     }
 }
 
+/// Cases read by many tests run once per test process.
+enum SharedOracle {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+    static let layers = Result { try OracleCase("layers") }.mapError { Failure(description: "\($0)") }
+    static let attention = Result { try OracleCase("attention") }.mapError { Failure(description: "\($0)") }
+}
+
 /// Expects `actual` ≈ `expected` within `tolerance` (absolute) and prints the max difference.
 func expectClose(
     _ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
