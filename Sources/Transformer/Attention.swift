@@ -138,13 +138,10 @@ public func attentionScores(q: Tensor, k: Tensor) -> Tensor {
     return q.matmul(k, transposeOther: true) * (1 / Float(dk).squareRoot())  // [..., Tq, Tk]
 }
 
-/// Softmax(Q Kᵀ / √dk + mask) V.
-/// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
-/// A query row whose keys are all masked gets zero weights, so its output row is zeros.
-public func scaledDotProductAttention(
-    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
-) -> Tensor {
-    checkAttentionShapes(q: q, k: k, v: v)
+/// Step 2 completed, the attention weights: softmax(Q Kᵀ / √dk + mask) over the keys.
+/// q [..., Tq, dk], k [..., Tk, dk] -> [..., Tq, Tk]; each row sums to 1, or is all zeros when
+/// the mask blocks every key of that query.
+public func attentionWeights(q: Tensor, k: Tensor, mask: AttentionMask? = nil) -> Tensor {
     var scores = attentionScores(q: q, k: k)  // [..., Tq, Tk]
     if let mask {
         precondition(
@@ -152,8 +149,18 @@ public func scaledDotProductAttention(
             "mask \(mask.shape) does not broadcast to the scores \(scores.shape)")
         scores = scores + mask.additiveTensor  // broadcast over leading axes
     }
-    let weights = softmax(scores, axis: -1)  // [..., Tq, Tk], rows sum to 1
-    return weights.matmul(v)  // [..., Tq, dv]: the weighted sum of the values
+    return softmax(scores, axis: -1)  // [..., Tq, Tk]
+}
+
+/// Softmax(Q Kᵀ / √dk + mask) V.
+/// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
+/// A query row whose keys are all masked gets zero weights, so its output row is zeros.
+public func scaledDotProductAttention(
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
+) -> Tensor {
+    checkAttentionShapes(q: q, k: k, v: v)
+    let weights = attentionWeights(q: q, k: k, mask: mask)  // [..., Tq, Tk]
+    return weights.matmul(v)  // [..., Tq, dv]: step 3, the weighted sum of the values
 }
 
 /// The same attention as plain loops, one query at a time: the reference the BLAS path is

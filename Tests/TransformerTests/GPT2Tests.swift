@@ -1,6 +1,7 @@
 // The whole model against the NumPy oracle: checkpoints written by Python's safetensors (F32,
-// F16 with the "transformer." prefix and the attn.bias buffers) loaded and run forward, the loss,
-// and the errors a user can trigger with bad token ids or sequence lengths.
+// F16 with the "transformer." prefix and the attn.bias buffers; BF16 written by hand, as NumPy
+// has no bfloat16) loaded and run forward, the loss, and the errors a user can trigger with bad
+// token ids or sequence lengths.
 import Foundation
 import Tensors
 import Testing
@@ -9,7 +10,7 @@ import Testing
 @Suite struct GPT2ForwardTests {
     @Test(arguments: [
         ("checkpoint", Float(1e-4)), ("checkpoint_prefixed", Float(1e-4)),
-        ("checkpoint_f16", Float(1e-4)),
+        ("checkpoint_f16", Float(1e-4)), ("checkpoint_bf16", Float(1e-4)),
     ])
     func pythonCheckpointForwardMatchesOracle(name: String, tolerance: Float) throws {
         let o = try OracleCase(name)
