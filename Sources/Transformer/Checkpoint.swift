@@ -25,14 +25,16 @@ public func loadCheckpoint(_ folder: URL) throws -> GPT2Model {
     }
     // HF name (prefix stripped) -> name in the file.
     var stored: [String: String] = [:]
-    for name in st.names {
+    var duplicates: [String] = []  // the same tensor with and without the prefix
+    for name in st.names.sorted() {
         let bare = name.hasPrefix("transformer.") ? String(name.dropFirst(12)) : name
-        stored[bare] = name
+        if stored[bare] != nil { duplicates.append(name) } else { stored[bare] = name }
     }
     let parameters = GPT2Weights.parameters(for: config)
     let expected = Set(parameters.map(\.name))
     let missing = parameters.map(\.name).filter { stored[$0] == nil }
-    let unused = stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0) }.sorted()
+    let unused = (stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0) }
+        + duplicates).sorted()
     guard missing.isEmpty && unused.isEmpty else {
         throw TransformerError.tensorNames(missing: missing, unused: unused, file: file)
     }
