@@ -31,7 +31,8 @@ extension Tensor {
         let lead = target.count - rank
         for axis in 0..<rank {
             let d = shape[axis]
-            precondition(d == target[lead + axis] || d == 1, "cannot broadcast \(shape) to \(target)")
+            precondition(
+                d == target[lead + axis] || d == 1, "cannot broadcast \(shape) to \(target)")
             out[lead + axis] = d == 1 ? 0 : own[axis]
         }
         return out
@@ -169,7 +170,8 @@ extension Tensor {
     /// Elements `range` along `axis` (a copy).
     public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a], "slice \(range) of \(shape)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[a], "slice \(range) of \(shape)")
         let outer = shape[..<a].reduce(1, *)
         let inner = shape[(a + 1)...].reduce(1, *)
         var newShape = shape

@@ -181,7 +181,9 @@ public func naiveScaledDotProductAttention(
             var scores = [Float](repeating: 0, count: tk)
             for j in 0..<tk {
                 var dot: Float = 0
-                for d in 0..<dk { dot += q.data[(b * tq + i) * dk + d] * k.data[(b * tk + j) * dk + d] }
+                for d in 0..<dk {
+                    dot += q.data[(b * tq + i) * dk + d] * k.data[(b * tk + j) * dk + d]
+                }
                 scores[j] = dot * scale + (maskFull?.data[(b * tq + i) * tk + j] ?? 0)
             }
             let m = scores.max() ?? -.infinity
@@ -189,7 +191,9 @@ public func naiveScaledDotProductAttention(
             let e = scores.map { expf($0 - m) }
             let total = e.reduce(0, +)
             for j in 0..<tk {
-                for d in 0..<dv { out.data[(b * tq + i) * dv + d] += e[j] / total * v.data[(b * tk + j) * dv + d] }
+                for d in 0..<dv {
+                    out.data[(b * tq + i) * dv + d] += e[j] / total * v.data[(b * tk + j) * dv + d]
+                }
             }
         }
     }
@@ -197,10 +201,17 @@ public func naiveScaledDotProductAttention(
 }
 
 private func checkAttentionShapes(q: Tensor, k: Tensor, v: Tensor?) {
-    precondition(q.rank >= 2 && k.rank == q.rank, "attention needs q, k of equal rank >= 2: \(q.shape), \(k.shape)")
-    precondition(q.shape.dropLast(2) == k.shape.dropLast(2), "q \(q.shape) and k \(k.shape) leading axes differ")
-    precondition(q.shape[q.rank - 1] == k.shape[k.rank - 1], "q \(q.shape) and k \(k.shape) widths differ")
+    precondition(
+        q.rank >= 2 && k.rank == q.rank,
+        "attention needs q, k of equal rank >= 2: \(q.shape), \(k.shape)")
+    precondition(
+        q.shape.dropLast(2) == k.shape.dropLast(2),
+        "q \(q.shape) and k \(k.shape) leading axes differ")
+    precondition(
+        q.shape[q.rank - 1] == k.shape[k.rank - 1], "q \(q.shape) and k \(k.shape) widths differ")
     if let v {
-        precondition(v.rank == k.rank && v.shape.dropLast() == k.shape.dropLast(), "v \(v.shape) does not match k \(k.shape)")
+        precondition(
+            v.rank == k.rank && v.shape.dropLast() == k.shape.dropLast(),
+            "v \(v.shape) does not match k \(k.shape)")
     }
 }

@@ -5,6 +5,7 @@
 import Foundation
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct GPT2ForwardTests {
@@ -17,8 +18,12 @@ import Testing
         let model = try loadCheckpoint(o.dir)
         #expect(model.config.nLayer == 2 && model.config.nHead == 2 && model.config.vocabSize == 50)
         let ids = try o.ints("ids")  // 16 tokens = n_positions
-        expectClose(try model.forward(ids), try o.tensor("out_logits"), tolerance: tolerance, "\(name) forward T=16")
-        expectClose(try model.forward([ids[0]]), try o.tensor("out_logits1"), tolerance: tolerance, "\(name) forward T=1")
+        expectClose(
+            try model.forward(ids), try o.tensor("out_logits"), tolerance: tolerance,
+            "\(name) forward T=16")
+        expectClose(
+            try model.forward([ids[0]]), try o.tensor("out_logits1"), tolerance: tolerance,
+            "\(name) forward T=1")
         let loss = try model.loss(tokens: ids)
         let want = try o.scalar("out_loss")
         print("max |diff| \(name) loss: \(abs(loss - want))")
