@@ -47,7 +47,10 @@ public enum NpyError: Error, CustomStringConvertible, Equatable {
 public struct NpyArray: Sendable, Equatable {
     /// The element types lmlab understands.
     public enum DType: String, Sendable, Equatable {
-        case float32 = "<f4", float64 = "<f8", int32 = "<i4", int64 = "<i8"
+        case float32 = "<f4"
+        case float64 = "<f8"
+        case int32 = "<i4"
+        case int64 = "<i8"
 
         /// Bytes per element.
         public var size: Int {
@@ -207,13 +210,15 @@ public enum Npy {
         let storage: NpyArray.Storage
         switch dtype {
         case .float32:
-            storage = .float32(loadLittleEndian(payload, count: count, as: UInt32.self).map {
-                Float(bitPattern: $0)
-            })
+            storage = .float32(
+                loadLittleEndian(payload, count: count, as: UInt32.self).map {
+                    Float(bitPattern: $0)
+                })
         case .float64:
-            storage = .float64(loadLittleEndian(payload, count: count, as: UInt64.self).map {
-                Double(bitPattern: $0)
-            })
+            storage = .float64(
+                loadLittleEndian(payload, count: count, as: UInt64.self).map {
+                    Double(bitPattern: $0)
+                })
         case .int32:
             storage = .int32(loadLittleEndian(payload, count: count, as: Int32.self))
         case .int64:

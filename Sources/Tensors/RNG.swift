@@ -30,6 +30,9 @@ public struct SplitMix64: Sendable, RandomNumberGenerator {
 
 /// xoshiro256** seeded by SplitMix64, with uniform, normal and bounded-integer draws whose
 /// results are defined bit for bit (see each method), so streams match across platforms.
+/// As a `RandomNumberGenerator` it also drives Swift's `shuffled(using:)` etc., but those
+/// algorithms belong to the standard library and may change between Swift versions: use
+/// `int(below:)` and friends where a stream must stay reproducible.
 public struct RNG: Sendable, RandomNumberGenerator {
     /// The 256-bit xoshiro state s[0...3].
     public private(set) var state: (UInt64, UInt64, UInt64, UInt64)

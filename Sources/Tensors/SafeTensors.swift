@@ -58,7 +58,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         case .unknownDType(let file, let tensor, let dtype):
             return "\(file): tensor '\(tensor)' has dtype '\(dtype)'; lmlab reads "
                 + SafeTensorsDType.allCases.map(\.rawValue).joined(separator: ", ")
-        case .byteCountMismatch(let file, let tensor, let dtype, let shape, let expected, let actual):
+        case .byteCountMismatch(
+            let file, let tensor, let dtype, let shape, let expected, let actual):
             return "\(file): tensor '\(tensor)' is \(dtype) \(shape), which needs \(expected) "
                 + "bytes, but its data_offsets span \(actual)"
         case .offsetsOverlap(let file, let tensor, let other):
@@ -101,6 +102,23 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
         }
     }
 
+    /// Position in the reference implementation's dtype order; files are laid out by
+    /// decreasing rank (then name), which puts wider types first and keeps every tensor aligned.
+    var layoutRank: Int {
+        switch self {
+        case .BOOL: return 0
+        case .U8: return 1
+        case .I8: return 2
+        case .I16: return 3
+        case .F16: return 4
+        case .BF16: return 5
+        case .I32: return 6
+        case .F32: return 7
+        case .F64: return 8
+        case .I64: return 9
+        }
+    }
+
     /// Whether `SafeTensorsFile.tensor(_:)` converts it to Float.
     public var isFloatingPoint: Bool { [.F32, .F16, .BF16, .F64].contains(self) }
 }
@@ -113,7 +131,8 @@ final class ReadOnlyFile: @unchecked Sendable {
     init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw SafeTensorsError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+            throw SafeTensorsError.io(
+                file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         descriptor = fd
         self.path = path
@@ -125,7 +144,8 @@ final class ReadOnlyFile: @unchecked Sendable {
     func size() throws -> Int {
         var st = stat()
         guard fstat(descriptor, &st) == 0 else {
-            throw SafeTensorsError.io(file: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
+            throw SafeTensorsError.io(
+                file: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
         }
         return Int(st.st_size)
     }
@@ -137,7 +157,9 @@ final class ReadOnlyFile: @unchecked Sendable {
             let n = pread(descriptor, buffer + done, count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                let why = n == 0 ? "file ended early (was it changed while open?)"
+                let why =
+                    n == 0
+                    ? "file ended early (was it changed while open?)"
                     : String(cString: strerror(errno))
                 throw SafeTensorsError.io(file: path, reason: "read failed: \(why)")
             }
@@ -245,7 +267,9 @@ public struct SafeTensorsFile: Sendable {
                 initialized = count
             }
             #if _endian(big)
-                for i in 0..<count { data[i] = Float(bitPattern: UInt32(littleEndian: data[i].bitPattern)) }
+                for i in 0..<count {
+                    data[i] = Float(bitPattern: UInt32(littleEndian: data[i].bitPattern))
+                }
             #endif
         case .F16, .BF16:
             let decode: (UInt16) -> Float =
@@ -296,7 +320,10 @@ public struct SafeTensorsFile: Sendable {
         return try bytes.withUnsafeBytes { raw -> [Int] in
             func load<T: FixedWidthInteger>(_: T.Type) -> [Int] {
                 (0..<count).map {
-                    Int(T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * T.bitWidth / 8, as: T.self)))
+                    Int(
+                        T(
+                            littleEndian: raw.loadUnaligned(
+                                fromByteOffset: $0 * T.bitWidth / 8, as: T.self)))
                 }
             }
             switch e.dtype {
@@ -339,7 +366,8 @@ public struct SafeTensorsFile: Sendable {
                 }
                 for (k, v) in pairs {
                     guard case .string(let s) = v else {
-                        throw SafeTensorsError.badMetadata(file: file, reason: "value of '\(k)' is \(v.kind)")
+                        throw SafeTensorsError.badMetadata(
+                            file: file, reason: "value of '\(k)' is \(v.kind)")
                     }
                     metadata[k] = s
                 }
@@ -370,7 +398,8 @@ public struct SafeTensorsFile: Sendable {
             previousName = name
         }
         if previousEnd != dataSize {
-            throw SafeTensorsError.uncoveredData(file: file, coveredEnd: previousEnd, dataSize: dataSize)
+            throw SafeTensorsError.uncoveredData(
+                file: file, coveredEnd: previousEnd, dataSize: dataSize)
         }
         return (entries, metadata)
     }
@@ -454,7 +483,8 @@ public struct SafeTensorsEntry: Sendable {
 
     /// A Float tensor stored as F32, F16, BF16 or F64 (others are a programmer error).
     public init(name: String, tensor: Tensor, as dtype: SafeTensorsDType = .F32) {
-        precondition(dtype.isFloatingPoint, "store a Float tensor as F32/F16/BF16/F64, not \(dtype)")
+        precondition(
+            dtype.isFloatingPoint, "store a Float tensor as F32/F16/BF16/F64, not \(dtype)")
         var bytes = Data(capacity: tensor.count * dtype.size)
         switch dtype {
         case .F32: SafeTensorsEntry.append(tensor.data.map(\.bitPattern), to: &bytes)
@@ -473,7 +503,8 @@ public struct SafeTensorsEntry: Sendable {
             var out = Data(capacity: ints.count * MemoryLayout<T>.size)
             let values = try ints.map {
                 guard let v = T(exactly: $0) else {
-                    throw SafeTensorsError.valueOutOfRange(tensor: name, value: $0, dtype: dtype.rawValue)
+                    throw SafeTensorsError.valueOutOfRange(
+                        tensor: name, value: $0, dtype: dtype.rawValue)
                 }
                 return v
             }
@@ -500,7 +531,8 @@ public struct SafeTensorsEntry: Sendable {
 /// Writing safetensors files.
 public enum SafeTensors {
     /// Writes `entries` (and `metadata`) to `url`: the header JSON padded with spaces to an
-    /// 8-byte boundary, tensors laid out by decreasing dtype size then name so each is aligned.
+    /// 8-byte boundary, tensors laid out in the reference implementation's order (wider dtypes
+    /// first, then by name) so each is aligned and the bytes match `safetensors.numpy.save`.
     /// Writes a temporary file beside `url` and renames it, so no half-written file appears.
     public static func write(
         _ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL
@@ -526,7 +558,9 @@ public enum SafeTensors {
                     expected: expected, actual: e.bytes.count)
             }
         }
-        let ordered = entries.sorted { ($1.dtype.size, $0.name) < ($0.dtype.size, $1.name) }
+        let ordered = entries.sorted {
+            ($1.dtype.layoutRank, $0.name) < ($0.dtype.layoutRank, $1.name)
+        }
         var parts: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key < $1.key }
@@ -545,7 +579,8 @@ public enum SafeTensors {
         header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
 
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
                 throw SafeTensorsError.io(file: file, reason: "cannot create \(temporary.path)")
@@ -561,12 +596,14 @@ public enum SafeTensors {
             try handle.close()
             guard rename(temporary.path, url.path) == 0 else {
                 throw SafeTensorsError.io(
-                    file: file, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+                    file: file,
+                    reason: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let e = error as? SafeTensorsError { throw e }
-            throw SafeTensorsError.io(file: file, reason: "cannot write: \(error.localizedDescription)")
+            throw SafeTensorsError.io(
+                file: file, reason: "cannot write: \(error.localizedDescription)")
         }
     }
 }

@@ -1,7 +1,7 @@
 // fp16/bf16 conversions against numpy (Tests/Oracle/tensors_halffloat.py), bit for bit, via .npy.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tensors
 
@@ -53,9 +53,10 @@ func sameHalfBits(_ got: UInt16, _ want: UInt16) -> Bool {
     // Decoding our encodings gives back the inputs wherever fp16 is exact: a round trip check.
     let back = halfBitsToFloats(got)
     let exact = (0..<inputs.count).filter { UInt16(f16[$0]) == got[$0] && !inputs[$0].isNaN }
-    let worst = exact.filter { got[$0] & 0x7C00 != 0x7C00 }.map {
-        abs(Double(back[$0]) - Double(inputs[$0])) / max(abs(Double(inputs[$0])), 0x1p-14)
-    }.max() ?? 0
+    let worst =
+        exact.filter { got[$0] & 0x7C00 != 0x7C00 }.map {
+            abs(Double(back[$0]) - Double(inputs[$0])) / max(abs(Double(inputs[$0])), 0x1p-14)
+        }.max() ?? 0
     // Half an ulp relative to the value (or to the smallest normal, for subnormals).
     #expect(worst <= 0x1p-11, "fp16 round trip worst relative error \(worst)")
 }

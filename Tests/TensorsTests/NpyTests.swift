@@ -1,7 +1,7 @@
 // .npy reading and writing against numpy itself (Tests/Oracle/tensors_npy.py), both directions.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tensors
 

@@ -1,8 +1,8 @@
 // RNG against published SplitMix64 / xoshiro256** vectors and a pure-Python re-implementation
 // (Tests/Oracle/tensors_rng.py) for raw words, uniforms, normals and bounded integers.
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Tensors
 
@@ -24,10 +24,11 @@ import TestSupport
 @Test func xoshiroMatchesAuthorsReferenceOutput() {
     // State and outputs from the authors' C code, as quoted by Apache Commons RNG's
     // XoShiRo256StarStarTest.
-    var rng = RNG(state: (
-        0x012D_E1BA_BB3C_4104, 0xA5A8_18B8_FC5A_A503, 0xB124_EA2B_701F_4993,
-        0x18E0_3749_33D8_C782
-    ))
+    var rng = RNG(
+        state: (
+            0x012D_E1BA_BB3C_4104, 0xA5A8_18B8_FC5A_A503, 0xB124_EA2B_701F_4993,
+            0x18E0_3749_33D8_C782
+        ))
     let want: [UInt64] = [
         0x462C_422D_F780_C48E, 0xA82F_1F60_31C1_83E6, 0x8A11_3820_E8D2_CA8D,
         0x1AC7_023A_2653_4958, 0xAC8E_41D0_101E_109C, 0x46E3_4BC1_3EDD_63C4,
