@@ -6,6 +6,16 @@ struct LMLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmlab",
         abstract: "Grade language-model labs against a reference transformer and track experiments.",
-        subcommands: [TokenizerCommand.self]
+        subcommands: [
+            // Students
+            Check.self,
+            // Instructors
+            Grade.self,
+            Labs.self,
+            // The reference model
+            ModelCommand.self,
+            TokenizerCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,241 @@
+// Test cases from a lab's input specs and a seed: visible tests use their fixed seed, hidden and
+// after_due ones a seed derived from the submission's recorded seed and the test's index.
+import Foundation
+import Tensors
+
+/// A fresh submission seed (recorded in the grade so the run can be reproduced).
+public func freshSubmissionSeed() -> UInt64 {
+    var generator = SystemRandomNumberGenerator()
+    return generator.next()
+}
+
+/// The seed of test number `index` for a submission: the test's own seed if it has one,
+/// otherwise SplitMix64 of (submission seed, index) — deterministic and well spread.
+public func caseSeed(test: LabTest, index: Int, submissionSeed: UInt64) -> UInt64 {
+    if let seed = test.seed { return seed }
+    var mixer = SplitMix64(seed: submissionSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1))
+    return mixer.next()
+}
+
+/// Generates a test's arguments from its input specs with the Tensors RNG.
+public func makeArguments(test: LabTest, lab: Lab, seed: UInt64) throws -> CaseArguments {
+    guard let component = lab.component(named: test.component) else {
+        throw GradingError.badInput(test: test.name, argument: "component",
+                                    reason: "no component named \(test.component)")
+    }
+    var rng = RNG(seed: seed)
+    var values: [String: CaseValue] = [:]
+    for input in test.inputs {
+        values[input.name] = try generate(input.spec, name: input.name, test: test, lab: lab,
+                                          rng: &rng)
+    }
+    var args = CaseArguments(names: component.args.filter { values[$0] != nil }, values: values)
+    if test.component == "sample_next" { try keepAwayFromBoundaries(&args, rng: &rng) }
+    return args
+}
+
+private func generate(_ spec: InputSpec, name: String, test: LabTest, lab: Lab, rng: inout RNG)
+    throws -> CaseValue
+{
+    switch spec {
+    case .tensor(let shape, let dist, let scale, let offset, let dtype, let low, let high):
+        let n = shape.reduce(1, *)
+        var values = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let base = dist == .normal
+                ? (dtype == .float64 ? rng.normalDouble() : Double(rng.normal()))
+                : low + (high - low) * (dtype == .float64 ? rng.uniformDouble() : Double(rng.uniform()))
+            values[i] = offset + scale * base
+        }
+        return dtype == .float64
+            ? .float64(shape: shape, values: values)
+            : .float32(Tensor(shape: shape, data: values.map(Float.init)))
+    case .literal(let value):
+        return literal(value)
+    case .ids(let count, let vocab):
+        return .ids((0..<count).map { _ in rng.int(below: vocab) })
+    case .causal(let t):
+        let mask = BoolMask.causal(t)
+        return .mask(shape: mask.shape, values: mask.values)
+    case .gpt2(let spec):
+        var params: [String: CaseValue] = [:]
+        params["wte.weight"] = .float32(randomTensor([spec.vocab, spec.nEmbd], 0.5, &rng))
+        params["wpe.weight"] = .float32(randomTensor([spec.ctx, spec.nEmbd], 0.5, &rng))
+        for layer in 0..<spec.nLayer {
+            for (key, value) in blockParams(spec.nEmbd, &rng) { params["h.\(layer).\(key)"] = value }
+        }
+        params["ln_f.weight"] = .float32(randomTensor([spec.nEmbd], 0.1, &rng, offset: 1))
+        params["ln_f.bias"] = .float32(randomTensor([spec.nEmbd], 0.1, &rng))
+        if spec.untiedHead {
+            params["lm_head.weight"] = .float32(randomTensor([spec.vocab, spec.nEmbd], 0.5, &rng))
+        }
+        return .dict(params)
+    case .block(let nEmbd):
+        return .dict(blockParams(nEmbd, &rng))
+    case .weight(let shape, let scale):
+        return .float32(randomTensor(shape, Float(scale), &rng))
+    case .fixture(let file):
+        return try fixture(lab.fixtureURL(file))
+    case .uniformScalar:
+        return .float(rng.uniformDouble())
+    }
+}
+
+/// scale·N(0, 1) + offset as float32.
+private func randomTensor(_ shape: [Int], _ scale: Float, _ rng: inout RNG, offset: Float = 0)
+    -> Tensor
+{
+    Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in offset + scale * rng.normal() })
+}
+
+/// One block's HF-named params. Weights are larger than GPT-2's N(0, 0.02) on purpose: with
+/// tiny weights every mistake would stay inside the tolerance and go unnoticed.
+private func blockParams(_ c: Int, _ rng: inout RNG) -> [String: CaseValue] {
+    let specs: [(String, [Int], Float, Float)] = [
+        ("ln_1.weight", [c], 0.1, 1), ("ln_1.bias", [c], 0.1, 0),
+        ("attn.c_attn.weight", [c, 3 * c], 0.3, 0), ("attn.c_attn.bias", [3 * c], 0.1, 0),
+        ("attn.c_proj.weight", [c, c], 0.3, 0), ("attn.c_proj.bias", [c], 0.1, 0),
+        ("ln_2.weight", [c], 0.1, 1), ("ln_2.bias", [c], 0.1, 0),
+        ("mlp.c_fc.weight", [c, 4 * c], 0.3, 0), ("mlp.c_fc.bias", [4 * c], 0.1, 0),
+        ("mlp.c_proj.weight", [4 * c, c], 0.3, 0), ("mlp.c_proj.bias", [c], 0.1, 0),
+    ]
+    var params: [String: CaseValue] = [:]
+    for (name, shape, scale, offset) in specs {
+        params[name] = .float32(randomTensor(shape, scale, &rng, offset: offset))
+    }
+    return params
+}
+
+private func literal(_ value: LabValue) -> CaseValue {
+    switch value {
+    case .int(let x): return .int(x)
+    case .double(let x): return .float(x)
+    case .string(let s): return .string(s)
+    case .bool(let b): return .bool(b)
+    case .array(let items): return .list(items.map(literal))
+    }
+}
+
+/// A fixture: .json → its value (dicts, lists, numbers, strings); merges.txt → [[a, b], …].
+func fixture(_ url: URL) throws -> CaseValue {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+        throw GradingError.fixture(file: url.path, reason: "cannot be read (\(error))")
+    }
+    if url.pathExtension == "json" {
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw GradingError.fixture(file: url.path, reason: "is not valid JSON")
+        }
+        return jsonCaseValue(object)
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    var pairs: [CaseValue] = []
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        if line.hasPrefix("#version") || line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2 else {
+            throw GradingError.fixture(file: url.path, reason: "line \(number + 1) is not \"a b\"")
+        }
+        pairs.append(.list([.string(String(parts[0])), .string(String(parts[1]))]))
+    }
+    return .list(pairs)
+}
+
+private func jsonCaseValue(_ object: Any) -> CaseValue {
+    if let n = object as? NSNumber {
+        let type = String(cString: n.objCType)
+        return type == "d" || type == "f" ? .float(n.doubleValue) : .int(n.intValue)
+    }
+    if let s = object as? String { return .string(s) }
+    if let items = object as? [Any] { return .list(items.map(jsonCaseValue)) }
+    if let dict = object as? [String: Any] { return .dict(dict.mapValues(jsonCaseValue)) }
+    return .null
+}
+
+/// Redraws u until it is at least 1e-3 away from every cumulative boundary of the kept
+/// distribution, so float rounding in the student's code cannot flip the sampled id.
+private func keepAwayFromBoundaries(_ args: inout CaseArguments, rng: inout RNG) throws {
+    guard args["u"] != nil, let logits = args["logits"]?.tensor else { return }
+    let temperature = try args.double("temperature", default: 1)
+    guard temperature != 0 else { return }
+    let topK = try args.int("top_k", default: 0)
+    let topP = try args.double("top_p", default: 1)
+    let scaled = logits.data.map { Double($0) / temperature }
+    let m = scaled.max() ?? 0
+    let exps = scaled.map { Foundation.exp($0 - m) }
+    let total = exps.reduce(0, +)
+    let order = exps.indices.sorted { exps[$0] != exps[$1] ? exps[$0] > exps[$1] : $0 < $1 }
+    var kept = topK > 0 ? Array(order.prefix(topK)) : order
+    if topP < 1 {
+        var cumulative = 0.0
+        var count = 0
+        for id in kept {
+            cumulative += exps[id] / total
+            count += 1
+            if cumulative >= topP { break }
+        }
+        kept = Array(kept.prefix(max(count, 1)))
+    }
+    let keptTotal = kept.reduce(0) { $0 + exps[$1] }
+    var boundaries: [Double] = []
+    var cumulative = 0.0
+    for id in kept {
+        cumulative += exps[id] / keptTotal
+        boundaries.append(cumulative)
+    }
+    var u = try args.double("u")
+    var tries = 0
+    while boundaries.contains(where: { abs($0 - u) < 1e-3 }) && tries < 1000 {
+        u = rng.uniformDouble()
+        tries += 1
+    }
+    args.values["u"] = .float(u)
+}
+
+extension CaseValue {
+    /// The value as it crosses the harness protocol. Ids go as a Python list of ints (students
+    /// append to them); float64 tensors stay float64; masks are bool arrays.
+    public var harnessValue: HarnessValue {
+        switch self {
+        case .float32(let t): return .tensor(HarnessTensor(t))
+        case .float64(let shape, let values):
+            return .tensor(HarnessTensor(doubles: values, shape: shape))
+        case .ids(let ids): return .json(.array(ids.map { .int($0) }))
+        case .mask(let shape, let values): return .tensor(HarnessTensor(bools: values, shape: shape))
+        case .int(let x): return .json(.int(x))
+        case .float(let x): return .json(.double(x))
+        case .bool(let b): return .json(.bool(b))
+        case .string(let s): return .json(.string(s))
+        case .null: return .json(.null)
+        case .list(let items): return .list(items.map(\.harnessValue))
+        case .dict(let items): return .dict(items.mapValues(\.harnessValue))
+        }
+    }
+}
+
+extension GradedValue {
+    /// A student's returned value, decoded from the harness.
+    public init(_ value: HarnessValue) {
+        switch value {
+        case .tensor(let t):
+            let kind: ElementKind = t.dtype == .bool ? .bool : (t.dtype.isFloatingPoint ? .float : .int)
+            self = .array(NumericArray(shape: t.shape, values: t.doubles(), kind: kind,
+                                       dtype: t.dtype.rawValue))
+        case .json(let json): self = GradedValue(json: json)
+        case .list(let items): self = .list(items.map(GradedValue.init))
+        case .dict(let items): self = .dict(items.mapValues(GradedValue.init))
+        }
+    }
+
+    init(json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .int(let x): self = .int(x)
+        case .double(let x): self = .float(x)
+        case .string(let s): self = .text(s)
+        case .array(let items): self = .list(items.map(GradedValue.init(json:)))
+        case .object(let items): self = .dict(items.mapValues(GradedValue.init(json:)))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+// Gradescope's autograder results.json: score, and one entry per test with name, score,
+// max_score, output and visibility ("visible", "hidden", "after_due_date").
+import Foundation
+
+struct GradescopeResults: Encodable {
+    struct Test: Encodable {
+        var name: String
+        var score: Double
+        var max_score: Double
+        var output: String
+        var visibility: String
+    }
+
+    var score: Double
+    var output: String
+    var tests: [Test]
+}
+
+/// The results.json text for a grade (the instructor view: Gradescope applies visibility).
+public func gradescopeResults(_ report: GradeReport) throws -> Data {
+    let tests = report.results.map { r -> GradescopeResults.Test in
+        var output = r.message
+        if let location = r.errorLocation { output += "\nat \(location)" }
+        if let d = r.diagnosis {
+            output += "\n\(d.message)"
+            if let hint = d.hint { output += "\nhint: \(hint)" }
+        }
+        let visibility: String
+        switch r.visibility {
+        case Visibility.visible.rawValue: visibility = "visible"
+        case Visibility.afterDue.rawValue: visibility = "after_due_date"
+        default: visibility = "hidden"
+        }
+        return .init(name: r.name, score: r.score, max_score: r.points, output: output,
+                     visibility: visibility)
+    }
+    var output = "seed \(report.seed), grader \(report.graderVersion)"
+    if let error = report.importError { output += "\nYour module did not import:\n\(error)" }
+    let results = GradescopeResults(score: report.summary.finalScore, output: output, tests: tests)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(results)
+}

@@ -1,0 +1,83 @@
+// Scoring: each test is all or nothing (its points if it passes, 0 otherwise — partial credit
+// per element would reward answers that are wrong in a systematic way, which is what the
+// mistakes are); the total; the late penalty; and what a viewer is allowed to see.
+import Foundation
+
+/// One test's result in a grade.
+public struct TestResult: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable {
+        case passed, failed
+        /// The function raised; `error` holds the student's exception.
+        case error
+        case timeout, crashed
+        case memoryExceeded = "memory_exceeded"
+        /// The function is not in the submission (or the module did not import).
+        case missing
+    }
+
+    public var name: String
+    public var component: String
+    public var visibility: String
+    public var points: Double
+    public var score: Double
+    public var status: Status
+    public var seed: UInt64
+    /// The comparison verdict or the error, in one or two sentences.
+    public var message: String
+    public var comparison: Comparison?
+    public var diagnosis: Diagnosis?
+    /// The student's exception (type, message, file, line, source line) when status == .error.
+    public var errorLocation: String?
+    public var errorText: String?
+    public var traceback: String?
+    public var inputs: [String: String]
+    public var seconds: Double
+
+    public var passed: Bool { status == .passed }
+}
+
+/// The late penalty on a submission made at `submitted`: 0 before due, lab.latePenalty between
+/// due and late_due; nil when submissions are closed (after late_due, or after due without one).
+public func latePenalty(lab: Lab, submitted: Date) -> Double? {
+    if submitted <= lab.due { return 0 }
+    guard let lateDue = lab.lateDue, submitted <= lateDue else { return nil }
+    return lab.latePenalty
+}
+
+/// Who is looking at a grade.
+public enum Viewer: Sendable, Equatable {
+    /// A student at a given time: hidden tests appear as a count and points only; after_due
+    /// tests appear once the due date has passed.
+    case student(now: Date)
+    case instructor
+}
+
+/// What a viewer may see of a test: everything, only that it exists, or nothing yet.
+public enum TestView: Sendable, Equatable { case full, summary, none }
+
+public func view(of result: TestResult, due: Date, by viewer: Viewer) -> TestView {
+    switch viewer {
+    case .instructor: return .full
+    case .student(let now):
+        switch result.visibility {
+        case Visibility.visible.rawValue: return .full
+        case Visibility.afterDue.rawValue: return now > due ? .full : .none
+        default: return .summary
+        }
+    }
+}
+
+/// Sums of points, before and after the late penalty.
+public struct ScoreSummary: Sendable, Codable, Equatable {
+    public var score: Double
+    public var maxScore: Double
+    public var penalty: Double
+    public var finalScore: Double
+
+    public init(results: [TestResult], penalty: Double) {
+        score = results.reduce(0) { $0 + $1.score }
+        maxScore = results.reduce(0) { $0 + $1.points }
+        self.penalty = penalty
+        finalScore = (score * (1 - penalty) * 1000).rounded() / 1000
+    }
+}
