@@ -6,6 +6,6 @@ struct LMLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmlab",
         abstract: "Grade language-model labs against a reference transformer and track experiments.",
-        subcommands: [ModelCommand.self, TokenizerCommand.self]
+        subcommands: [ModelCommand.self, TokenizerCommand.self, BenchCommand.self]
     )
 }
