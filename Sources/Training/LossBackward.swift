@@ -1,0 +1,29 @@
+// Cross-entropy with its gradient in one pass: loss = mean over N rows of -log softmax(z)[y],
+// dz = (softmax(z) - onehot(y)) / N.
+import Foundation
+import Tensors
+
+/// logits [N, V], targets [N] -> the mean loss and dlogits [N, V]. The loss is computed as
+/// `crossEntropy(logits:targets:)` computes it (log-sum-exp in Double), so the two agree.
+public func crossEntropyBackward(logits: Tensor, targets: [Int]) -> (loss: Float, dLogits: Tensor) {
+    precondition(logits.rank == 2 && logits.shape[0] == targets.count && !targets.isEmpty, "crossEntropyBackward: logits \(logits.shape) for \(targets.count) targets")
+    let v = logits.shape[1]
+    let invN = 1 / Float(targets.count)
+    var dLogits = logits
+    var nll: Double = 0
+    dLogits.data.withUnsafeMutableBufferPointer { z in
+        for (r, target) in targets.enumerated() {
+            precondition(target >= 0 && target < v, "crossEntropyBackward: target \(target) outside 0 ..< \(v)")
+            let row = r * v
+            var m = -Float.infinity
+            for j in 0..<v { m = max(m, z[row + j]) }
+            var sum: Double = 0
+            for j in 0..<v { sum += Double(expf(z[row + j] - m)) }
+            let logZ = m + Float(log(sum))
+            nll -= Double(z[row + target] - logZ)
+            for j in 0..<v { z[row + j] = expf(z[row + j] - logZ) * invN }  // softmax / N
+            z[row + target] -= invN  // - onehot / N
+        }
+    }
+    return (Float(nll / Double(targets.count)), dLogits)
+}
