@@ -116,6 +116,7 @@ import Transformer
             for (matrix, t) in [("A", g.a), ("B", g.b)] {
                 let name = LoRAWeights.peftName(layer: g.layer, target: g.target, matrix: matrix)
                 let err = relativeError(t.data, doubles(try expected.tensor(name)))
+                print("LoRA oracle (qv \(qvOnly)) \(name): \(err)")
                 #expect(err <= 1e-4, "\(name): max |diff| / max |oracle| = \(err)")
             }
         }

@@ -9,7 +9,7 @@ import Transformer
 struct TwoTensors {
     var w: Tensor
     var b: Tensor
-    static let paths: [WritableKeyPath<TwoTensors, Tensor>] = [\.w, \.b]
+    static var paths: [WritableKeyPath<TwoTensors, Tensor>] { [\.w, \.b] }
 }
 
 @Suite struct OptimizerTests {

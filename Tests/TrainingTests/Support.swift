@@ -64,6 +64,7 @@ func expectRelative(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let err = relativeError(actual, expected)
+    print("max relative error \(what): \(err)")
     #expect(err <= tolerance, "\(what): max relative error \(err) > \(tolerance)", sourceLocation: sourceLocation)
 }
 
