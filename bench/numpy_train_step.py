@@ -18,11 +18,11 @@ K = np.float32(np.sqrt(2 / np.pi))
 
 
 def gelu(x):
-    return 0.5 * x * (1 + np.tanh(K * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + np.tanh(K * (x + np.float32(0.044715) * x * x * x)))
 
 
 def gelu_grad(x):
-    t = np.tanh(K * (x + 0.044715 * x**3))
+    t = np.tanh(K * (x + np.float32(0.044715) * x * x * x))
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * K * (1 + 3 * 0.044715 * x * x)
 
 
@@ -145,7 +145,8 @@ def main():
     cfg = json.load(open(os.path.join(args.model, "config.json")))
     p = {k.removeprefix("transformer."): v.astype(np.float32)
          for k, v in load_file(os.path.join(args.model, "model.safetensors")).items()
-         if not k.endswith(("attn.bias", "attn.masked_bias")) and k != "lm_head.weight"}
+         if k.split(".")[-2:] not in (["attn", "bias"], ["attn", "masked_bias"])
+         and k != "lm_head.weight"}
     tokens = np.load(args.tokens).astype(np.int64)
     x, y = tokens[:, :-1], tokens[:, 1:]
     opt = AdamW(p, np.float32(args.lr))

@@ -17,11 +17,18 @@ public func crossEntropyBackward(logits: Tensor, targets: [Int]) -> (loss: Float
             let row = r * v
             var m = -Float.infinity
             for j in 0..<v { m = max(m, z[row + j]) }
+            let zTarget = z[row + target]
+            // One exp per logit: keep e = exp(z - max) in place, then scale by 1 / (N Σe).
             var sum: Double = 0
-            for j in 0..<v { sum += Double(expf(z[row + j] - m)) }
+            for j in 0..<v {
+                let e = expf(z[row + j] - m)
+                z[row + j] = e
+                sum += Double(e)
+            }
             let logZ = m + Float(log(sum))
-            nll -= Double(z[row + target] - logZ)
-            for j in 0..<v { z[row + j] = expf(z[row + j] - logZ) * invN }  // softmax / N
+            nll -= Double(zTarget - logZ)
+            let scale = invN / Float(sum)
+            for j in 0..<v { z[row + j] *= scale }  // softmax / N
             z[row + target] -= invN  // - onehot / N
         }
     }
