@@ -7,10 +7,26 @@ struct LMLab: ParsableCommand {
         commandName: "lmlab",
         abstract: "Grade language-model labs against a reference transformer and track experiments.",
         subcommands: [
-            TokenizerCommand.self, Check.self, Grade.self, Labs.self, RunsCommand.self,
-            ServeCommand.self, SubmitCommand.self, FeedbackCommand.self, LeaderboardCommand.self,
-            ReportCommand.self, StudentsCommand.self, ExportCommand.self, RegradeCommand.self,
+            // Students
+            Check.self,
+            SubmitCommand.self,
+            FeedbackCommand.self,
+            LeaderboardCommand.self,
+            // Instructors
+            Grade.self,
+            Labs.self,
+            StudentsCommand.self,
+            ReportCommand.self,
+            ExportCommand.self,
+            RegradeCommand.self,
+            ServeCommand.self,
             DemoCommand.self,
+            // Experiments
+            RunsCommand.self,
+            // The reference model
+            ModelCommand.self,
+            TokenizerCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -38,25 +38,14 @@ extension TokenizerCommand {
 
         func run() throws {
             let text = try readText(corpus, what: "corpus")
-            let start = Date()
-            var shown = false
-            var lastTenth = -1
-            let terminal = isatty(STDERR_FILENO) == 1
+            let progress = ProgressBar("merges", total: vocabSize, delay: 1)
             let tokenizer = try BPETrainer.train(
                 corpus: text, vocabSize: vocabSize, specialTokens: ["<|endoftext|>"],
                 progress: { done, total in
-                    // Only slow runs show progress, so quick ones keep stderr clean; a log
-                    // file gets a line per tenth instead of a line rewritten in place.
-                    guard shown || Date().timeIntervalSince(start) > 1 else { return }
-                    shown = true
-                    if terminal {
-                        FileHandle.standardError.write(Data("\rmerges \(done) / \(total)".utf8))
-                    } else if done * 10 / max(total, 1) > lastTenth {
-                        lastTenth = done * 10 / max(total, 1)
-                        FileHandle.standardError.write(Data("merges \(done) / \(total)\n".utf8))
-                    }
+                    progress.total = max(total, 1)
+                    progress.update(done)
                 })
-            if shown, terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            progress.finish()
             try tokenizer.write(to: URL(fileURLWithPath: out))
             let merges = tokenizer.merges.count
             print("wrote \(tokenizer.vocabSize) tokens (\(merges) merges) to \(out)")
@@ -122,7 +111,7 @@ struct TextFileError: Error, CustomStringConvertible {
 }
 
 /// The contents of a UTF-8 text file, or an error that names it.
-private func readText(_ path: String, what: String) throws -> String {
+func readText(_ path: String, what: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw TextFileError(
             description: "cannot read the \(what) file \(path): no such readable file.")

@@ -15,8 +15,11 @@ struct OracleCase {
         try runOracle("gpt2_oracle.py", [name, dir.path])
     }
 
-    /// Reads an existing folder (after writing inputs for the oracle into it).
-    init(folder: URL) { dir = folder }
+    /// Runs `gpt2_oracle.py name folder` on a folder the test already filled with inputs.
+    init(_ name: String, folder: URL) throws {
+        dir = folder
+        try runOracle("gpt2_oracle.py", [name, dir.path])
+    }
 
     func tensor(_ name: String) throws -> Tensor {
         try Npy.read(dir.appendingPathComponent(name + ".npy")).tensor
@@ -31,16 +34,29 @@ struct OracleCase {
     }
 }
 
+/// Cases read by many tests run once per test process.
+enum SharedOracle {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+    static let layers = Result { try OracleCase("layers") }.mapError {
+        Failure(description: "\($0)")
+    }
+    static let attention = Result { try OracleCase("attention") }.mapError {
+        Failure(description: "\($0)")
+    }
+}
+
 /// Expects `actual` ≈ `expected` within `tolerance` (absolute) and prints the max difference.
 func expectClose(
     _ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)",
+    #expect(
+        actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)",
         sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
     let diff = actual.maxAbsDifference(expected)
     print("max |diff| \(what): \(diff)")
-    #expect(diff <= tolerance, "\(what): max |diff| = \(diff) > \(tolerance)",
+    #expect(
+        diff <= tolerance, "\(what): max |diff| = \(diff) > \(tolerance)",
         sourceLocation: sourceLocation)
 }

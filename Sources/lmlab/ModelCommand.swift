@@ -1,0 +1,359 @@
+// `lmlab model`: create, inspect and run reference GPT-2 checkpoints (Hugging Face folders).
+import ArgumentParser
+import Foundation
+import Tensors
+import Tokenizer
+import Transformer
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Create, inspect and run GPT-2 checkpoints with the reference transformer.",
+        discussion: """
+            A model is a Hugging Face GPT-2 folder: config.json + model.safetensors, with
+            vocab.json + merges.txt for text. A real GPT-2 folder downloaded elsewhere works
+            as is.
+            """,
+        subcommands: [Init.self, Info.self, Forward.self, Generate.self, Eval.self]
+    )
+}
+
+/// Where a command finds its model, and the tokenizer that goes with it.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The model folder (config.json + model.safetensors).")
+    var model: String
+
+    @Option(help: "The tokenizer folder (vocab.json + merges.txt); default: the model folder.")
+    var tokenizer: String?
+
+    func loadModel() throws -> GPT2Model {
+        try loadCheckpoint(URL(fileURLWithPath: model))
+    }
+
+    /// The tokenizer, checked against the model: every token id must be a row of wte.
+    func loadTokenizer(for model: GPT2Model) throws -> BPETokenizer {
+        let folder = URL(fileURLWithPath: tokenizer ?? self.model)
+        let bpe = try BPETokenizer(folder: folder)
+        guard bpe.vocabSize <= model.config.vocabSize else {
+            throw ModelCommandError(
+                "the tokenizer in \(folder.path) has \(bpe.vocabSize) tokens but the model's "
+                    + "vocab_size is \(model.config.vocabSize); use the tokenizer the model was "
+                    + "made with (--tokenizer DIR)")
+        }
+        return bpe
+    }
+}
+
+/// A problem with what the user asked a model command to do.
+struct ModelCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ModelCommand {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a randomly initialised GPT-2 folder.",
+            discussion: """
+                Weights are N(0, 0.02), residual projections scaled by 1/sqrt(2·layers), as in
+                GPT-2. With --tokenizer, its vocab.json and merges.txt are copied in and
+                --vocab defaults to its size.
+                """)
+
+        @Option(help: "The number of transformer blocks.")
+        var layers = 2
+        @Option(help: "The number of attention heads; must divide --embd.")
+        var heads = 2
+        @Option(help: "The embedding width C.")
+        var embd = 64
+        @Option(help: "The vocabulary size; default: the tokenizer's size, else 50257.")
+        var vocab: Int?
+        @Option(help: "The context length (n_positions).")
+        var ctx = 128
+        @Option(help: "The seed of the random initialisation.")
+        var seed: UInt64 = 0
+        @Option(help: "A tokenizer folder to copy into the model folder.")
+        var tokenizer: String?
+        @Option(help: "The folder to create; it must not exist yet.")
+        var out: String
+
+        func validate() throws {
+            guard layers > 0, heads > 0, embd > 0, ctx > 0 else {
+                throw ValidationError("--layers, --heads, --embd and --ctx must be positive.")
+            }
+            guard embd % heads == 0 else {
+                throw ValidationError(
+                    "--embd \(embd) is not divisible by --heads \(heads); each head gets "
+                        + "embd/heads channels.")
+            }
+            if let vocab, vocab <= 0 { throw ValidationError("--vocab must be positive.") }
+        }
+
+        func run() throws {
+            let outURL = URL(fileURLWithPath: out)
+            guard !FileManager.default.fileExists(atPath: outURL.path) else {
+                throw ModelCommandError("\(out) already exists; choose a new --out folder")
+            }
+            let bpe = try tokenizer.map { try BPETokenizer(folder: URL(fileURLWithPath: $0)) }
+            let vocabSize = vocab ?? bpe?.vocabSize ?? 50257
+            if let bpe, bpe.vocabSize > vocabSize {
+                throw ModelCommandError(
+                    "--vocab \(vocabSize) is smaller than the tokenizer's \(bpe.vocabSize) tokens")
+            }
+            let eot = bpe?.eotID
+            let config = try GPT2Config(
+                vocabSize: vocabSize, nPositions: ctx, nEmbd: embd, nLayer: layers, nHead: heads,
+                bosTokenId: eot, eosTokenId: eot)
+            let model = GPT2Model.randomInit(config, seed: seed)
+            try saveCheckpoint(model, to: outURL)
+            try bpe?.write(to: outURL)
+            print("wrote \(out): \(describe(config)), \(formatCount(parameterCount(config))) parameters")
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a model's configuration, parameter count and memory.")
+
+        @OptionGroup var options: ModelOptions
+
+        func run() throws {
+            let config = try loadConfig(URL(fileURLWithPath: options.model).appendingPathComponent("config.json"))
+            let model = try options.loadModel()
+            let n = parameterCount(config)
+            print("model      \(options.model)")
+            print("config     \(describe(config)), layer_norm_epsilon \(config.layerNormEpsilon)")
+            print("parameters \(formatCount(n)) (\(n))")
+            print("memory     \(formatBytes(n * 4)) as fp32, \(formatBytes(n * 2)) as fp16")
+            let kv = 2 * config.nLayer * config.nPositions * config.nEmbd * 4
+            print("kv cache   \(formatBytes(kv)) at the full context of \(config.nPositions) tokens")
+            let groups: [(String, Int)] = [
+                ("wte", config.vocabSize * config.nEmbd),
+                ("wpe", config.nPositions * config.nEmbd),
+                ("blocks", n - config.vocabSize * config.nEmbd - config.nPositions * config.nEmbd
+                    - 2 * config.nEmbd),
+                ("ln_f", 2 * config.nEmbd),
+            ]
+            for (name, count) in groups {
+                print("  \(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(formatCount(count))")
+            }
+            if let bpe = try? BPETokenizer(folder: URL(fileURLWithPath: options.tokenizer ?? options.model)) {
+                print("tokenizer  \(bpe.vocabSize) tokens, <|endoftext|> = \(bpe.eotID.map(String.init) ?? "none")")
+            } else {
+                print("tokenizer  none (no vocab.json + merges.txt beside the model)")
+            }
+            _ = model
+        }
+    }
+
+    struct Forward: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the forward pass and write the logits [T, V] as a .npy file.")
+
+        @OptionGroup var options: ModelOptions
+        @Option(help: "Token ids, separated by spaces or commas.")
+        var ids: String?
+        @Option(help: "Text to tokenize with the model's tokenizer instead of --ids.")
+        var text: String?
+        @Option(help: "The .npy file to write the float32 logits to.")
+        var out: String
+
+        func validate() throws {
+            guard (ids == nil) != (text == nil) else {
+                throw ValidationError("Give exactly one of --ids or --text.")
+            }
+        }
+
+        func run() throws {
+            let model = try options.loadModel()
+            let tokens: [Int]
+            if let text {
+                tokens = try options.loadTokenizer(for: model).encode(text)
+            } else {
+                tokens = try parseIDs(ids ?? "")
+            }
+            guard !tokens.isEmpty else { throw ModelCommandError("there are no tokens to run") }
+            let logits = try model.forward(tokens)  // [T, V]
+            try Npy.write(logits, to: URL(fileURLWithPath: out))
+            print("wrote \(out): logits \(logits.shape) for \(tokens.count) tokens")
+        }
+    }
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate text after a prompt, printing tokens as they come.",
+            discussion: """
+                --temperature 0 is greedy. Otherwise tokens are sampled with top-k and top-p
+                filtering from a seeded generator: the same seed gives the same text.
+                """)
+
+        @OptionGroup var options: ModelOptions
+        @Option(help: "The prompt text.")
+        var prompt: String
+        @Option(help: "The largest number of new tokens.")
+        var maxTokens = 50
+        @Option(help: "Sampling temperature; 0 picks the most likely token.")
+        var temperature: Float = 1
+        @Option(help: "Keep only the k most likely tokens (0 keeps all).")
+        var topK = 0
+        @Option(help: "Keep the smallest set of tokens whose probability reaches p (1 keeps all).")
+        var topP: Float = 1
+        @Option(help: "The seed of the sampler.")
+        var seed: UInt64 = 0
+
+        func validate() throws {
+            guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0.") }
+            guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0.") }
+            guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1].") }
+        }
+
+        func run() throws {
+            let model = try options.loadModel()
+            let bpe = try options.loadTokenizer(for: model)
+            let prompt = bpe.encode(self.prompt)
+            // Check before printing the prompt, so an error is not mixed into the output.
+            guard !prompt.isEmpty else { throw TransformerError.emptyPrompt }
+            guard prompt.count + maxTokens <= model.config.nPositions else {
+                throw TransformerError.generationTooLong(
+                    promptLength: prompt.count, maxNewTokens: maxTokens,
+                    maxPositions: model.config.nPositions)
+            }
+            var stream = TokenTextStream(tokenizer: bpe)
+            writeOut(self.prompt)
+            let generated = try generate(
+                model, prompt: prompt, maxNewTokens: maxTokens, temperature: temperature,
+                topK: topK, topP: topP, seed: seed, stopAt: bpe.eotID,
+                onToken: { token in
+                    writeOut(stream.append(token))
+                })
+            writeOut(stream.flush() + "\n")
+            FileHandle.standardError.write(
+                Data("[\(generated.count) tokens, prompt \(prompt.count) tokens]\n".utf8))
+        }
+    }
+
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the loss and perplexity of a text file under the model.",
+            discussion: """
+                The text is tokenized and cut into windows of the model's context; every token
+                after the first is predicted once, and the loss is the mean over them.
+                """)
+
+        @OptionGroup var options: ModelOptions
+        @Option(help: "The UTF-8 text file to evaluate.")
+        var file: String
+        @Option(help: "Tokens per window (default: the model's context).")
+        var window: Int?
+        @Option(help: "Evaluate at most this many tokens (default: all).")
+        var maxTokens: Int?
+
+        func run() throws {
+            let model = try options.loadModel()
+            let bpe = try options.loadTokenizer(for: model)
+            var tokens = bpe.encode(try readText(file, what: "evaluation"))
+            if let maxTokens { tokens = Array(tokens.prefix(maxTokens)) }
+            guard tokens.count >= 2 else {
+                throw ModelCommandError(
+                    "\(file) holds \(tokens.count) token(s); evaluation needs at least 2")
+            }
+            let window = min(self.window ?? model.config.nPositions, model.config.nPositions)
+            guard window >= 1 else { throw ValidationError("--window must be >= 1.") }
+            let result = try evaluate(model, tokens: tokens, window: window)
+            print("tokens     \(result.predicted)")
+            print(String(format: "loss       %.4f nats/token", result.loss))
+            print(String(format: "perplexity %.3f", exp(result.loss)))
+        }
+    }
+}
+
+/// Mean next-token loss over `tokens`, cut into windows that overlap by one token so every
+/// token but the first is predicted exactly once.
+func evaluate(_ model: GPT2Model, tokens: [Int], window: Int) throws -> (loss: Double, predicted: Int) {
+    let predictions = tokens.count - 1
+    let progress = ProgressBar("eval", total: predictions)
+    var total = 0.0
+    var done = 0
+    var start = 0
+    while start < predictions {
+        let end = min(start + window, predictions)  // inputs tokens[start..<end]
+        let inputs = Array(tokens[start..<end])
+        let targets = Array(tokens[(start + 1)...end])
+        let logits = try model.forward(inputs)  // [t, V]
+        total += Double(crossEntropy(logits: logits, targets: targets)) * Double(targets.count)
+        done += targets.count
+        progress.update(done)
+        start = end
+    }
+    progress.finish()
+    return (total / Double(done), done)
+}
+
+/// Turns generated token ids into printable text, holding back bytes of a character that is
+/// not complete yet.
+struct TokenTextStream {
+    let tokenizer: BPETokenizer
+    private var pending: [UInt8] = []
+
+    init(tokenizer: BPETokenizer) { self.tokenizer = tokenizer }
+
+    mutating func append(_ token: Int) -> String {
+        pending += (try? tokenizer.decodeBytes([token])) ?? []
+        // Emit the longest prefix that is complete UTF-8; keep up to 3 trailing bytes.
+        for keep in 0...min(3, pending.count) {
+            let cut = pending.count - keep
+            if let text = String(validating: pending[..<cut], as: UTF8.self) {
+                pending.removeFirst(cut)
+                return text
+            }
+        }
+        return flush()
+    }
+
+    mutating func flush() -> String {
+        defer { pending = [] }
+        return String(decoding: pending, as: UTF8.self)
+    }
+}
+
+/// Writes to stdout unbuffered, so streamed tokens appear as they come.
+func writeOut(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Token ids from "1 2 3" or "1,2,3".
+func parseIDs(_ text: String) throws -> [Int] {
+    try text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" }).map { piece in
+        guard let id = Int(piece), id >= 0 else {
+            throw ModelCommandError("\"\(piece)\" is not a token id (a non-negative integer)")
+        }
+        return id
+    }
+}
+
+func parameterCount(_ c: GPT2Config) -> Int {
+    GPT2Weights.parameters(for: c).reduce(0) { $0 + $1.shape.reduce(1, *) }
+}
+
+func describe(_ c: GPT2Config) -> String {
+    "\(c.nLayer) layers, \(c.nHead) heads, n_embd \(c.nEmbd), vocab \(c.vocabSize), "
+        + "context \(c.nPositions)"
+}
+
+func formatCount(_ n: Int) -> String {
+    switch n {
+    case 1_000_000_000...: return String(format: "%.2fB", Double(n) / 1e9)
+    case 1_000_000...: return String(format: "%.2fM", Double(n) / 1e6)
+    case 1_000...: return String(format: "%.1fK", Double(n) / 1e3)
+    default: return "\(n)"
+    }
+}
+
+func formatBytes(_ n: Int) -> String {
+    switch n {
+    case (1 << 30)...: return String(format: "%.2f GiB", Double(n) / Double(1 << 30))
+    case (1 << 20)...: return String(format: "%.1f MiB", Double(n) / Double(1 << 20))
+    case (1 << 10)...: return String(format: "%.1f KiB", Double(n) / Double(1 << 10))
+    default: return "\(n) B"
+    }
+}
