@@ -61,7 +61,9 @@ extension LabStore {
             orderTerms.append("(\(column) IS NULL)")
             orderTerms.append("\(column) \(ordering.ascending ? "ASC" : "DESC")")
         }
-        orderTerms += ["r.start_time DESC", "r.pk DESC"]
+        // Newest first among equals: pk grows with each new run. Not start_time, so that the
+        // filtering pass reads only indexes and the joined rows, never the runs table.
+        orderTerms.append("r.pk DESC")
         return try reader.read { db in
             var arguments: [any DatabaseValueConvertible] = sql.joinArguments
             if let name = query.experiment {
@@ -73,21 +75,40 @@ extension LabStore {
                 arguments.append(id)
             }
             arguments += whereArguments
+            // Pass 1: the matching runs' keys and order values, sorted and limited.
             let text = """
-                SELECT r.*, e.name AS experiment_name\
+                SELECT r.pk AS hit_pk\
                 \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
-                FROM runs r JOIN experiments e ON e.id = r.experiment_id
+                FROM runs r
                 \(sql.joins.joined(separator: "\n"))
                 \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 ORDER BY \(orderTerms.joined(separator: ", "))
                 \(query.limit.map { "LIMIT \(max(0, $0))" } ?? "")
                 """
-            let rows = try Row.fetchAll(
+            let hits = try Row.fetchAll(
                 db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
-            return try rows.map { row in
-                RunSearchRow(
-                    run: try RunRecord(row: row), experiment: row["experiment_name"],
-                    orderValues: (0..<orderings.count).map { row["order\($0)"] })
+            // Pass 2: the runs themselves, only for the hits.
+            let keys = hits.map { $0["hit_pk"] as Int64 }
+            var runs: [Int64: (RunRecord, String)] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let slice = Array(keys[start..<min(start + 500, keys.count)])
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.*, e.name AS experiment_name FROM runs r
+                        JOIN experiments e ON e.id = r.experiment_id
+                        WHERE r.pk IN (\(slice.map { _ in "?" }.joined(separator: ",")))
+                        """,
+                    arguments: StatementArguments(slice))
+                for row in rows {
+                    runs[row["pk"]] = (try RunRecord(row: row), row["experiment_name"])
+                }
+            }
+            return hits.compactMap { hit in
+                guard let (run, experiment) = runs[hit["hit_pk"]] else { return nil }
+                return RunSearchRow(
+                    run: run, experiment: experiment,
+                    orderValues: (0..<orderings.count).map { hit["order\($0)"] })
             }
         }
     }
