@@ -52,18 +52,32 @@ extension LabStore {
             conditions.append(sql.condition(expression, arguments: &whereArguments))
         }
         if !query.includeDeleted { conditions.append("r.deleted_at IS NULL") }
-        var orderTerms: [String] = []
         var selected: [String] = []
+        var columns: [String] = []
         for (index, ordering) in orderings.enumerated() {
             let column = sql.column(ordering.field)
+            columns.append(column)
             selected.append("\(column) AS order\(index)")
-            // Runs lacking the field go last in either direction.
-            orderTerms.append("(\(column) IS NULL)")
-            orderTerms.append("\(column) \(ordering.ascending ? "ASC" : "DESC")")
         }
-        // Newest first among equals: pk grows with each new run. Not start_time, so that the
-        // filtering pass reads only indexes and the joined rows, never the runs table.
-        orderTerms.append("r.pk DESC")
+        /// ORDER BY terms for orderings `from…`: runs lacking a field go last either way.
+        func terms(from first: Int) -> [String] {
+            (first..<orderings.count).flatMap { i in
+                ["(\(columns[i]) IS NULL)", "\(columns[i]) \(orderings[i].ascending ? "ASC" : "DESC")"]
+            }
+        }
+        // Two passes when ordering: runs having the first field, ordered by it (SQLite then
+        // walks that summary's or param's index and stops at the limit), then, if the limit is
+        // not reached, runs lacking it. Equals: by pk, which grows with each new run. Without
+        // an ordering, newest first; `+r.pk` stops SQLite from scanning runs in pk order when
+        // an index on the filtered summary finds the few matches faster.
+        var passes: [(condition: String?, order: [String])] = []
+        if let first = columns.first {
+            let direction = orderings[0].ascending ? "ASC" : "DESC"
+            passes.append(("\(first) IS NOT NULL", ["\(first) \(direction)"] + terms(from: 1) + ["r.pk \(direction)"]))
+            passes.append(("\(first) IS NULL", terms(from: 1) + ["r.pk DESC"]))
+        } else {
+            passes.append((nil, ["+r.pk DESC"]))
+        }
         return try reader.read { db in
             var arguments: [any DatabaseValueConvertible] = sql.joinArguments
             if let name = query.experiment {
@@ -76,17 +90,23 @@ extension LabStore {
             }
             arguments += whereArguments
             // Pass 1: the matching runs' keys and order values, sorted and limited.
-            let text = """
-                SELECT r.pk AS hit_pk\
-                \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
-                FROM runs r
-                \(sql.joins.joined(separator: "\n"))
-                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                ORDER BY \(orderTerms.joined(separator: ", "))
-                \(query.limit.map { "LIMIT \(max(0, $0))" } ?? "")
-                """
-            let hits = try Row.fetchAll(
-                db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
+            var hits: [Row] = []
+            for pass in passes {
+                let remaining = query.limit.map { max(0, $0 - hits.count) }
+                if remaining == 0 { break }
+                let all = conditions + (pass.condition.map { [$0] } ?? [])
+                let text = """
+                    SELECT r.pk AS hit_pk\
+                    \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
+                    FROM runs r
+                    \(sql.joins.joined(separator: "\n"))
+                    \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
+                    ORDER BY \(pass.order.joined(separator: ", "))
+                    \(remaining.map { "LIMIT \($0)" } ?? "")
+                    """
+                hits += try Row.fetchAll(
+                    db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
+            }
             // Pass 2: the runs themselves, only for the hits.
             let keys = hits.map { $0["hit_pk"] as Int64 }
             var runs: [Int64: (RunRecord, String)] = [:]
