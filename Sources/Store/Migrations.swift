@@ -154,8 +154,11 @@ extension LabStore {
                 t.column("deleted_at", .datetime)
                 t.check(sql: "(status = 'RUNNING') = (end_time IS NULL)")
             }
+            // Covers search and leaderboards (the rowid pk is in every index).
             try db.execute(
-                sql: "CREATE INDEX runs_on_experiment ON runs(experiment_id, deleted_at, pk)")
+                sql: """
+                    CREATE INDEX runs_on_experiment ON runs(experiment_id, deleted_at, student_id)
+                    """)
             try db.execute(sql: "CREATE INDEX runs_on_student ON runs(student_id, experiment_id)")
 
             // `num` is the value as a number when it parses as one, so filters compare

@@ -3,6 +3,15 @@
 import Foundation
 import GRDB
 
+#if canImport(GRDBSQLite)
+    import GRDBSQLite
+#else
+    import SQLite3
+#endif
+
+/// SQLite copies bound text at once (its SQLITE_TRANSIENT).
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
 /// What a caller says when a run starts (or resumes: same id, same experiment).
 public struct RunStart: Sendable, Equatable {
     public var experiment: String
@@ -224,7 +233,9 @@ extension LabStore {
         }
     }
 
-    /// Inserts the points with one reused statement, then upserts one summary per key.
+    /// Inserts the points with one reused statement, bound directly through SQLite's C API
+    /// (building GRDB arguments per row would cost more than the insert), then upserts one
+    /// summary per key.
     static func insertMetrics(_ db: Database, runPK: Int64, points: [MetricPoint], now: Int64)
         throws
     {
@@ -233,18 +244,52 @@ extension LabStore {
                 INSERT INTO metrics (run_pk, key, step, value, is_nan, timestamp)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """)
-        var summaries: [String: BatchSummary] = [:]
+        let handle = insert.sqliteStatement
+        // Few distinct keys per batch: a linear search with a last-hit shortcut beats hashing.
+        var keys: [String] = []
+        var folds: [BatchSummary] = []
+        var hit = 0
         for point in points {
             let timestamp = point.timestamp ?? now
             let isNaN = point.value.isNaN
-            insert.setUncheckedArguments([
-                runPK, point.key, point.step, isNaN ? nil : point.value, isNaN, timestamp,
-            ])
-            try insert.execute()
-            summaries[point.key, default: BatchSummary()].add(point, timestamp: timestamp)
+            sqlite3_reset(handle)
+            sqlite3_bind_int64(handle, 1, runPK)
+            _ = point.key.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { text in
+                    sqlite3_bind_text(handle, 2, text.baseAddress, CInt(text.count), sqliteTransient)
+                }
+            } ?? point.key.withCString { text in
+                sqlite3_bind_text(handle, 2, text, -1, sqliteTransient)
+            }
+            sqlite3_bind_int64(handle, 3, point.step)
+            if isNaN {
+                sqlite3_bind_null(handle, 4)
+            } else {
+                sqlite3_bind_double(handle, 4, point.value)
+            }
+            sqlite3_bind_int(handle, 5, isNaN ? 1 : 0)
+            sqlite3_bind_int64(handle, 6, timestamp)
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                sqlite3_reset(handle)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+            }
+            if hit >= keys.count || keys[hit] != point.key {
+                if let found = keys.firstIndex(of: point.key) {
+                    hit = found
+                } else {
+                    keys.append(point.key)
+                    folds.append(BatchSummary())
+                    hit = keys.count - 1
+                }
+            }
+            folds[hit].add(point, timestamp: timestamp)
         }
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
         let upsert = try db.cachedStatement(sql: summaryUpsertSQL)
-        for (key, s) in summaries {
+        for (key, s) in zip(keys, folds) {
             try upsert.execute(arguments: [
                 runPK, key, s.lastIsNaN ? nil : s.last, s.lastIsNaN, s.lastStep, s.lastTimestamp,
                 s.min, s.minStep, s.max, s.maxStep, s.count, s.nanCount,

@@ -5,7 +5,7 @@ import GRDB
 import Store
 
 public struct ExperimentLeaderboardRow: Sendable, Equatable {
-    /// 1, 2, 3, … with no shared ranks: of equal values, the earlier run ranks higher.
+    /// 1, 2, 3, … with no shared ranks: of equal values, the run created first ranks higher.
     public var rank: Int
     /// The student's pseudonym, or their name if names were asked for.
     public var displayName: String
@@ -40,7 +40,7 @@ extension LabStore {
             else { throw RunsError.unknownExperiment(experiment) }
             let text = """
                 WITH candidates AS (
-                    SELECT r.pk, r.id, r.student_id, r.start_time, \(value) AS value,
+                    SELECT r.pk, r.student_id, \(value) AS value,
                            \(step) AS step
                     FROM runs r
                     \(sql.joins.joined(separator: "\n"))
@@ -50,14 +50,15 @@ extension LabStore {
                 ),
                 picked AS (
                     SELECT *, ROW_NUMBER() OVER (
-                        PARTITION BY student_id ORDER BY value \(direction), start_time, pk
+                        PARTITION BY student_id ORDER BY value \(direction), pk
                     ) AS pick
                     FROM candidates
                 )
-                SELECT p.*, st.name AS student_name, st.pseudonym
-                FROM picked p LEFT JOIN students st ON st.id = p.student_id
+                SELECT p.*, r.id, st.name AS student_name, st.pseudonym
+                FROM picked p JOIN runs r ON r.pk = p.pk
+                LEFT JOIN students st ON st.id = p.student_id
                 WHERE p.pick = 1 AND NOT COALESCE(st.is_instructor, 0)
-                ORDER BY p.value \(direction), p.start_time, p.pk
+                ORDER BY p.value \(direction), p.pk
                 """
             let arguments = sql.joinArguments + [experimentID] + filterArguments
             let rows = try Row.fetchAll(

@@ -156,8 +156,9 @@ private struct Wire: Decodable {
     struct Metric: Decodable {
         var key: String
         var value: Value
-        var step: Int64?
-        var timestamp: Int64?
+        // Decoded as numbers and checked here, so that 1.5 is named as a bad entry.
+        var step: Double?
+        var timestamp: Double?
     }
     /// A number, or "NaN" / "Infinity" / "-Infinity" (JSON has no such numbers).
     struct Value: Decodable {
@@ -231,10 +232,19 @@ private struct Wire: Decodable {
             }
             end = RunBatch.End(status: status, time: wireEnd.time)
         }
-        let points = (metrics ?? []).enumerated().map { index, metric in
+        func integer(_ value: Double?, _ entry: String) throws -> Int64? {
+            guard let value else { return nil }
+            guard value == value.rounded(), abs(value) < 9e15 else {
+                throw TrackingError.batch(
+                    line: 0, entry: entry, reason: "\(value) is not a whole number")
+            }
+            return Int64(value)
+        }
+        let points = try (metrics ?? []).enumerated().map { index, metric in
             MetricPoint(
-                key: metric.key, value: metric.value.number, step: metric.step ?? 0,
-                timestamp: metric.timestamp)
+                key: metric.key, value: metric.value.number,
+                step: try integer(metric.step, "metrics[\(index)].step") ?? 0,
+                timestamp: try integer(metric.timestamp, "metrics[\(index)].timestamp"))
         }
         return RunBatch(
             runID: run_id,

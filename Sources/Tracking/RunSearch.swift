@@ -52,16 +52,32 @@ extension LabStore {
             conditions.append(sql.condition(expression, arguments: &whereArguments))
         }
         if !query.includeDeleted { conditions.append("r.deleted_at IS NULL") }
-        var orderTerms: [String] = []
         var selected: [String] = []
+        var columns: [String] = []
         for (index, ordering) in orderings.enumerated() {
             let column = sql.column(ordering.field)
+            columns.append(column)
             selected.append("\(column) AS order\(index)")
-            // Runs lacking the field go last in either direction.
-            orderTerms.append("(\(column) IS NULL)")
-            orderTerms.append("\(column) \(ordering.ascending ? "ASC" : "DESC")")
         }
-        orderTerms += ["r.start_time DESC", "r.pk DESC"]
+        /// ORDER BY terms for orderings `from…`: runs lacking a field go last either way.
+        func terms(from first: Int) -> [String] {
+            (first..<orderings.count).flatMap { i in
+                ["(\(columns[i]) IS NULL)", "\(columns[i]) \(orderings[i].ascending ? "ASC" : "DESC")"]
+            }
+        }
+        // Two passes when ordering: runs having the first field, ordered by it (SQLite then
+        // walks that summary's or param's index and stops at the limit), then, if the limit is
+        // not reached, runs lacking it. Equals: by pk, which grows with each new run. Without
+        // an ordering, newest first; `+r.pk` stops SQLite from scanning runs in pk order when
+        // an index on the filtered summary finds the few matches faster.
+        var passes: [(condition: String?, order: [String])] = []
+        if let first = columns.first {
+            let direction = orderings[0].ascending ? "ASC" : "DESC"
+            passes.append(("\(first) IS NOT NULL", ["\(first) \(direction)"] + terms(from: 1) + ["r.pk \(direction)"]))
+            passes.append(("\(first) IS NULL", terms(from: 1) + ["r.pk DESC"]))
+        } else {
+            passes.append((nil, ["+r.pk DESC"]))
+        }
         return try reader.read { db in
             var arguments: [any DatabaseValueConvertible] = sql.joinArguments
             if let name = query.experiment {
@@ -73,21 +89,46 @@ extension LabStore {
                 arguments.append(id)
             }
             arguments += whereArguments
-            let text = """
-                SELECT r.*, e.name AS experiment_name\
-                \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
-                FROM runs r JOIN experiments e ON e.id = r.experiment_id
-                \(sql.joins.joined(separator: "\n"))
-                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                ORDER BY \(orderTerms.joined(separator: ", "))
-                \(query.limit.map { "LIMIT \(max(0, $0))" } ?? "")
-                """
-            let rows = try Row.fetchAll(
-                db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
-            return try rows.map { row in
-                RunSearchRow(
-                    run: try RunRecord(row: row), experiment: row["experiment_name"],
-                    orderValues: (0..<orderings.count).map { row["order\($0)"] })
+            // Pass 1: the matching runs' keys and order values, sorted and limited.
+            var hits: [Row] = []
+            for pass in passes {
+                let remaining = query.limit.map { max(0, $0 - hits.count) }
+                if remaining == 0 { break }
+                let all = conditions + (pass.condition.map { [$0] } ?? [])
+                let text = """
+                    SELECT r.pk AS hit_pk\
+                    \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
+                    FROM runs r
+                    \(sql.joins.joined(separator: "\n"))
+                    \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
+                    ORDER BY \(pass.order.joined(separator: ", "))
+                    \(remaining.map { "LIMIT \($0)" } ?? "")
+                    """
+                hits += try Row.fetchAll(
+                    db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
+            }
+            // Pass 2: the runs themselves, only for the hits.
+            let keys = hits.map { $0["hit_pk"] as Int64 }
+            var runs: [Int64: (RunRecord, String)] = [:]
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let slice = Array(keys[start..<min(start + 500, keys.count)])
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.*, e.name AS experiment_name FROM runs r
+                        JOIN experiments e ON e.id = r.experiment_id
+                        WHERE r.pk IN (\(slice.map { _ in "?" }.joined(separator: ",")))
+                        """,
+                    arguments: StatementArguments(slice))
+                for row in rows {
+                    runs[row["pk"]] = (try RunRecord(row: row), row["experiment_name"])
+                }
+            }
+            return hits.compactMap { hit in
+                guard let (run, experiment) = runs[hit["hit_pk"]] else { return nil }
+                return RunSearchRow(
+                    run: run, experiment: experiment,
+                    orderValues: (0..<orderings.count).map { hit["order\($0)"] })
             }
         }
     }
