@@ -96,7 +96,11 @@ public struct LabGrader: SubmissionGrader {
         var diagnosisID: String?
         var nearMiss = false
         if let diagnosis = result.diagnosis {
-            message += "\n" + diagnosis.message
+            // A certain mistake is shown from the catalogue (title and hint) by its id; a
+            // near miss or a possible mistake keeps its sentence ("close: max error …").
+            if diagnosis.kind != .mistake || diagnosis.mistakeID == nil {
+                message += "\n" + diagnosis.message
+            }
             diagnosisID = diagnosis.mistakeID
             nearMiss = diagnosis.kind != .mistake
         }

@@ -25,7 +25,30 @@ public func syncLabs(labsRoot: URL, into store: LabStore, now: Date = Date()) th
         throw ServiceError.missingFile(
             "\(labsRoot.path) (the labs folder; run from the course repository or pass --labs DIR)")
     }
-    let labs = try Lab.loadAll(labsRoot: labsRoot)
+    let labs = try loadLabs(labsRoot: labsRoot)
     for lab in labs { try store.syncLab(LabRecord(lab), now: now) }
+    return labs
+}
+
+/// Every lab folder under `labsRoot`, i.e. every folder holding a lab.toml (labs/ also holds the
+/// harness and the Python tracking client, which are not labs), sorted by id; one error lists
+/// the problems of every broken lab.
+public func loadLabs(labsRoot: URL) throws -> [Lab] {
+    let manager = FileManager.default
+    let names = (try? manager.contentsOfDirectory(atPath: labsRoot.path)) ?? []
+    var labs: [Lab] = []
+    var errors: [LabError] = []
+    for name in names.sorted() where !name.hasPrefix(".") {
+        let folder = labsRoot.appendingPathComponent(name, isDirectory: true)
+        guard manager.fileExists(atPath: folder.appendingPathComponent(Lab.fileName).path) else {
+            continue
+        }
+        do {
+            labs.append(try Lab.load(folder: folder))
+        } catch let error as LabError {
+            errors.append(error)
+        }
+    }
+    if !errors.isEmpty { throw errors.count == 1 ? errors[0] : LabError.several(errors) }
     return labs
 }

@@ -1,0 +1,88 @@
+// `lmlab bench service`: leaderboard and class-report timings over a generated course, and
+// grading throughput (submissions per minute) with 1 and 2 workers on the sample class.
+import ArgumentParser
+import Foundation
+import Service
+import Store
+
+struct ServiceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "service",
+        abstract: "Leaderboard/report timings on a generated course; grading throughput.")
+
+    @Option(help: "Scratch folder (default: a temporary folder, removed afterwards).")
+    var work: String?
+    @Option(help: "Students in the generated course.") var students = 10_000
+    @Option(help: "Labs in the generated course.") var labs = 6
+    @Option(help: "Submissions per student and lab.") var submissions = 20
+    @Option(help: "Test results per submission.") var tests = 4
+    @Option(help: "Timed runs; the median is reported.") var runs = 9
+    @Option(help: "Worker counts to measure grading throughput with.")
+    var workers: [Int] = [1, 2]
+    @Flag(help: "Skip grading throughput (timings only).") var noGrading = false
+
+    func run() throws {
+        let root = work.map { URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "lmlab-bench-service-\(UUID().uuidString)")
+        defer { if work == nil { try? FileManager.default.removeItem(at: root) } }
+        let courseDirectory = root.appendingPathComponent("course")
+        try? FileManager.default.removeItem(at: courseDirectory)
+
+        print("generating \(students) students × \(labs) labs × \(submissions) submissions"
+            + " × \(tests) tests…")
+        fflush(nil)
+        let course = try generateCourse(
+            directory: courseDirectory, students: students, labs: labs,
+            perStudent: submissions, tests: tests)
+        print(String(format: "  %d submissions, %d test results in %.1f s", course.submissions,
+                     course.testResults, course.seconds))
+
+        let store = try LabStore.open(directory: courseDirectory)
+        let best = course.labs[0]
+        let latest = course.labs.count > 1 ? course.labs[1] : course.labs[0]
+        var table = TextTable(["query", "median ms", "target"], alignments: [.left, .right, .right])
+        func time(_ name: String, target: String, _ body: () throws -> Void) rethrows {
+            try body()  // warm the page cache
+            let ms = try medianMilliseconds(runs: runs, body)
+            table.append([name, String(format: "%.1f", ms), target])
+        }
+        try time("leaderboard \(best) (best)", target: "≤ 20") {
+            _ = try store.leaderboard(lab: best)
+        }
+        try time("leaderboard \(latest) (latest)", target: "≤ 20") {
+            _ = try store.leaderboard(lab: latest)
+        }
+        try time("class report, lab \(best)", target: "≤ 200") {
+            _ = try store.classReport(lab: best)
+        }
+        try time("class report, all \(labs) labs", target: "") {
+            _ = try classOverview(store: store)
+        }
+        print(table.render(.terminal(colour: false)), terminator: "")
+
+        guard !noGrading else { return }
+        var throughput = TextTable(
+            ["workers", "submissions", "graded", "seconds", "per minute"],
+            alignments: [.right, .right, .right, .right, .right])
+        for count in workers {
+            var options = DemoOptions(
+                dataDirectory: root.appendingPathComponent("grading-\(count)"),
+                repository: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                workers: count, format: .terminal(colour: false))
+            options.showResults = false
+            print("grading the sample class with \(count) worker(s)…")
+            fflush(nil)
+            let settings = options
+            let summary = try runBlocking {
+                try await runDemo(settings, say: { _ in }, progress: { _, _ in })
+            }
+            throughput.append([
+                "\(count)", "\(summary.submissions)", "\(summary.graded)",
+                String(format: "%.1f", summary.seconds),
+                String(format: "%.1f", Double(summary.submissions) / summary.seconds * 60),
+            ])
+        }
+        print(throughput.render(.terminal(colour: false)), terminator: "")
+    }
+}
