@@ -96,7 +96,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Server", "Store", "TestSupport"]),
+        .testTarget(
+            name: "ServiceTests", dependencies: ["Service", "Server", "Store", "Grading", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

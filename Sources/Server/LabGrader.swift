@@ -120,6 +120,11 @@ public struct SubmissionBundle: Sendable, Codable, Equatable {
     public struct File: Sendable, Codable, Equatable {
         public var path: String
         public var base64: String
+
+        public init(path: String, base64: String) {
+            self.path = path
+            self.base64 = base64
+        }
     }
 
     public static let formatName = "lmlab-folder-1"
@@ -135,6 +140,12 @@ public struct SubmissionBundle: Sendable, Codable, Equatable {
     public var format: String
     public var folder: String
     public var files: [File]
+
+    public init(format: String, folder: String, files: [File]) {
+        self.format = format
+        self.folder = folder
+        self.files = files
+    }
 
     public var folderName: String { Self.safeName(folder) }
 
