@@ -103,7 +103,8 @@ import Testing
         let finished = try Self.wait(seconds: 300) { try done() == ids.count }
         kill(second.processIdentifier, SIGTERM)
         second.waitUntilExit()
-        #expect(finished, "only \(try done()) of \(ids.count) finished after the restart")
+        let finishedCount = try done()
+        #expect(finished, "only \(finishedCount) of \(ids.count) finished after the restart")
 
         // Then every submission is graded, exactly once, with a full set of results
         let counts = try store.queueCounts()
