@@ -45,7 +45,7 @@ struct ServeCommand: ParsableCommand {
 
         print("lmlab serve: data \(data.directory.path)")
         print("  \(setup.labs.count) labs (\(setup.labs.map(\.id).joined(separator: ", "))),"
-            + " \(setup.students) students, \(setup.instructors) instructors")
+            + " \(setup.students) students, \(setup.instructors) instructor(s)")
         print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)"))
         print("  drop folder: " + (configuration.dropFolder?.path ?? "off"))
         if setup.instructors == 0 {

@@ -3,6 +3,7 @@
 import Foundation
 import Grading
 import Store
+import TestSupport
 import Testing
 
 @testable import Service
@@ -118,5 +119,24 @@ import Testing
         #expect(lines.count == 5)
         #expect(lines[2].hasPrefix("b,Bob,b@x,L,2,5,10,false,"))
         #expect(lines[4] == "d,Dan,d@x,L,0,,,,,")
+    }
+}
+
+@Suite struct GradescopeExportTests {
+    /// b's counted submission is #2: t1 passed (5/5), t2 failed with no_scaling (0/5) → 5.
+    @Test func resultsJSONOfTheCountedSubmission() throws {
+        let store = try ReportTests.makeClass()
+        let folder = try makeScratchDirectory("lmlab-gradescope")
+        #expect(try writeGradescopeResults(store: store, lab: "L", to: folder) == 3)
+        let data = try Data(contentsOf: folder.appendingPathComponent("b/results.json"))
+        let result = try JSONDecoder().decode(GradescopeResult.self, from: data)
+        #expect(result.score == 5)
+        #expect(result.tests.map(\.name) == ["t1", "t2"])
+        #expect(result.tests.map(\.score) == [5, 0])
+        #expect(result.tests.map(\.max_score) == [5, 5])
+        #expect(result.tests.map(\.visibility) == ["visible", "visible"])
+        #expect(result.tests[1].output.contains("[no_scaling]") == false)
+        #expect(result.tests[1].output.contains("mistake: "))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("d").path))
     }
 }
