@@ -6,9 +6,31 @@ import GRDB
 /// SQL fragments for a search: joins, a WHERE condition and ORDER BY terms, with their
 /// arguments in text order (joins first, then the condition, then the ordering).
 struct FilterSQL {
-    private(set) var joins: [String] = []
-    private(set) var joinArguments: [any DatabaseValueConvertible] = []
+    /// One joined row per field: which field, the JOIN's text after its kind, and the key.
+    private var joinList: [(field: FilterField, clause: String, key: String)] = []
     private var aliases: [FilterField: String] = [:]
+
+    /// The joins, all LEFT JOINs (a run may lack any field).
+    var joins: [String] { joinList.map { "LEFT JOIN " + $0.clause } }
+    var joinArguments: [any DatabaseValueConvertible] { joinList.map(\.key) }
+
+    /// The joins with `field`'s turned into an inner JOIN and put first (with its argument),
+    /// so that SQLite may start from that table's index; for runs known to have `field`.
+    func joins(innerFirst field: FilterField) -> (sql: [String], arguments: [any DatabaseValueConvertible]) {
+        let key = FilterSQL.joinKey(field)
+        let first = joinList.filter { $0.field == key }
+        let rest = joinList.filter { $0.field != key }
+        return (
+            first.map { "JOIN " + $0.clause } + rest.map { "LEFT JOIN " + $0.clause },
+            (first + rest).map(\.key)
+        )
+    }
+
+    /// All aggregates of a metric share the join of its `.last`.
+    static func joinKey(_ field: FilterField) -> FilterField {
+        if case .metric(let key, _) = field { return .metric(key: key, aggregate: .last) }
+        return field
+    }
     /// When a RUNNING run counts as dead (for `attributes.status = 'DEAD'`).
     let deadBefore: Date
 
@@ -53,8 +75,7 @@ struct FilterSQL {
             table = "run_tags"
         }
         aliases[field] = alias
-        joins.append("LEFT JOIN \(table) \(alias) ON \(alias).run_pk = r.pk AND \(alias).key = ?")
-        joinArguments.append(key)
+        joinList.append((field, "\(table) \(alias) ON \(alias).run_pk = r.pk AND \(alias).key = ?", key))
         return alias
     }
 
