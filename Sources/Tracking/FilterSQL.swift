@@ -14,17 +14,23 @@ struct FilterSQL {
     var joins: [String] { joinList.map { "LEFT JOIN " + $0.clause } }
     var joinArguments: [any DatabaseValueConvertible] { joinList.map(\.key) }
 
-    /// The joins with `field`'s turned into an inner JOIN and put first (with its argument),
-    /// so that SQLite may start from that table's index; for runs known to have `field`.
-    func joins(innerFirst field: FilterField) -> (sql: [String], arguments: [any DatabaseValueConvertible]) {
+    /// The FROM clause with `field`'s table first, CROSS JOINed to `runs r` (SQLite keeps a
+    /// CROSS JOIN's order), then the other joins: the query walks that table's index (in
+    /// order, for an ORDER BY on it) instead of scanning runs. Only for runs known to have
+    /// `field`; bound parameters alone leave SQLite's planner blind to that.
+    func from(drivenBy field: FilterField) -> (sql: String, arguments: [any DatabaseValueConvertible]) {
         let key = FilterSQL.joinKey(field)
-        let first = joinList.filter { $0.field == key }
+        guard let first = joinList.first(where: { $0.field == key }), let alias = aliases[key]
+        else { return (fromRuns, joinArguments) }
+        let table = first.clause.split(separator: " ")[0]
         let rest = joinList.filter { $0.field != key }
-        return (
-            first.map { "JOIN " + $0.clause } + rest.map { "LEFT JOIN " + $0.clause },
-            (first + rest).map(\.key)
-        )
+        let text = "FROM \(table) \(alias) CROSS JOIN runs r ON r.pk = \(alias).run_pk"
+            + " AND \(alias).key = ?\n" + rest.map { "LEFT JOIN " + $0.clause }.joined(separator: "\n")
+        return (text, [first.key] + rest.map(\.key))
     }
+
+    /// The FROM clause starting from `runs r`, every field LEFT JOINed.
+    var fromRuns: String { "FROM runs r\n" + joins.joined(separator: "\n") }
 
     /// All aggregates of a metric share the join of its `.last`.
     static func joinKey(_ field: FilterField) -> FilterField {

@@ -100,20 +100,19 @@ extension LabStore {
                 let remaining = query.limit.map { max(0, $0 - hits.count) }
                 if remaining == 0 { break }
                 let all = conditions + (pass.condition.map { [$0] } ?? [])
-                let joins = pass.inner.map { sql.joins(innerFirst: $0) }
-                    ?? (sql: sql.joins, arguments: sql.joinArguments)
+                let from = pass.inner.map { sql.from(drivenBy: $0) }
+                    ?? (sql: sql.fromRuns, arguments: sql.joinArguments)
                 let text = """
                     SELECT r.pk AS hit_pk\
                     \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
-                    FROM runs r
-                    \(joins.sql.joined(separator: "\n"))
+                    \(from.sql)
                     \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
                     ORDER BY \(pass.order.joined(separator: ", "))
                     \(remaining.map { "LIMIT \($0)" } ?? "")
                     """
                 hits += try Row.fetchAll(
                     db, sql: text,
-                    arguments: StatementArguments((joins.arguments + arguments).map { $0.databaseValue }))
+                    arguments: StatementArguments((from.arguments + arguments).map { $0.databaseValue }))
             }
             // Pass 2: the runs themselves, only for the hits.
             let keys = hits.map { $0["hit_pk"] as Int64 }
