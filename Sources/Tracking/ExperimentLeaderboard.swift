@@ -33,6 +33,8 @@ extension LabStore {
         var filterArguments: [any DatabaseValueConvertible] = []
         let condition = expression.map { sql.condition($0, arguments: &filterArguments) }
         let direction = ascending ? "ASC" : "DESC"
+        // Every candidate has the metric: start from its summaries.
+        let from = sql.from(drivenBy: .metric(key: key, aggregate: aggregate))
         return try reader.read { db in
             guard
                 let experimentID = try Int64.fetchOne(
@@ -42,8 +44,7 @@ extension LabStore {
                 WITH candidates AS (
                     SELECT r.pk, r.student_id, \(value) AS value,
                            \(step) AS step
-                    FROM runs r
-                    \(sql.joins.joined(separator: "\n"))
+                    \(from.sql)
                     WHERE r.experiment_id = ? AND r.deleted_at IS NULL
                       AND r.student_id IS NOT NULL AND \(value) IS NOT NULL
                       \(condition.map { "AND \($0)" } ?? "")
@@ -60,7 +61,7 @@ extension LabStore {
                 WHERE p.pick = 1 AND NOT COALESCE(st.is_instructor, 0)
                 ORDER BY p.value \(direction), p.pk
                 """
-            let arguments = sql.joinArguments + [experimentID] + filterArguments
+            let arguments = from.arguments + [experimentID] + filterArguments
             let rows = try Row.fetchAll(
                 db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
             return rows.enumerated().map { index, row in

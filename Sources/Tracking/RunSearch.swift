@@ -70,16 +70,21 @@ extension LabStore {
         // not reached, runs lacking it. Equals: by pk, which grows with each new run. Without
         // an ordering, newest first; `+r.pk` stops SQLite from scanning runs in pk order when
         // an index on the filtered summary finds the few matches faster.
-        var passes: [(condition: String?, order: [String])] = []
+        var passes: [(condition: String?, order: [String], inner: FilterField?)] = []
         if let first = columns.first {
             let direction = orderings[0].ascending ? "ASC" : "DESC"
-            passes.append(("\(first) IS NOT NULL", ["\(first) \(direction)"] + terms(from: 1) + ["r.pk \(direction)"]))
-            passes.append(("\(first) IS NULL", terms(from: 1) + ["r.pk DESC"]))
+            // Attributes live in `runs` itself: no join to make inner.
+            var inner: FilterField? = orderings[0].field
+            if case .attribute = orderings[0].field { inner = nil }
+            passes.append(
+                ("\(first) IS NOT NULL",
+                 ["\(first) \(direction)"] + terms(from: 1) + ["r.pk \(direction)"], inner))
+            passes.append(("\(first) IS NULL", terms(from: 1) + ["r.pk DESC"], nil))
         } else {
-            passes.append((nil, ["+r.pk DESC"]))
+            passes.append((nil, ["+r.pk DESC"], nil))
         }
         return try reader.read { db in
-            var arguments: [any DatabaseValueConvertible] = sql.joinArguments
+            var arguments: [any DatabaseValueConvertible] = []
             if let name = query.experiment {
                 guard
                     let id = try Int64.fetchOne(
@@ -95,17 +100,19 @@ extension LabStore {
                 let remaining = query.limit.map { max(0, $0 - hits.count) }
                 if remaining == 0 { break }
                 let all = conditions + (pass.condition.map { [$0] } ?? [])
+                let from = pass.inner.map { sql.from(drivenBy: $0) }
+                    ?? (sql: sql.fromRuns, arguments: sql.joinArguments)
                 let text = """
                     SELECT r.pk AS hit_pk\
                     \(selected.isEmpty ? "" : ", " + selected.joined(separator: ", "))
-                    FROM runs r
-                    \(sql.joins.joined(separator: "\n"))
+                    \(from.sql)
                     \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
                     ORDER BY \(pass.order.joined(separator: ", "))
                     \(remaining.map { "LIMIT \($0)" } ?? "")
                     """
                 hits += try Row.fetchAll(
-                    db, sql: text, arguments: StatementArguments(arguments.map { $0.databaseValue }))
+                    db, sql: text,
+                    arguments: StatementArguments((from.arguments + arguments).map { $0.databaseValue }))
             }
             // Pass 2: the runs themselves, only for the hits.
             let keys = hits.map { $0["hit_pk"] as Int64 }

@@ -95,6 +95,12 @@ struct FilterTests {
         #expect(try store.searchRuns(RunQuery(filter: "params.opt = 'adam'")).map(\.run.id) == ["r7"])
         #expect(try store.searchRuns(RunQuery(filter: "params.opt LIKE 'AD%'")).isEmpty)
         #expect(try store.searchRuns(RunQuery(filter: "params.opt ILIKE 'AD%'")).map(\.run.id) == ["r7"])
+        // Ordering: runs lacking the field come after the others, newest first; the limit
+        // spans both passes
+        let ordered = try store.searchRuns(RunQuery(orderBy: "metrics.eval_loss.min DESC"))
+        #expect(ordered.map(\.run.id) == ["r4", "r3", "r5", "r1", "r2", "r6", "r7"])
+        let limited = try store.searchRuns(RunQuery(orderBy: "metrics.eval_loss.min", limit: 7))
+        #expect(limited.map(\.run.id) == ["r6", "r2", "r1", "r5", "r3", "r4", "r7"])
         // Unknown experiment
         #expect(throws: RunsError.unknownExperiment("nope")) {
             try store.searchRuns(RunQuery(experiment: "nope"))
