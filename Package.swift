@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LMLabTests", dependencies: ["lmlab"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
