@@ -47,6 +47,11 @@ let package = Package(
             name: "Store",
             dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
+        .target(
+            name: "Tracking",
+            dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
         .target(
             name: "Server",
@@ -61,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store",
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,6 +80,7 @@ let package = Package(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LMLabTests", dependencies: ["lmlab"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

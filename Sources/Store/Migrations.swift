@@ -124,6 +124,100 @@ extension LabStore {
             try db.execute(
                 sql: "CREATE INDEX test_results_on_submission ON test_results(submission_id)")
         }
+
+        migrator.registerMigration("v2-tracking") { db in
+            try db.create(table: "experiments") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique().check(sql: "length(name) > 0")
+                t.column("lab_id", .text).references("labs")
+                t.column("created_at", .datetime).notNull()
+            }
+
+            // `pk` is the compact key the (large) metric tables use; `id` is the caller's.
+            try db.create(table: "runs") { t in
+                t.primaryKey("pk", .integer)
+                t.column("id", .text).notNull().unique().check(sql: "length(id) BETWEEN 1 AND 64")
+                t.column("experiment_id", .integer).notNull()
+                    .references("experiments", onDelete: .cascade)
+                t.column("student_id", .text)
+                t.column("name", .text)
+                t.column("status", .text).notNull().defaults(to: "RUNNING")
+                    .check(sql: "status IN ('RUNNING', 'FINISHED', 'FAILED', 'KILLED')")
+                t.column("start_time", .datetime).notNull()
+                t.column("end_time", .datetime)
+                t.column("heartbeat_at", .datetime).notNull()
+                t.column("source", .text).notNull().defaults(to: "logged")
+                    .check(sql: "source IN ('logged', 'built-in', 'verified')")
+                t.column("git_commit", .text)
+                t.column("host", .text)
+                t.column("environment", .text)
+                t.column("deleted_at", .datetime)
+                t.check(sql: "(status = 'RUNNING') = (end_time IS NULL)")
+            }
+            // Covers search and leaderboards (the rowid pk is in every index).
+            try db.execute(
+                sql: """
+                    CREATE INDEX runs_on_experiment ON runs(experiment_id, deleted_at, student_id)
+                    """)
+            try db.execute(sql: "CREATE INDEX runs_on_student ON runs(student_id, experiment_id)")
+
+            // `num` is the value as a number when it parses as one, so filters compare
+            // numerically without re-parsing text on every row.
+            try db.create(table: "params", options: .withoutRowID) { t in
+                t.column("run_pk", .integer).notNull().references("runs", onDelete: .cascade)
+                t.column("key", .text).notNull().check(sql: "length(key) BETWEEN 1 AND 250")
+                t.column("value", .text).notNull()
+                t.column("num", .double)
+                t.primaryKey(["run_pk", "key"])
+            }
+            try db.execute(sql: "CREATE INDEX params_on_key_num ON params(key, num)")
+
+            try db.create(table: "run_tags", options: .withoutRowID) { t in
+                t.column("run_pk", .integer).notNull().references("runs", onDelete: .cascade)
+                t.column("key", .text).notNull().check(sql: "length(key) BETWEEN 1 AND 250")
+                t.column("value", .text).notNull()
+                t.primaryKey(["run_pk", "key"])
+            }
+            try db.execute(sql: "CREATE INDEX run_tags_on_key_value ON run_tags(key, value)")
+
+            // One row per logged point. SQLite turns NaN into NULL, so a NaN is stored as
+            // value NULL with is_nan = 1. Timestamps are Unix milliseconds (compact, fast).
+            try db.create(table: "metrics") { t in
+                t.column("run_pk", .integer).notNull().references("runs", onDelete: .cascade)
+                t.column("key", .text).notNull().check(sql: "length(key) BETWEEN 1 AND 250")
+                t.column("step", .integer).notNull()
+                t.column("value", .double)
+                t.column("is_nan", .boolean).notNull().defaults(to: false)
+                t.column("timestamp", .integer).notNull()
+                t.check(sql: "(value IS NULL) = is_nan")
+            }
+            try db.execute(sql: "CREATE INDEX metrics_on_run_key_step ON metrics(run_pk, key, step)")
+
+            // Kept up to date on every write: what search, ranking and `show` read.
+            try db.create(table: "metric_summaries", options: .withoutRowID) { t in
+                t.column("run_pk", .integer).notNull().references("runs", onDelete: .cascade)
+                t.column("key", .text).notNull()
+                t.column("last", .double)
+                t.column("last_is_nan", .boolean).notNull()
+                t.column("last_step", .integer).notNull()
+                t.column("last_timestamp", .integer).notNull()
+                t.column("min", .double)
+                t.column("min_step", .integer)
+                t.column("max", .double)
+                t.column("max_step", .integer)
+                t.column("count", .integer).notNull().check(sql: "count > 0")
+                t.column("nan_count", .integer).notNull().check(sql: "nan_count >= 0")
+                t.primaryKey(["run_pk", "key"])
+            }
+            // Search and ranking by a metric's summary go through these.
+            for column in ["min", "max", "last"] {
+                try db.execute(
+                    sql: """
+                        CREATE INDEX metric_summaries_on_key_\(column)
+                            ON metric_summaries(key, "\(column)", run_pk)
+                        """)
+            }
+        }
         return migrator
     }
 }

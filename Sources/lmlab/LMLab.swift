@@ -12,6 +12,8 @@ struct LMLab: ParsableCommand {
             // Instructors
             Grade.self,
             Labs.self,
+            // Experiments
+            RunsCommand.self,
             // The reference model
             ModelCommand.self,
             TokenizerCommand.self,

@@ -1,0 +1,185 @@
+// Turns a parsed filter and ordering into SQL over `runs r`: one LEFT JOIN per distinct field
+// (a metric summary, param or tag row), comparisons with bound arguments.
+import Foundation
+import GRDB
+
+/// SQL fragments for a search: joins, a WHERE condition and ORDER BY terms, with their
+/// arguments in text order (joins first, then the condition, then the ordering).
+struct FilterSQL {
+    /// One joined row per field: which field, the JOIN's text after its kind, and the key.
+    private var joinList: [(field: FilterField, clause: String, key: String)] = []
+    private var aliases: [FilterField: String] = [:]
+
+    /// The joins, all LEFT JOINs (a run may lack any field).
+    var joins: [String] { joinList.map { "LEFT JOIN " + $0.clause } }
+    var joinArguments: [any DatabaseValueConvertible] { joinList.map(\.key) }
+
+    /// The FROM clause with `field`'s table first, CROSS JOINed to `runs r` (SQLite keeps a
+    /// CROSS JOIN's order), then the other joins: the query walks that table's index (in
+    /// order, for an ORDER BY on it) instead of scanning runs. Only for runs known to have
+    /// `field`; bound parameters alone leave SQLite's planner blind to that.
+    func from(drivenBy field: FilterField) -> (sql: String, arguments: [any DatabaseValueConvertible]) {
+        let key = FilterSQL.joinKey(field)
+        guard let first = joinList.first(where: { $0.field == key }), let alias = aliases[key]
+        else { return (fromRuns, joinArguments) }
+        let table = first.clause.split(separator: " ")[0]
+        let rest = joinList.filter { $0.field != key }
+        let text = "FROM \(table) \(alias) CROSS JOIN runs r ON r.pk = \(alias).run_pk"
+            + " AND \(alias).key = ?\n" + rest.map { "LEFT JOIN " + $0.clause }.joined(separator: "\n")
+        return (text, [first.key] + rest.map(\.key))
+    }
+
+    /// The FROM clause starting from `runs r`, every field LEFT JOINed.
+    var fromRuns: String { "FROM runs r\n" + joins.joined(separator: "\n") }
+
+    /// All aggregates of a metric share the join of its `.last`.
+    static func joinKey(_ field: FilterField) -> FilterField {
+        if case .metric(let key, _) = field { return .metric(key: key, aggregate: .last) }
+        return field
+    }
+    /// When a RUNNING run counts as dead (for `attributes.status = 'DEAD'`).
+    let deadBefore: Date
+
+    init(deadBefore: Date) {
+        self.deadBefore = deadBefore
+    }
+
+    /// The SQL expression reading `field`, joining its table on first use.
+    mutating func column(_ field: FilterField) -> String {
+        switch field {
+        case .attribute(let attribute):
+            return "r.\(attribute.column)"
+        case .metric(let key, let aggregate):
+            return "\(alias(for: .metric(key: key, aggregate: .last), key: key))."
+                + "\"\(aggregate.rawValue)\""
+        case .param(let key):
+            return "\(alias(for: field, key: key)).value"
+        case .tag(let key):
+            return "\(alias(for: field, key: key)).value"
+        }
+    }
+
+    /// The step at which `aggregate` of metric `key` was reached (`min_step`, …).
+    mutating func metricStep(key: String, aggregate: MetricAggregate) -> String {
+        "\(alias(for: .metric(key: key, aggregate: .last), key: key)).\(aggregate.rawValue)_step"
+    }
+
+    /// All aggregates of a metric share one join (keyed by its `.last` field).
+    private mutating func alias(for field: FilterField, key: String) -> String {
+        if let alias = aliases[field] { return alias }
+        let alias: String
+        let table: String
+        switch field {
+        case .metric:
+            alias = "m\(aliases.count)"
+            table = "metric_summaries"
+        case .param:
+            alias = "p\(aliases.count)"
+            table = "params"
+        default:
+            alias = "t\(aliases.count)"
+            table = "run_tags"
+        }
+        aliases[field] = alias
+        joinList.append((field, "\(table) \(alias) ON \(alias).run_pk = r.pk AND \(alias).key = ?", key))
+        return alias
+    }
+
+    /// The condition for `expression`. Outside any NOT, a comparison on a missing field is
+    /// NULL, which acts as false; under NOT it is made false explicitly (COALESCE) so that
+    /// `NOT metrics.x < 1` keeps runs without x. Keeping positive comparisons bare lets SQLite
+    /// turn the LEFT JOINs into inner joins that start from the summary indexes.
+    mutating func condition(
+        _ expression: FilterExpression, negated: Bool = false,
+        arguments: inout [any DatabaseValueConvertible]
+    ) -> String {
+        switch expression {
+        case .and(let a, let b):
+            let left = condition(a, negated: negated, arguments: &arguments)
+            let right = condition(b, negated: negated, arguments: &arguments)
+            return "(\(left) AND \(right))"
+        case .or(let a, let b):
+            let left = condition(a, negated: negated, arguments: &arguments)
+            let right = condition(b, negated: negated, arguments: &arguments)
+            return "(\(left) OR \(right))"
+        case .not(let inner):
+            return "(NOT \(condition(inner, negated: true, arguments: &arguments)))"
+        case .comparison(let comparison):
+            let sql = self.comparison(comparison, arguments: &arguments)
+            return negated ? "COALESCE(\(sql), 0)" : sql
+        }
+    }
+
+    private mutating func comparison(
+        _ c: FilterComparison, arguments: inout [any DatabaseValueConvertible]
+    ) -> String {
+        if case .attribute(.status) = c.field { return statusComparison(c, arguments: &arguments) }
+        switch c.field {
+        case .metric:
+            let column = self.column(c.field)
+            return compare(column, c, arguments: &arguments) { $0.number ?? 0 }
+        case .param(let key):
+            // Numerically when the stored value and the literal are both numbers, else as text.
+            let alias = self.alias(for: c.field, key: key)
+            if c.op != .like, c.op != .ilike, c.values.allSatisfy({ $0.number != nil }) {
+                var numeric: [any DatabaseValueConvertible] = []
+                var textual: [any DatabaseValueConvertible] = []
+                let byNumber = compare("\(alias).num", c, arguments: &numeric) { $0.number ?? 0 }
+                let byText = compare("\(alias).value", c, arguments: &textual) { $0.text }
+                arguments += numeric + textual
+                return "(CASE WHEN \(alias).num IS NOT NULL THEN \(byNumber) ELSE \(byText) END)"
+            }
+            return compare("\(alias).value", c, arguments: &arguments) { $0.text }
+        case .tag, .attribute:
+            let column = self.column(c.field)
+            return compare(column, c, arguments: &arguments) { $0.text }
+        }
+    }
+
+    /// `column op ?` (or an IN list, or a LIKE), binding each literal through `value`.
+    private func compare(
+        _ column: String, _ c: FilterComparison, arguments: inout [any DatabaseValueConvertible],
+        value: (FilterLiteral) -> any DatabaseValueConvertible
+    ) -> String {
+        switch c.op {
+        case .in_, .notIn:
+            arguments += c.values.map(value)
+            let marks = Array(repeating: "?", count: c.values.count).joined(separator: ", ")
+            return "(\(column) \(c.op == .in_ ? "IN" : "NOT IN") (\(marks)))"
+        case .like:
+            // SQLite's LIKE ignores case; MLflow's does not, so LIKE becomes a GLOB.
+            arguments.append(FilterSQL.globPattern(like: c.values[0].text))
+            return "(\(column) GLOB ?)"
+        case .ilike:
+            arguments.append(c.values[0].text)
+            return "(\(column) LIKE ?)"
+        default:
+            arguments.append(value(c.values[0]))
+            return "(\(column) \(c.op.rawValue) ?)"
+        }
+    }
+
+    /// Status comparisons understand DEAD: RUNNING with a heartbeat older than `deadBefore`.
+    private func statusComparison(
+        _ c: FilterComparison, arguments: inout [any DatabaseValueConvertible]
+    ) -> String {
+        let shown = "(CASE WHEN r.status = 'RUNNING' AND r.heartbeat_at < ? THEN 'DEAD'"
+            + " ELSE r.status END)"
+        arguments.append(deadBefore)
+        return compare(shown, c, arguments: &arguments) { $0.text }
+    }
+
+    /// A LIKE pattern (% any run, _ one character) as a case-sensitive GLOB pattern.
+    static func globPattern(like pattern: String) -> String {
+        var glob = ""
+        for c in pattern {
+            switch c {
+            case "%": glob += "*"
+            case "_": glob += "?"
+            case "*", "?", "[": glob += "[\(c)]"
+            default: glob.append(c)
+            }
+        }
+        return glob
+    }
+}

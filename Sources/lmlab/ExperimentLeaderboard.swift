@@ -1,0 +1,31 @@
+// Prints an experiment's leaderboard (one row per student, their best run by a metric); the
+// `lmlab leaderboard --experiment` command calls this.
+import Foundation
+import Store
+import Tracking
+
+/// Prints the leaderboard of `experiment` by `metric` (`eval_loss.min`), `order` "asc" or
+/// "desc", among runs matching `where` if given, with names instead of pseudonyms if `names`.
+func printExperimentLeaderboard(
+    store: LabStore, experiment: String, metric: String, order: String, where filter: String?,
+    names: Bool
+) throws {
+    let ascending: Bool
+    switch order.lowercased() {
+    case "asc": ascending = true
+    case "desc": ascending = false
+    default: throw TrackingError.syntax(text: order, column: 1, message: "--order is asc or desc")
+    }
+    let rows = try store.experimentLeaderboard(
+        experiment: experiment, metric: metric, ascending: ascending, where: filter,
+        includeNames: names)
+    var table = [["RANK", names ? "STUDENT" : "PSEUDONYM", metric.uppercased(), "STEP", "RUN"]]
+    for row in rows {
+        table.append([
+            "\(row.rank)", row.displayName, String(format: "%.6g", row.value),
+            row.step.map(String.init) ?? "-", row.runID,
+        ])
+    }
+    printTable(table)
+    if rows.isEmpty { print("(no runs with \(metric) yet)") }
+}
