@@ -1,0 +1,202 @@
+// Scaled dot-product attention as the lecture builds it: scores = Q Kᵀ / √dk, softmax, weighted
+// sum of V. Also softmax on any axis and the causal mask. Shapes: T time, dk/dv head widths.
+import Foundation
+import Tensors
+
+// MARK: - Softmax
+
+/// Softmax along `axis` (negative counts from the end), numerically stable: each slice has its
+/// maximum subtracted before exp, so logits of +1000 give no overflow.
+/// A slice whose every entry is -inf (nothing may be attended to) gives all zeros, not NaN.
+public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
+    let a = x.normalizedAxis(axis)
+    // View x as [outer, n, inner] with the softmax axis in the middle.
+    let n = x.shape[a]
+    let outer = x.shape[..<a].reduce(1, *)
+    let inner = x.shape[(a + 1)...].reduce(1, *)
+    var out = x
+    guard out.count > 0 else { return out }
+    out.data.withUnsafeMutableBufferPointer { y in
+        guard let base = y.baseAddress else { return }
+        if inner == 1 {
+            for row in 0..<outer { softmaxRowInPlace(base + row * n, count: n) }
+            return
+        }
+        // Strided slices: work on whole rows of `inner` values at once so the loops stay
+        // contiguous (column j of the block is one softmax).
+        var rowMax = [Float](repeating: 0, count: inner)
+        var rowSum = [Float](repeating: 0, count: inner)
+        for o in 0..<outer {
+            let block = base + o * n * inner
+            for j in 0..<inner { rowMax[j] = -.infinity }
+            for i in 0..<n {
+                for j in 0..<inner { rowMax[j] = max(rowMax[j], block[i * inner + j]) }
+            }
+            for j in 0..<inner { rowSum[j] = 0 }
+            for i in 0..<n {
+                for j in 0..<inner {
+                    // A fully masked slice (max = -inf) contributes exp(-inf) = 0 everywhere.
+                    let e = rowMax[j] == -.infinity ? 0 : expf(block[i * inner + j] - rowMax[j])
+                    block[i * inner + j] = e
+                    rowSum[j] += e
+                }
+            }
+            for j in 0..<inner { rowSum[j] = rowSum[j] > 0 ? 1 / rowSum[j] : 0 }
+            for i in 0..<n {
+                for j in 0..<inner { block[i * inner + j] *= rowSum[j] }
+            }
+        }
+    }
+    return out
+}
+
+/// Softmax of `count` contiguous values in place; all -inf gives zeros.
+@inline(__always)
+func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+    var m = -Float.infinity
+    for j in 0..<n { m = max(m, row[j]) }
+    if m == -.infinity {
+        row.update(repeating: 0, count: n)
+        return
+    }
+    var sum: Float = 0
+    for j in 0..<n {
+        let e = expf(row[j] - m)
+        row[j] = e
+        sum += e
+    }
+    let inv = 1 / sum
+    for j in 0..<n { row[j] *= inv }
+}
+
+/// Row-wise softmax of a [rows, cols] score block where row i may attend only to columns
+/// 0 ... i + offset (causal; `offset` = number of earlier positions). Masked entries become 0.
+/// This is the fast path the model uses instead of materialising a -inf mask.
+@inline(__always)
+func causalSoftmaxInPlace(_ s: UnsafeMutablePointer<Float>, rows: Int, cols: Int, offset: Int) {
+    for i in 0..<rows {
+        let row = s + i * cols
+        let visible = min(cols, i + offset + 1)
+        softmaxRowInPlace(row, count: visible)
+        if visible < cols { (row + visible).update(repeating: 0, count: cols - visible) }
+    }
+}
+
+// MARK: - Masks
+
+/// Which scores attention may use. Either mask has shape [Tq, Tk] or any shape broadcastable
+/// (NumPy rules) to the scores [..., Tq, Tk].
+public enum AttentionMask: Sendable, Equatable {
+    /// true = the query may attend to that key.
+    case boolean(shape: [Int], allowed: [Bool])
+    /// Added to the scaled scores before softmax: 0 to keep, -inf to block, or any bias.
+    case additive(Tensor)
+
+    /// A boolean mask from a 0/1 tensor (as a grader reads it from .npy): nonzero = allowed.
+    public init(allowing tensor: Tensor) {
+        self = .boolean(shape: tensor.shape, allowed: tensor.data.map { $0 != 0 })
+    }
+
+    /// The mask as the tensor added to the scores: boolean true -> 0, false -> -inf.
+    public var additiveTensor: Tensor {
+        switch self {
+        case .additive(let t):
+            return t
+        case .boolean(let shape, let allowed):
+            return Tensor(shape: shape, data: allowed.map { $0 ? 0 : -Float.infinity })
+        }
+    }
+
+    public var shape: [Int] {
+        switch self {
+        case .additive(let t): return t.shape
+        case .boolean(let shape, _): return shape
+        }
+    }
+}
+
+/// The causal mask [T, T]: position i may attend to positions 0 ... i.
+public func causalMask(_ t: Int) -> AttentionMask {
+    causalMask(queries: t, keys: t)
+}
+
+/// The causal mask [Tq, Tk] for Tq new queries after Tk - Tq earlier positions (decoding with a
+/// cache): query i sits at position Tk - Tq + i and may attend to keys 0 ... Tk - Tq + i.
+public func causalMask(queries tq: Int, keys tk: Int) -> AttentionMask {
+    precondition(tq >= 0 && tk >= tq, "causal mask needs keys >= queries, got \(tq), \(tk)")
+    var allowed = [Bool](repeating: false, count: tq * tk)
+    for i in 0..<tq {
+        for j in 0...(tk - tq + i) where j < tk { allowed[i * tk + j] = true }
+    }
+    return .boolean(shape: [tq, tk], allowed: allowed)
+}
+
+// MARK: - Scaled dot-product attention
+
+/// Step 2 of the lecture, the attention scores: Q Kᵀ / √dk.
+/// q [..., Tq, dk], k [..., Tk, dk] with the same leading (batch/head) axes -> [..., Tq, Tk].
+public func attentionScores(q: Tensor, k: Tensor) -> Tensor {
+    checkAttentionShapes(q: q, k: k, v: nil)
+    let dk = q.shape[q.rank - 1]
+    return q.matmul(k, transposeOther: true) * (1 / Float(dk).squareRoot())  // [..., Tq, Tk]
+}
+
+/// Softmax(Q Kᵀ / √dk + mask) V.
+/// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
+/// A query row whose keys are all masked gets zero weights, so its output row is zeros.
+public func scaledDotProductAttention(
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
+) -> Tensor {
+    checkAttentionShapes(q: q, k: k, v: v)
+    var scores = attentionScores(q: q, k: k)  // [..., Tq, Tk]
+    if let mask {
+        precondition(
+            Tensor.broadcastShape(scores.shape, mask.shape) == scores.shape,
+            "mask \(mask.shape) does not broadcast to the scores \(scores.shape)")
+        scores = scores + mask.additiveTensor  // broadcast over leading axes
+    }
+    let weights = softmax(scores, axis: -1)  // [..., Tq, Tk], rows sum to 1
+    return weights.matmul(v)  // [..., Tq, dv]: the weighted sum of the values
+}
+
+/// The same attention as plain loops, one query at a time: the reference the BLAS path is
+/// tested against. Shapes as in `scaledDotProductAttention`.
+public func naiveScaledDotProductAttention(
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
+) -> Tensor {
+    checkAttentionShapes(q: q, k: k, v: v)
+    let (tq, dk) = (q.shape[q.rank - 2], q.shape[q.rank - 1])
+    let (tk, dv) = (k.shape[k.rank - 2], v.shape[v.rank - 1])
+    let lead = Array(q.shape.dropLast(2))
+    let batch = lead.reduce(1, *)
+    let maskFull = mask?.additiveTensor.broadcasted(to: lead + [tq, tk])
+    let scale = 1 / Float(dk).squareRoot()
+    var out = Tensor(zeros: lead + [tq, dv])
+    for b in 0..<batch {
+        for i in 0..<tq {
+            var scores = [Float](repeating: 0, count: tk)
+            for j in 0..<tk {
+                var dot: Float = 0
+                for d in 0..<dk { dot += q.data[(b * tq + i) * dk + d] * k.data[(b * tk + j) * dk + d] }
+                scores[j] = dot * scale + (maskFull?.data[(b * tq + i) * tk + j] ?? 0)
+            }
+            let m = scores.max() ?? -.infinity
+            if m == -.infinity { continue }  // nothing visible: the output row stays zero
+            let e = scores.map { expf($0 - m) }
+            let total = e.reduce(0, +)
+            for j in 0..<tk {
+                for d in 0..<dv { out.data[(b * tq + i) * dv + d] += e[j] / total * v.data[(b * tk + j) * dv + d] }
+            }
+        }
+    }
+    return out
+}
+
+private func checkAttentionShapes(q: Tensor, k: Tensor, v: Tensor?) {
+    precondition(q.rank >= 2 && k.rank == q.rank, "attention needs q, k of equal rank >= 2: \(q.shape), \(k.shape)")
+    precondition(q.shape.dropLast(2) == k.shape.dropLast(2), "q \(q.shape) and k \(k.shape) leading axes differ")
+    precondition(q.shape[q.rank - 1] == k.shape[k.rank - 1], "q \(q.shape) and k \(k.shape) widths differ")
+    if let v {
+        precondition(v.rank == k.rank && v.shape.dropLast() == k.shape.dropLast(), "v \(v.shape) does not match k \(k.shape)")
+    }
+}

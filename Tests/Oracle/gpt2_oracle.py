@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Independent NumPy oracle for lmlab's reference GPT-2, picoGPT-style: one short function per
+concept, float64 maths, no code shared with the Swift side.
+
+Usage: gpt2_oracle.py CASE DIR
+  Most cases draw their own inputs (seeded), write them to DIR as float32 .npy, and write the
+  expected outputs as out_*.npy. `forward` instead reads a checkpoint folder DIR (config.json +
+  model.safetensors, as Swift saved it) and DIR/ids.npy, and writes DIR/out_logits.npy.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+# ---- the model, picoGPT-style -------------------------------------------------------------
+
+
+def gelu(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+
+
+def softmax(x, axis=-1):
+    m = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - m)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def layer_norm(x, g, b, eps=1e-5):
+    mean = np.mean(x, axis=-1, keepdims=True)
+    var = np.var(x, axis=-1, keepdims=True)  # biased
+    return g * (x - mean) / np.sqrt(var + eps) + b
+
+
+def linear(x, w, b):  # [m, in] @ [in, out] + [out] -> [m, out]
+    return x @ w + b
+
+
+def ffn(x, c_fc, c_proj):  # [n_seq, n_embd] -> [n_seq, n_embd]
+    return linear(gelu(linear(x, **c_fc)), **c_proj)
+
+
+def attention(q, k, v, mask=None):  # [..., n_q, d_k], [..., n_k, d_k], [..., n_k, d_v]
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores + mask
+    return softmax(scores) @ v
+
+
+def split(x, n_head):  # [n_seq, n_embd] -> [n_head, n_seq, n_embd/n_head]
+    return np.stack(np.split(x, n_head, axis=-1))
+
+
+def merge(x):  # [n_head, n_seq, hs] -> [n_seq, n_embd]
+    return np.hstack(list(x))
+
+
+def mha(x, c_attn, c_proj, n_head):  # [n_seq, n_embd] -> [n_seq, n_embd]
+    x = linear(x, **c_attn)  # [n_seq, 3*n_embd]
+    q, k, v = (split(t, n_head) for t in np.split(x, 3, axis=-1))
+    causal = (1 - np.tri(x.shape[0])) * -1e10  # [n_seq, n_seq]
+    return linear(merge(attention(q, k, v, causal)), **c_proj)
+
+
+def cross_attention(x, ctx, w_q, b_q, w_kv, b_kv, w_o, b_o, n_head):
+    q = split(x @ w_q + b_q, n_head)  # [n_head, n_q, hs]
+    k, v = (split(t, n_head) for t in np.split(ctx @ w_kv + b_kv, 2, axis=-1))
+    return merge(attention(q, k, v)) @ w_o + b_o  # [n_q, n_embd]
+
+
+def block(x, mlp, attn, ln_1, ln_2, n_head, eps=1e-5):
+    x = x + mha(layer_norm(x, **ln_1, eps=eps), **attn, n_head=n_head)
+    return x + ffn(layer_norm(x, **ln_2, eps=eps), **mlp)
+
+
+def gpt2(ids, wte, wpe, blocks, ln_f, n_head, eps=1e-5):  # [n_seq] -> [n_seq, n_vocab]
+    x = wte[ids] + wpe[range(len(ids))]
+    for b in blocks:
+        x = block(x, **b, n_head=n_head, eps=eps)
+    return layer_norm(x, **ln_f, eps=eps) @ wte.T
+
+
+def cross_entropy(logits, targets):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return -np.mean(logp[np.arange(len(targets)), targets])
+
+
+# ---- checkpoints --------------------------------------------------------------------------
+
+
+def nest(flat, n_layer, prefix=""):
+    """Hugging Face flat names -> picoGPT's nested params (float64)."""
+    p = lambda name: flat[prefix + name].astype(np.float64)  # noqa: E731
+    lb = lambda n: {"g": p(n + ".weight"), "b": p(n + ".bias")}  # noqa: E731
+    wb = lambda n: {"w": p(n + ".weight"), "b": p(n + ".bias")}  # noqa: E731
+    blocks = [
+        {
+            "ln_1": lb(f"h.{i}.ln_1"),
+            "ln_2": lb(f"h.{i}.ln_2"),
+            "attn": {"c_attn": wb(f"h.{i}.attn.c_attn"), "c_proj": wb(f"h.{i}.attn.c_proj")},
+            "mlp": {"c_fc": wb(f"h.{i}.mlp.c_fc"), "c_proj": wb(f"h.{i}.mlp.c_proj")},
+        }
+        for i in range(n_layer)
+    ]
+    return {"wte": p("wte.weight"), "wpe": p("wpe.weight"), "blocks": blocks, "ln_f": lb("ln_f")}
+
+
+def random_checkpoint(rng, n_layer, n_head, n_embd, n_vocab, n_ctx):
+    c = n_embd
+    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    flat = {"wte.weight": r(n_vocab, c), "wpe.weight": r(n_ctx, c)}
+    for i in range(n_layer):
+        h = f"h.{i}."
+        flat |= {
+            h + "ln_1.weight": 1 + r(c), h + "ln_1.bias": r(c),
+            h + "attn.c_attn.weight": r(c, 3 * c), h + "attn.c_attn.bias": r(3 * c),
+            h + "attn.c_proj.weight": r(c, c), h + "attn.c_proj.bias": r(c),
+            h + "ln_2.weight": 1 + r(c), h + "ln_2.bias": r(c),
+            h + "mlp.c_fc.weight": r(c, 4 * c), h + "mlp.c_fc.bias": r(4 * c),
+            h + "mlp.c_proj.weight": r(4 * c, c), h + "mlp.c_proj.bias": r(c),
+        }
+    flat |= {"ln_f.weight": 1 + r(c), "ln_f.bias": r(c)}
+    return flat
+
+
+# ---- cases --------------------------------------------------------------------------------
+
+
+def save(d, **arrays):
+    for name, a in arrays.items():
+        np.save(os.path.join(d, name + ".npy"), np.asarray(a, dtype=np.float32))
+
+
+def case_softmax(d, rng):
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32) * 3
+    big = (rng.standard_normal((2, 6)) + 1000).astype(np.float32)
+    save(d, x=x, big=big, out_axis0=softmax(x.astype(np.float64), 0),
+         out_axis1=softmax(x.astype(np.float64), 1), out_last=softmax(x.astype(np.float64), -1),
+         out_big=softmax(big.astype(np.float64)))
+
+
+def case_attention(d, rng):
+    f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    q, k, v = f(2, 3, 4, 8), f(2, 3, 6, 8), f(2, 3, 6, 5)
+    allowed = rng.random((4, 6)) < 0.6
+    allowed[:, 0] = True  # every query sees at least one key
+    additive = f(3, 4, 6)  # broadcasts over the leading batch axis
+    additive[:, :, 5] = -np.inf
+    q64, k64, v64 = (t.astype(np.float64) for t in (q, k, v))
+    save(d, q=q, k=k, v=v, allowed=allowed, additive=additive,
+         out_plain=attention(q64, k64, v64),
+         out_boolean=attention(q64, k64, v64, np.where(allowed, 0.0, -np.inf)),
+         out_additive=attention(q64, k64, v64, additive.astype(np.float64)),
+         out_causal=np.tril(np.ones((5, 5))), out_causal_offset=np.tril(np.ones((3, 7)), k=4))
+
+
+def layer_params(rng, c):
+    r = lambda *s: (rng.standard_normal(s) * 0.3).astype(np.float32)  # noqa: E731
+    return {"ln_1_g": 1 + r(c), "ln_1_b": r(c), "c_attn_w": r(c, 3 * c), "c_attn_b": r(3 * c),
+            "c_proj_w": r(c, c), "c_proj_b": r(c), "ln_2_g": 1 + r(c), "ln_2_b": r(c),
+            "c_fc_w": r(c, 4 * c), "c_fc_b": r(4 * c), "mlp_proj_w": r(4 * c, c),
+            "mlp_proj_b": r(c)}
+
+
+def case_layers(d, rng):
+    t, c, n_head = 7, 16, 4
+    x = rng.standard_normal((t, c)).astype(np.float32)
+    p = layer_params(rng, c)
+    save(d, x=x, **p)
+    x, p = x.astype(np.float64), {k: v.astype(np.float64) for k, v in p.items()}
+    attn = {"c_attn": {"w": p["c_attn_w"], "b": p["c_attn_b"]},
+            "c_proj": {"w": p["c_proj_w"], "b": p["c_proj_b"]}}
+    mlp = {"c_fc": {"w": p["c_fc_w"], "b": p["c_fc_b"]},
+           "c_proj": {"w": p["mlp_proj_w"], "b": p["mlp_proj_b"]}}
+    ln_1, ln_2 = {"g": p["ln_1_g"], "b": p["ln_1_b"]}, {"g": p["ln_2_g"], "b": p["ln_2_b"]}
+    save(d, out_layer_norm=layer_norm(x, **ln_1), out_gelu=gelu(x * 3),
+         out_linear=linear(x, p["c_attn_w"], p["c_attn_b"]), out_mlp=ffn(x, **mlp),
+         out_mha=mha(x, **attn, n_head=n_head),
+         out_block=block(x, mlp, attn, ln_1, ln_2, n_head),
+         out_split=split(x, n_head))
+
+
+def case_cross(d, rng):
+    c, n_head = 16, 4
+    f = lambda *s: (rng.standard_normal(s) * 0.3).astype(np.float32)  # noqa: E731
+    ins = {"x": f(5, c), "ctx": f(9, c), "w_q": f(c, c), "b_q": f(c), "w_kv": f(c, 2 * c),
+           "b_kv": f(2 * c), "w_o": f(c, c), "b_o": f(c)}
+    save(d, **ins)
+    out = cross_attention(**{k: v.astype(np.float64) for k, v in ins.items()}, n_head=n_head)
+    save(d, out_cross=out)
+
+
+def case_embed(d, rng):
+    wte = rng.standard_normal((50, 16)).astype(np.float32)
+    wpe = rng.standard_normal((16, 16)).astype(np.float32)
+    ids = np.array([3, 49, 0, 7, 7])
+    save(d, wte=wte, wpe=wpe, ids=ids, out_embed=wte[ids] + wpe[3:3 + len(ids)])
+
+
+def case_loss(d, rng):
+    logits = (rng.standard_normal((6, 50)) * 4).astype(np.float32)
+    targets = rng.integers(0, 50, 6)
+    loss = cross_entropy(logits.astype(np.float64), targets)
+    save(d, logits=logits, targets=targets, out_loss=[loss], out_perplexity=[np.exp(loss)])
+
+
+def write_checkpoint(d, flat, config, dtype, prefix, buffers):
+    from safetensors.numpy import save_file
+
+    n_ctx = config["n_positions"]
+    out = {prefix + k: v.astype(dtype) for k, v in flat.items()}
+    if buffers:  # the causal-mask buffers older HF checkpoints carry
+        for i in range(config["n_layer"]):
+            out[f"{prefix}h.{i}.attn.bias"] = np.tril(np.ones((1, 1, n_ctx, n_ctx), dtype))
+            out[f"{prefix}h.{i}.attn.masked_bias"] = np.array(-1e4, dtype=dtype)
+    save_file(out, os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(d, "config.json"), "w") as fh:
+        json.dump(config, fh)
+
+
+def case_checkpoint(d, rng, dtype=np.float32, prefix="", buffers=False):
+    """A random tiny HF checkpoint (2 layers, 2 heads, C=16, V=50, ctx=16) and its logits."""
+    config = {"model_type": "gpt2", "n_layer": 2, "n_head": 2, "n_embd": 16, "vocab_size": 50,
+              "n_positions": 16, "n_ctx": 16, "layer_norm_epsilon": 1e-5}
+    flat = random_checkpoint(rng, 2, 2, 16, 50, 16)
+    write_checkpoint(d, flat, config, dtype, prefix, buffers)
+    # The oracle computes with exactly the stored (possibly half-precision) values.
+    params = nest({k: v.astype(dtype) for k, v in flat.items()}, 2)
+    ids = np.array([5, 0, 49, 17, 17, 3, 8, 21, 44, 1, 2, 30, 11, 6, 9, 12])
+    save(d, ids=ids, out_logits=gpt2(ids, **params, n_head=2),
+         out_logits1=gpt2(ids[:1], **params, n_head=2))
+    targets = ids[1:]
+    save(d, out_loss=[cross_entropy(gpt2(ids[:-1], **params, n_head=2), targets)])
+
+
+def case_forward(d):
+    """Reads a checkpoint folder (e.g. saved by Swift) and writes the logits for DIR/ids.npy."""
+    from safetensors.numpy import load_file
+
+    with open(os.path.join(d, "config.json")) as fh:
+        config = json.load(fh)
+    params = nest(load_file(os.path.join(d, "model.safetensors")), config["n_layer"])
+    ids = np.load(os.path.join(d, "ids.npy")).astype(np.int64)
+    eps = config.get("layer_norm_epsilon", 1e-5)
+    save(d, out_logits=gpt2(ids, **params, n_head=config["n_head"], eps=eps))
+
+
+def main():
+    case, d = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(1234)
+    cases = {
+        "softmax": lambda: case_softmax(d, rng),
+        "attention": lambda: case_attention(d, rng),
+        "layers": lambda: case_layers(d, rng),
+        "cross": lambda: case_cross(d, rng),
+        "embed": lambda: case_embed(d, rng),
+        "loss": lambda: case_loss(d, rng),
+        "checkpoint": lambda: case_checkpoint(d, rng),
+        "checkpoint_f16": lambda: case_checkpoint(d, rng, np.float16, "transformer.", True),
+        "checkpoint_prefixed": lambda: case_checkpoint(d, rng, np.float32, "transformer.", True),
+        "forward": lambda: case_forward(d),
+    }
+    cases[case]()
+
+
+if __name__ == "__main__":
+    main()
