@@ -65,41 +65,51 @@ public struct QuantizedLinear: Sendable, Equatable {
         case .q8_0(let codes, let scales):
             codes.withUnsafeBufferPointer { q in
                 scales.withUnsafeBufferPointer { d in
-                    guard let q = q.baseAddress, let d = d.baseAddress else { return }
-                    q8_0MatVec(
-                        codes: q, scales: d, x: x, y: y, outputs: nOut, inputs: nIn,
-                        rows: 0..<nOut)
+                    withScratch { acc in
+                        guard let q = q.baseAddress, let d = d.baseAddress else { return }
+                        q8_0MatVec(
+                            codes: q, scales: d, x: x, y: y, inputs: nIn, rows: 0..<nOut,
+                            acc: acc)
+                    }
                 }
             }
         case .q4_0(let nibbles, let scales):
-            // Σ_j x_j per block of 32, shared by every output row.
-            let blocks = nIn / QuantScheme.blockSize
-            var sums = [Float](repeating: 0, count: blocks)
-            for b in 0..<blocks {
-                for j in 0..<QuantScheme.blockSize { sums[b] += x[b * QuantScheme.blockSize + j] }
-            }
             nibbles.withUnsafeBufferPointer { q in
                 scales.withUnsafeBufferPointer { d in
-                    sums.withUnsafeBufferPointer { s in
-                        guard let q = q.baseAddress, let d = d.baseAddress, let s = s.baseAddress
-                        else { return }
-                        q4_0MatVec(
-                            nibbles: q, scales: d, x: x, blockSums: s, y: y, outputs: nOut,
-                            inputs: nIn, rows: 0..<nOut)
+                    withScratch { acc in
+                        withUnsafeTemporaryAllocation(of: Int8.self, capacity: nIn) { unpacked in
+                            guard let q = q.baseAddress, let d = d.baseAddress,
+                                let unpacked = unpacked.baseAddress
+                            else { return }
+                            q4_0MatVec(
+                                nibbles: q, scales: d, x: x, y: y, inputs: nIn, rows: 0..<nOut,
+                                acc: acc, unpacked: unpacked)
+                        }
                     }
                 }
             }
         case .int8(let codes, let scales):
             codes.withUnsafeBufferPointer { q in
                 scales.withUnsafeBufferPointer { s in
-                    guard let q = q.baseAddress, let s = s.baseAddress else { return }
-                    int8MatVec(
-                        codes: q, scales: s, perRow: weight.scheme == .int8Channel,
-                        x: x, y: y, inputs: nIn, rows: 0..<nOut)
+                    withScratch { acc in
+                        guard let q = q.baseAddress, let s = s.baseAddress else { return }
+                        int8MatVec(
+                            codes: q, scales: s, perRow: weight.scheme == .int8Channel, x: x,
+                            y: y, inputs: nIn, rows: 0..<nOut, acc: acc)
+                    }
+                }
+            }
+        case .half(let bits) where weight.halvesAreFinite:
+            bits.withUnsafeBufferPointer { h in
+                withScratch { acc in
+                    guard let h = h.baseAddress else { return }
+                    halfMatVec(
+                        bits: h, isBF16: weight.scheme == .bf16, x: x, y: y, inputs: nIn,
+                        rows: 0..<nOut, acc: acc)
                 }
             }
         case .half:
-            // fp16/bf16 have no integer trick: convert a tile of rows, then sgemv it.
+            // fp16 holding inf/NaN (weights beyond ±65504): convert a tile exactly, then sgemv.
             withTiles { range, tile in
                 sgemv(
                     trans: false, rows: range.count, cols: nIn, a: tile, lda: nIn, x: x, beta: 1,
@@ -125,6 +135,13 @@ public struct QuantizedLinear: Sendable, Equatable {
             sgemm(
                 transA: false, transB: true, m: t, n: range.count, k: nIn, a: x, lda: nIn,
                 b: tile, ldb: nIn, beta: 1, c: y + range.lowerBound, ldc: nOut)
+        }
+    }
+
+    /// 32 floats of scratch for the kernels' per-lane accumulators.
+    func withScratch(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { buffer in
+            if let base = buffer.baseAddress { body(base) }
         }
     }
 

@@ -26,6 +26,8 @@ public struct QuantizedMatrix: Sendable, Equatable {
     /// Input channels (the row length as stored; rows of the Conv1D weight).
     public let inputs: Int
     public let storage: QuantizedStorage
+    /// bf16, or fp16 without inf/NaN: the fast branch-free conversion in the kernel is exact.
+    let halvesAreFinite: Bool
 
     /// Wraps already-quantized storage; sizes must agree (a programmer error otherwise).
     public init(scheme: QuantScheme, outputs: Int, inputs: Int, storage: QuantizedStorage) {
@@ -44,6 +46,11 @@ public struct QuantizedMatrix: Sendable, Equatable {
         self.outputs = outputs
         self.inputs = inputs
         self.storage = storage
+        if scheme == .fp16, case .half(let bits) = storage {
+            halvesAreFinite = bits.allSatisfy { $0 & 0x7C00 != 0x7C00 }
+        } else {
+            halvesAreFinite = true
+        }
     }
 
     /// Quantizes a Conv1D weight [in, out]. `name` labels errors (e.g. "h.0.attn.c_attn.weight").
