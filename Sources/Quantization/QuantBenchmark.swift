@@ -51,8 +51,10 @@ public func gpt2SmallConfig() -> GPT2Config {
 
 /// Decodes `tokens` tokens greedily at batch 1 (after two warm-up tokens) on a random model of
 /// shape `config`, with the fp32 reference (`GPT2Model` + `KVCache`) and with each of `schemes`
-/// (`QuantizedGPT2` + `QuantizedKVCache`), and reports ms/token. fp32 is always measured, as
-/// the baseline. Throws if a scheme cannot store the model (e.g. n_embd not a multiple of 32).
+/// (`QuantizedGPT2` + `QuantizedKVCache`, wte in fp16), and reports ms/token. fp32 is always
+/// measured, as the baseline. The models take turns token by token, so a busy machine slows all
+/// of them alike; each entry is the median over its tokens. Throws if a scheme cannot store the
+/// model (e.g. n_embd not a multiple of 32).
 public func quantDecodeBenchmark(
     config: GPT2Config = gpt2SmallConfig(), schemes: [QuantScheme] = [.q8_0, .q4_0],
     tokens: Int = 32, seed: UInt64 = 0
@@ -63,54 +65,44 @@ public func quantDecodeBenchmark(
         $0 + $1.attention.cAttnWeight.count + $1.attention.cProjWeight.count
             + $1.mlp.cFcWeight.count + $1.mlp.cProjWeight.count
     }
-    let fp32Times = try timeDecode(steps) { token, cache in
-        argmax(try model.decode(token: token, cache: &cache).data)
-    } makeCache: {
-        KVCache(config: config, capacity: steps + 2)
-    }
-    var entries = [
-        entry(.fp32, fp32Times, bits: 32, bytes: linearCount * 4, baseline: median(fp32Times))
-    ]
-    for scheme in schemes where scheme != .fp32 {
+    var fp32Cache = KVCache(config: config, capacity: steps + 2)
+    var fp32Token = 0
+    var decoders: [() throws -> Void] = [{
+        fp32Token = argmax(try model.decode(token: fp32Token, cache: &fp32Cache).data)
+    }]
+    var sizes = [(bits: 32.0, bytes: linearCount * 4)]
+    let measured = [QuantScheme.fp32] + schemes.filter { $0 != .fp32 }
+    for scheme in measured.dropFirst() {
         let quantized = try QuantizedGPT2(model, scheme: scheme)
-        let times = try timeDecode(steps) { token, cache in
-            argmax(try quantized.decode(token: token, cache: &cache).data)
-        } makeCache: {
-            QuantizedKVCache(config: config, capacity: steps + 2)
+        var cache = QuantizedKVCache(config: config, capacity: steps + 2)
+        var token = 0
+        decoders.append {
+            token = argmax(try quantized.decode(token: token, cache: &cache).data)
         }
-        entries.append(
-            entry(
-                scheme, times, bits: quantized.bitsPerWeight,
-                bytes: quantized.quantizedWeightBytes, baseline: median(fp32Times)))
+        sizes.append((quantized.bitsPerWeight, quantized.quantizedWeightBytes))
+    }
+    var times = [[Double]](repeating: [], count: decoders.count)
+    let clock = ContinuousClock()
+    for step in 0..<(steps + 2) {
+        for (i, decode) in decoders.enumerated() {
+            let elapsed = try clock.measure(decode)
+            if step >= 2 {  // two warm-up tokens
+                times[i].append(
+                    Double(elapsed.components.seconds) * 1000
+                        + Double(elapsed.components.attoseconds) * 1e-15)
+            }
+        }
+    }
+    let baseline = median(times[0])
+    let entries = measured.enumerated().map { i, scheme in
+        let m = median(times[i])
+        return QuantBenchmarkEntry(
+            scheme: scheme, msPerToken: m,
+            meanMsPerToken: times[i].reduce(0, +) / Double(times[i].count),
+            bitsPerWeight: sizes[i].bits, linearWeightBytes: sizes[i].bytes,
+            speedupOverFP32: baseline / max(m, 1e-9))
     }
     return QuantBenchmark(config: config, tokens: steps, entries: entries)
-}
-
-private func entry(
-    _ scheme: QuantScheme, _ times: [Double], bits: Double, bytes: Int, baseline: Double
-) -> QuantBenchmarkEntry {
-    let m = median(times)
-    return QuantBenchmarkEntry(
-        scheme: scheme, msPerToken: m, meanMsPerToken: times.reduce(0, +) / Double(times.count),
-        bitsPerWeight: bits, linearWeightBytes: bytes, speedupOverFP32: baseline / max(m, 1e-9))
-}
-
-/// Milliseconds of each of `steps` greedy decode steps, after two untimed warm-up steps.
-private func timeDecode<Cache>(
-    _ steps: Int, step: (Int, inout Cache) throws -> Int, makeCache: () -> Cache
-) throws -> [Double] {
-    var cache = makeCache()
-    var token = 0
-    for _ in 0..<2 { token = try step(token, &cache) }
-    let clock = ContinuousClock()
-    var times: [Double] = []
-    for _ in 0..<steps {
-        let elapsed = try clock.measure { token = try step(token, &cache) }
-        times.append(
-            Double(elapsed.components.seconds) * 1000
-                + Double(elapsed.components.attoseconds) * 1e-15)
-    }
-    return times
 }
 
 private func median(_ values: [Double]) -> Double {

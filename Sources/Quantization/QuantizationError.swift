@@ -8,6 +8,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case notBlockAligned(tensor: String, inputs: Int, scheme: QuantScheme)
     /// A weight holds NaN or infinity, which no integer scheme can represent.
     case nonFiniteWeight(tensor: String)
+    /// wte can only be kept in fp32 or fp16.
+    case unsupportedEmbeddingScheme(QuantScheme)
     /// Too few evaluation tokens for a loss.
     case tooFewEvalTokens(count: Int)
 
@@ -23,6 +25,9 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteWeight(let tensor):
             return "\(tensor) holds NaN or infinite values; integer schemes cannot represent "
                 + "them — check the checkpoint"
+        case .unsupportedEmbeddingScheme(let scheme):
+            return "the token embedding (and tied head) can be kept in fp32 or fp16, not "
+                + "\(scheme.rawValue)"
         case .tooFewEvalTokens(let count):
             return "the evaluation text has \(count) token(s); a loss needs at least 2"
         }

@@ -7,14 +7,16 @@ import Transformer
 /// What quantizing a model's linear layers in one scheme does to it.
 public struct QuantizationReport: Sendable, Codable, Equatable {
     public var scheme: QuantScheme
+    /// How the token embedding / tied head was kept (fp32 or fp16).
+    public var embeddingScheme: QuantScheme
     /// Bits per quantized weight, scales included (e.g. 4.5 for Q4_0).
     public var bitsPerWeight: Double
     /// Bytes of the quantized linear weights (codes + scales).
     public var quantizedWeightBytes: Int
     /// The same weights in fp32.
     public var fp32WeightBytes: Int
-    /// The whole model's parameter bytes: quantized linears plus fp32 embeddings, biases and
-    /// layer norms (what a checkpoint of it holds, headers aside).
+    /// The whole model's parameter bytes: quantized linears, wte in its scheme, and fp32 wpe,
+    /// biases and layer norms (what a checkpoint of it holds, headers aside).
     public var modelBytes: Int
     /// Largest and mean |dequantized - original| over every quantized weight.
     public var maxAbsWeightError: Float
@@ -34,14 +36,15 @@ public struct QuantizationReport: Sendable, Codable, Equatable {
 
 /// Quantizes `model` in `scheme` and measures it against the fp32 model: weight error, loss and
 /// perplexity on `evalTokens` (split into windows of n_positions), and the speed of a greedy
-/// decode of `decodeTokens` tokens for both.
+/// decode of `decodeTokens` tokens for both. `embeddings` as in `QuantizedGPT2.init`.
 public func quantizationReport(
-    model: GPT2Model, scheme: QuantScheme, evalTokens: [Int], decodeTokens: Int = 32
+    model: GPT2Model, scheme: QuantScheme, evalTokens: [Int], decodeTokens: Int = 32,
+    embeddings: QuantScheme? = nil
 ) throws -> QuantizationReport {
     guard evalTokens.count >= 2 else {
         throw QuantizationError.tooFewEvalTokens(count: evalTokens.count)
     }
-    let quantized = try QuantizedGPT2(model, scheme: scheme)
+    let quantized = try QuantizedGPT2(model, scheme: scheme, embeddings: embeddings)
     let (maxError, meanError) = weightError(quantized, model.weights)
     let (fp32Loss, targets) = try windowedLoss(evalTokens, window: model.config.nPositions) {
         try model.loss(tokens: $0)
@@ -62,17 +65,18 @@ public func quantizationReport(
         for _ in 0..<steps { token = argmax(try quantized.decode(token: token, cache: &cache).data) }
     }
     let w = model.weights
-    let otherParameters = w.wte.count + w.wpe.count + w.lnFWeight.count + w.lnFBias.count
+    let otherParameters = w.wpe.count + w.lnFWeight.count + w.lnFBias.count
         + w.blocks.reduce(0) {
             $0 + $1.ln1Weight.count + $1.ln1Bias.count + $1.ln2Weight.count + $1.ln2Bias.count
                 + $1.attention.cAttnBias.count + $1.attention.cProjBias.count
                 + $1.mlp.cFcBias.count + $1.mlp.cProjBias.count
         }
     return QuantizationReport(
-        scheme: scheme, bitsPerWeight: quantized.bitsPerWeight,
+        scheme: scheme, embeddingScheme: quantized.embeddingScheme, bitsPerWeight: quantized.bitsPerWeight,
         quantizedWeightBytes: quantized.quantizedWeightBytes,
         fp32WeightBytes: quantized.quantizedWeightCount * 4,
-        modelBytes: quantized.quantizedWeightBytes + otherParameters * 4,
+        modelBytes: quantized.quantizedWeightBytes + quantized.head.weight.byteCount
+            + otherParameters * 4,
         maxAbsWeightError: maxError, meanAbsWeightError: meanError, evalTargets: targets,
         fp32Loss: fp32Loss, loss: loss, fp32Perplexity: expf(fp32Loss), perplexity: expf(loss),
         perplexityChange: expf(loss) - expf(fp32Loss), decodeTokensPerSecond: speed,

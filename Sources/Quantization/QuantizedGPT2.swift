@@ -1,6 +1,7 @@
 // GPT-2 with every linear layer (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj) quantized.
-// Embeddings stay fp32: wte is also the tied output head, and keeping it exact isolates the
-// effect of quantizing the blocks (it is 38.6M of GPT-2 small's 124M weights — see README).
+// The token embedding wte, which is also the tied output head, is kept in fp32 or fp16 (fp16 by
+// default for quantized schemes: it is 38.6M of GPT-2 small's 124M weights, and at batch 1 the
+// head reads all of it per token); wpe, biases and layer norms stay fp32.
 // Layer norms, GELU and attention are the reference's own functions.
 // Shapes: T time, C = n_embd, V = vocab, H heads, hs = C / H.
 import Tensors
@@ -28,19 +29,35 @@ public struct QuantizedBlock: Sendable, Equatable {
 public struct QuantizedGPT2: Sendable {
     public let config: GPT2Config
     public let scheme: QuantScheme
-    public let wte: Tensor  // [V, C] fp32: token embedding and tied head
+    /// How wte is stored: fp32 or fp16.
+    public let embeddingScheme: QuantScheme
+    /// The tied head: wte [V, C] as a linear layer with V outputs of C inputs (no bias); the
+    /// token embedding reads its rows.
+    public let head: QuantizedLinear
     public let wpe: Tensor  // [P, C] fp32
     public let blocks: [QuantizedBlock]
     public let lnFWeight: Tensor  // [C]
     public let lnFBias: Tensor  // [C]
 
     /// Quantizes every linear layer of `model`; throws naming the first tensor that cannot be
-    /// stored in `scheme` (e.g. Q4_0 needs n_embd a multiple of 32).
-    public init(_ model: GPT2Model, scheme: QuantScheme) throws {
+    /// stored in `scheme` (e.g. Q4_0 needs n_embd a multiple of 32). `embeddings` (fp32 or fp16)
+    /// stores wte; by default fp32 for the fp32 scheme and fp16 for every other.
+    public init(_ model: GPT2Model, scheme: QuantScheme, embeddings: QuantScheme? = nil) throws {
         let w = model.weights
+        let embeddingScheme = embeddings ?? (scheme == .fp32 ? .fp32 : .fp16)
+        guard embeddingScheme == .fp32 || embeddingScheme == .fp16 else {
+            throw QuantizationError.unsupportedEmbeddingScheme(embeddingScheme)
+        }
         config = model.config
         self.scheme = scheme
-        wte = w.wte
+        self.embeddingScheme = embeddingScheme
+        // wte [V, C] is already [out, in] for the head: no transpose.
+        let (v, c) = (w.wte.shape[0], w.wte.shape[1])
+        let storage: QuantizedStorage =
+            embeddingScheme == .fp32 ? .float32(w.wte.data) : .half(floatsToHalfBits(w.wte.data))
+        head = QuantizedLinear(
+            weight: QuantizedMatrix(scheme: embeddingScheme, outputs: v, inputs: c, storage: storage),
+            bias: nil)
         wpe = w.wpe
         lnFWeight = w.lnFWeight
         lnFBias = w.lnFBias
@@ -92,7 +109,7 @@ public struct QuantizedGPT2: Sendable {
     public func forward(_ ids: [Int]) throws -> Tensor {
         try validate(ids)
         let eps = config.layerNormEpsilon
-        var x = embed(ids: ids, wte: wte, wpe: wpe)  // [T, C]
+        var x = embedTokens(ids)  // [T, C]
         for b in blocks {
             let h = layerNorm(x, weight: b.ln1Weight, bias: b.ln1Bias, eps: eps)  // [T, C]
             x = x + selfAttention(h, block: b)  // residual
@@ -100,7 +117,23 @@ public struct QuantizedGPT2: Sendable {
             x = x + b.mlpProj(gelu(b.cFc(m)))  // [T, C] -> [T, 4C] -> [T, C]
         }
         x = layerNorm(x, weight: lnFWeight, bias: lnFBias, eps: eps)
-        return tiedHead(x, wte: wte)  // [T, C] -> [T, V]
+        return head(x)  // [T, C] -> [T, V]
+    }
+
+    /// wte[ids] + wpe[offset ..< offset + T]: ids [T] -> [T, C] (ids already validated).
+    func embedTokens(_ ids: [Int], offset: Int = 0) -> Tensor {
+        let c = config.nEmbd
+        var out = Tensor(zeros: [ids.count, c])
+        out.data.withUnsafeMutableBufferPointer { y in
+            wpe.data.withUnsafeBufferPointer { pe in
+                guard let y = y.baseAddress else { return }
+                for (t, id) in ids.enumerated() {
+                    head.weight.dequantizeRows(id..<(id + 1), into: y + t * c)
+                    for j in 0..<c { y[t * c + j] += pe[(offset + t) * c + j] }
+                }
+            }
+        }
+        return out
     }
 
     /// Causal self-attention from the reference's pieces: x [T, C] -> [T, C].

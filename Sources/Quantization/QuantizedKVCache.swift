@@ -37,7 +37,7 @@ extension QuantizedGPT2 {
         let start = cache.length
         try validate(ids, offset: start, capacity: cache.capacity)
         let eps = config.layerNormEpsilon
-        var x = embed(ids: ids, wte: wte, wpe: wpe, offset: start)  // [T, C]
+        var x = embedTokens(ids, offset: start)  // [T, C]
         for (layer, b) in blocks.enumerated() {
             let h = layerNorm(x, weight: b.ln1Weight, bias: b.ln1Bias, eps: eps)  // [T, C]
             x = x + cachedSelfAttention(h, block: b, layer: layer, cache: &cache)
@@ -46,7 +46,7 @@ extension QuantizedGPT2 {
         }
         cache.length = start + ids.count
         x = layerNorm(x, weight: lnFWeight, bias: lnFBias, eps: eps)
-        return tiedHead(x, wte: wte)  // [T, V]
+        return head(x)  // [T, C] -> [T, V]
     }
 
     /// T new positions attend to the cache plus themselves: x [T, C] -> [T, C]; writes their

@@ -1,6 +1,8 @@
 // A linear layer y = x W + b computed from quantized weights: batch-1 decoding runs the fused
 // block dot products of QuantizedDot.swift; a prompt (T > 1) dequantizes a tile of output rows
 // at a time into a small buffer and hands it to sgemm, so the fp32 matrix never exists whole.
+import Dispatch
+import Foundation
 import Tensors
 
 /// A Conv1D-layout linear layer (W [in, out] in the maths) whose W is quantized.
@@ -53,7 +55,8 @@ public struct QuantizedLinear: Sendable, Equatable {
         return out
     }
 
-    /// y [out] += W x for one input row x [in].
+    /// y [out] += W x for one input row x [in]. The fused kernels split the output rows
+    /// between the cores (each row is independent); fp32 is OpenBLAS's sgemv, threaded by it.
     func matVec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
         let (nIn, nOut) = (weight.inputs, weight.outputs)
         switch weight.storage {
@@ -62,13 +65,33 @@ public struct QuantizedLinear: Sendable, Equatable {
                 guard let w = w.baseAddress else { return }
                 sgemv(trans: false, rows: nOut, cols: nIn, a: w, lda: nIn, x: x, beta: 1, y: y)
             }
+        case .half where !weight.halvesAreFinite:
+            // fp16 holding inf/NaN (weights beyond ±65504): convert a tile exactly, then sgemv.
+            withTiles { range, tile in
+                sgemv(
+                    trans: false, rows: range.count, cols: nIn, a: tile, lda: nIn, x: x, beta: 1,
+                    y: y + range.lowerBound)
+            }
+        default:
+            forEachRowChunk(rows: nOut, work: nOut * nIn) { rows in
+                matVecRows(rows, x, into: y)
+            }
+        }
+    }
+
+    /// y[rows] += W[rows] x through the fused kernel of the storage's format.
+    func matVecRows(
+        _ rows: Range<Int>, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    ) {
+        let nIn = weight.inputs
+        switch weight.storage {
         case .q8_0(let codes, let scales):
             codes.withUnsafeBufferPointer { q in
                 scales.withUnsafeBufferPointer { d in
                     withScratch { acc in
                         guard let q = q.baseAddress, let d = d.baseAddress else { return }
                         q8_0MatVec(
-                            codes: q, scales: d, x: x, y: y, inputs: nIn, rows: 0..<nOut,
+                            codes: q, scales: d, x: x, y: y, inputs: nIn, rows: rows,
                             acc: acc)
                     }
                 }
@@ -82,7 +105,7 @@ public struct QuantizedLinear: Sendable, Equatable {
                                 let unpacked = unpacked.baseAddress
                             else { return }
                             q4_0MatVec(
-                                nibbles: q, scales: d, x: x, y: y, inputs: nIn, rows: 0..<nOut,
+                                nibbles: q, scales: d, x: x, y: y, inputs: nIn, rows: rows,
                                 acc: acc, unpacked: unpacked)
                         }
                     }
@@ -95,26 +118,21 @@ public struct QuantizedLinear: Sendable, Equatable {
                         guard let q = q.baseAddress, let s = s.baseAddress else { return }
                         int8MatVec(
                             codes: q, scales: s, perRow: weight.scheme == .int8Channel, x: x,
-                            y: y, inputs: nIn, rows: 0..<nOut, acc: acc)
+                            y: y, inputs: nIn, rows: rows, acc: acc)
                     }
                 }
             }
-        case .half(let bits) where weight.halvesAreFinite:
+        case .half(let bits):
             bits.withUnsafeBufferPointer { h in
                 withScratch { acc in
                     guard let h = h.baseAddress else { return }
                     halfMatVec(
                         bits: h, isBF16: weight.scheme == .bf16, x: x, y: y, inputs: nIn,
-                        rows: 0..<nOut, acc: acc)
+                        rows: rows, acc: acc)
                 }
             }
-        case .half:
-            // fp16 holding inf/NaN (weights beyond ±65504): convert a tile exactly, then sgemv.
-            withTiles { range, tile in
-                sgemv(
-                    trans: false, rows: range.count, cols: nIn, a: tile, lda: nIn, x: x, beta: 1,
-                    y: y + range.lowerBound)
-            }
+        case .float32:
+            preconditionFailure("fp32 rows go through sgemv")
         }
     }
 
@@ -135,6 +153,23 @@ public struct QuantizedLinear: Sendable, Equatable {
             sgemm(
                 transA: false, transB: true, m: t, n: range.count, k: nIn, a: x, lda: nIn,
                 b: tile, ldb: nIn, beta: 1, c: y + range.lowerBound, ldc: nOut)
+        }
+    }
+
+    /// Runs `body` over 0 ..< rows in one chunk per core when there is enough work to pay for
+    /// the threads (each chunk a contiguous range of output rows), else in one call.
+    func forEachRowChunk(rows: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let chunks = work >= 1 << 18 ? min(cores, max(1, rows / 16)) : 1
+        if chunks <= 1 {
+            body(0..<rows)
+            return
+        }
+        // The chunks write disjoint rows of y and only read shared data, and concurrentPerform
+        // returns after every chunk ran: safe, though the checker cannot see it through pointers.
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            body((c * rows / chunks)..<((c + 1) * rows / chunks))
         }
     }
 

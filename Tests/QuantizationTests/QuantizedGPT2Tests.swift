@@ -24,6 +24,7 @@ func smallModel(seed: UInt64 = 3) throws -> GPT2Model {
 /// The reference model with every linear weight replaced by the quantized one, dequantized.
 private func dequantizedReference(_ q: QuantizedGPT2, _ model: GPT2Model) throws -> GPT2Model {
     var w = model.weights
+    w.wte = q.head.weight.dequantized().transposed  // [C, V] -> [V, C], fp16-rounded if so kept
     for (i, b) in q.blocks.enumerated() {
         w.blocks[i].attention.cAttnWeight = b.cAttn.weight.dequantized()
         w.blocks[i].attention.cProjWeight = b.attnProj.weight.dequantized()
@@ -43,6 +44,21 @@ func quantizedForwardEqualsReferenceOnDequantizedWeights(scheme: QuantScheme) th
     let got = try q.forward(ids)
     let diff = got.maxAbsDifference(expected)
     #expect(diff <= 1e-4, "\(scheme): max |logit diff| \(diff)")
+}
+
+@Test func embeddingsAreKeptInFP16ByDefault() throws {
+    let model = try smallModel()
+    #expect(try QuantizedGPT2(model, scheme: .fp32).embeddingScheme == .fp32)
+    let q = try QuantizedGPT2(model, scheme: .q4_0)
+    #expect(q.embeddingScheme == .fp16)
+    #expect(q.head.weight.dequantized().transposed.data == model.weights.wte.data.map {
+        halfBitsToFloat(floatToHalfBits($0))
+    })
+    let fp32Head = try QuantizedGPT2(model, scheme: .q4_0, embeddings: .fp32)
+    #expect(fp32Head.head.weight.dequantized().transposed == model.weights.wte)
+    #expect(throws: QuantizationError.unsupportedEmbeddingScheme(.q8_0)) {
+        try QuantizedGPT2(model, scheme: .q4_0, embeddings: .q8_0)
+    }
 }
 
 @Test func fp16AndQ8_0StayCloseToFP32() throws {
