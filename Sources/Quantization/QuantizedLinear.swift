@@ -1,6 +1,7 @@
 // A linear layer y = x W + b computed from quantized weights: batch-1 decoding runs the fused
 // block dot products of QuantizedDot.swift; a prompt (T > 1) dequantizes a tile of output rows
 // at a time into a small buffer and hands it to sgemm, so the fp32 matrix never exists whole.
+import CQuantKernels
 import Dispatch
 import Foundation
 import Tensors
@@ -26,8 +27,16 @@ public struct QuantizedLinear: Sendable, Equatable {
         self.init(weight: try QuantizedMatrix(quantizing: weight, scheme: scheme, name: name), bias: bias)
     }
 
+    /// Whether this CPU runs the C AVX2 kernels (else the portable Swift ones run).
+    public static let simdKernelsAvailable = lmlab_quant_simd_available() != 0
+
     /// x [..., in] -> [..., out] = x W + b.
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        apply(x, portable: false)
+    }
+
+    /// x W + b; `portable` forces the Swift kernels (tests compare both paths).
+    func apply(_ x: Tensor, portable: Bool) -> Tensor {
         let (nIn, nOut) = (weight.inputs, weight.outputs)
         precondition(x.rank >= 1 && x.shape[x.rank - 1] == nIn, "quantized linear: x \(x.shape), W [\(nIn), \(nOut)]")
         let rows = x.count / max(nIn, 1)
@@ -46,7 +55,7 @@ public struct QuantizedLinear: Sendable, Equatable {
             out.data.withUnsafeMutableBufferPointer { ys in
                 guard let xs = xs.baseAddress, let ys = ys.baseAddress else { return }
                 if rows == 1 {
-                    matVec(xs, into: ys)
+                    matVec(xs, into: ys, portable: portable)
                 } else {
                     matMat(xs, rows: rows, into: ys)
                 }
@@ -57,7 +66,7 @@ public struct QuantizedLinear: Sendable, Equatable {
 
     /// y [out] += W x for one input row x [in]. The fused kernels split the output rows
     /// between the cores (each row is independent); fp32 is OpenBLAS's sgemv, threaded by it.
-    func matVec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    func matVec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, portable: Bool) {
         let (nIn, nOut) = (weight.inputs, weight.outputs)
         switch weight.storage {
         case .float32(let w):
@@ -65,7 +74,7 @@ public struct QuantizedLinear: Sendable, Equatable {
                 guard let w = w.baseAddress else { return }
                 sgemv(trans: false, rows: nOut, cols: nIn, a: w, lda: nIn, x: x, beta: 1, y: y)
             }
-        case .half where !weight.halvesAreFinite:
+        case .half where !weight.halvesAreFinite && (portable || !Self.simdKernelsAvailable):
             // fp16 holding inf/NaN (weights beyond ±65504): convert a tile exactly, then sgemv.
             withTiles { range, tile in
                 sgemv(
@@ -73,13 +82,53 @@ public struct QuantizedLinear: Sendable, Equatable {
                     y: y + range.lowerBound)
             }
         default:
+            let simd = !portable && Self.simdKernelsAvailable
             forEachRowChunk(rows: nOut, work: nOut * nIn) { rows in
-                matVecRows(rows, x, into: y)
+                if simd {
+                    simdMatVecRows(rows, x, into: y)
+                } else {
+                    matVecRows(rows, x, into: y)
+                }
             }
         }
     }
 
-    /// y[rows] += W[rows] x through the fused kernel of the storage's format.
+    /// y[rows] += W[rows] x through the C AVX2 kernel of the storage's format.
+    func simdMatVecRows(
+        _ rows: Range<Int>, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
+    ) {
+        let (n, begin, end) = (weight.inputs, rows.lowerBound, rows.upperBound)
+        switch weight.storage {
+        case .q8_0(let codes, let scales):
+            codes.withUnsafeBufferPointer { q in
+                scales.withUnsafeBufferPointer { d in
+                    lmlab_q8_0_matvec(q.baseAddress, d.baseAddress, x, y, n, begin, end)
+                }
+            }
+        case .q4_0(let nibbles, let scales):
+            nibbles.withUnsafeBufferPointer { q in
+                scales.withUnsafeBufferPointer { d in
+                    lmlab_q4_0_matvec(q.baseAddress, d.baseAddress, x, y, n, begin, end)
+                }
+            }
+        case .int8(let codes, let scales):
+            let perRow: Int32 = weight.scheme == .int8Channel ? 1 : 0
+            codes.withUnsafeBufferPointer { q in
+                scales.withUnsafeBufferPointer { s in
+                    lmlab_int8_matvec(q.baseAddress, s.baseAddress, perRow, x, y, n, begin, end)
+                }
+            }
+        case .half(let bits):
+            let isBF16: Int32 = weight.scheme == .bf16 ? 1 : 0
+            bits.withUnsafeBufferPointer { h in
+                lmlab_half_matvec(h.baseAddress, isBF16, x, y, n, begin, end)
+            }
+        case .float32:
+            preconditionFailure("fp32 rows go through sgemv")
+        }
+    }
+
+    /// y[rows] += W[rows] x through the portable Swift kernel of the storage's format.
     func matVecRows(
         _ rows: Range<Int>, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>
     ) {

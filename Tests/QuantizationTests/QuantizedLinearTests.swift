@@ -8,9 +8,10 @@ import Transformer
 @testable import Quantization
 
 /// Shapes per scheme: 96 inputs (3 blocks) and 150 outputs (3 tiles, the last partial); int8
-/// and the half formats also get 40 inputs so the scalar tail of the int8 kernel runs.
+/// and the half formats also get 40 inputs so the scalar tails of their kernels run; and one
+/// layer big enough (256 · 1100 weights) that decoding splits its rows between threads.
 private func shapes(_ scheme: QuantScheme) -> [(nIn: Int, nOut: Int)] {
-    scheme.isBlockFormat ? [(96, 150), (32, 3)] : [(96, 150), (40, 7)]
+    (scheme.isBlockFormat ? [(96, 150), (32, 3)] : [(96, 150), (40, 7)]) + [(256, 1100)]
 }
 
 @Test(arguments: QuantScheme.allCases)
@@ -24,12 +25,17 @@ func quantizedLinearEqualsDequantizeThenMatmul(scheme: QuantScheme) throws {
         for t in [1, 5] {
             let x = Tensor.normal(shape: [t, nIn], std: 1, rng: &rng)
             let expected = linear(x, weight: dense, bias: bias)
-            let got = layer(x)
-            // fp32 summation order differs: allow a few ulps of Σ|x||w| (≈ nIn · 0.2 · 1).
-            let tolerance = Float(nIn) * 0.2 * 1e-5
-            let diff = got.maxAbsDifference(expected)
-            #expect(got.shape == [t, nOut])
-            #expect(diff <= tolerance, "\(scheme) [\(nIn), \(nOut)] T=\(t): max |diff| \(diff)")
+            // Both kernel families: the C SIMD one (when this CPU has it) and the Swift one.
+            for portable in [false, true] {
+                let got = layer.apply(x, portable: portable)
+                // fp32 summation order differs: allow a few ulps of Σ|x||w| (≈ nIn · 0.2 · 1).
+                let tolerance = Float(nIn) * 0.2 * 1e-5
+                let diff = got.maxAbsDifference(expected)
+                #expect(got.shape == [t, nOut])
+                #expect(
+                    diff <= tolerance,
+                    "\(scheme) [\(nIn), \(nOut)] T=\(t) portable=\(portable): max |diff| \(diff)")
+            }
         }
     }
 }
