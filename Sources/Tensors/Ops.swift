@@ -31,7 +31,8 @@ extension Tensor {
         let lead = target.count - rank
         for axis in 0..<rank {
             let d = shape[axis]
-            precondition(d == target[lead + axis] || d == 1, "cannot broadcast \(shape) to \(target)")
+            precondition(
+                d == target[lead + axis] || d == 1, "cannot broadcast \(shape) to \(target)")
             out[lead + axis] = d == 1 ? 0 : own[axis]
         }
         return out
@@ -169,7 +170,8 @@ extension Tensor {
     /// Elements `range` along `axis` (a copy).
     public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let a = normalizedAxis(axis)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[a], "slice \(range) of \(shape)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[a], "slice \(range) of \(shape)")
         let outer = shape[..<a].reduce(1, *)
         let inner = shape[(a + 1)...].reduce(1, *)
         var newShape = shape
@@ -234,4 +236,34 @@ public func argmax(_ values: UnsafeBufferPointer<Float>) -> Int {
 /// The index of the largest value; ties go to the lowest index.
 public func argmax(_ values: [Float]) -> Int {
     values.withUnsafeBufferPointer { argmax($0) }
+}
+
+/// e^x in pure arithmetic so loops calling it vectorize (libm's expf is an opaque call):
+/// x = n ln 2 + r with |r| <= ln 2 / 2, e^r by Cephes' expf polynomial, 2^n put in the exponent
+/// bits. Within a few ulp of expf on [-86.5, 88.72]; below -86.5 it returns 0 (the true value
+/// is < 3e-38, and exp(-inf) = 0 as softmax needs), above 88.72 +inf.
+@inlinable @inline(__always)
+public func fastExp(_ x: Float) -> Float {
+    let lo: Float = -86.5
+    let hi: Float = 88.72
+    let c = min(max(x, lo), hi)
+    // n = round(c / ln 2) with the 1.5 · 2^23 trick, which rounds to nearest in float arithmetic.
+    let magic: Float = 12_582_912
+    let shifted = c * 1.442_695_04 + magic
+    let n = shifted - magic  // -125 ... 128
+    // n as an integer, read from the low mantissa bits (no trapping Float -> Int conversion,
+    // which would stop the loop vectorizing).
+    let nBits = shifted.bitPattern &- magic.bitPattern
+    let r = (c - n * 0.693_359_375) + n * 2.121_944_4e-4  // c - n ln 2, ln 2 split hi + lo
+    var p: Float = 1.987_569_15e-4
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_59e-2
+    p = p * r + 1.666_666_55e-1
+    p = p * r + 5.000_000_12e-1
+    let er = p * r * r + r + 1
+    // 2^n as 2^(n-1) · 2 so n = 128 (x near 88.7) does not overflow the exponent field.
+    let half = Float(bitPattern: (nBits &+ 126) << 23)
+    let y = er * half * 2
+    return x < lo ? 0 : (x > hi ? .infinity : y)
 }

@@ -36,7 +36,7 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
             for i in 0..<n {
                 for j in 0..<inner {
                     // A fully masked slice (max = -inf) contributes exp(-inf) = 0 everywhere.
-                    let e = rowMax[j] == -.infinity ? 0 : expf(block[i * inner + j] - rowMax[j])
+                    let e = rowMax[j] == -.infinity ? 0 : fastExp(block[i * inner + j] - rowMax[j])
                     block[i * inner + j] = e
                     rowSum[j] += e
                 }
@@ -59,12 +59,9 @@ func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
         row.update(repeating: 0, count: n)
         return
     }
+    for j in 0..<n { row[j] = fastExp(row[j] - m) }  // vectorizes
     var sum: Float = 0
-    for j in 0..<n {
-        let e = expf(row[j] - m)
-        row[j] = e
-        sum += e
-    }
+    for j in 0..<n { sum += row[j] }
     let inv = 1 / sum
     for j in 0..<n { row[j] *= inv }
 }
@@ -141,13 +138,10 @@ public func attentionScores(q: Tensor, k: Tensor) -> Tensor {
     return q.matmul(k, transposeOther: true) * (1 / Float(dk).squareRoot())  // [..., Tq, Tk]
 }
 
-/// Softmax(Q Kᵀ / √dk + mask) V.
-/// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
-/// A query row whose keys are all masked gets zero weights, so its output row is zeros.
-public func scaledDotProductAttention(
-    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
-) -> Tensor {
-    checkAttentionShapes(q: q, k: k, v: v)
+/// Step 2 completed, the attention weights: softmax(Q Kᵀ / √dk + mask) over the keys.
+/// q [..., Tq, dk], k [..., Tk, dk] -> [..., Tq, Tk]; each row sums to 1, or is all zeros when
+/// the mask blocks every key of that query.
+public func attentionWeights(q: Tensor, k: Tensor, mask: AttentionMask? = nil) -> Tensor {
     var scores = attentionScores(q: q, k: k)  // [..., Tq, Tk]
     if let mask {
         precondition(
@@ -155,8 +149,18 @@ public func scaledDotProductAttention(
             "mask \(mask.shape) does not broadcast to the scores \(scores.shape)")
         scores = scores + mask.additiveTensor  // broadcast over leading axes
     }
-    let weights = softmax(scores, axis: -1)  // [..., Tq, Tk], rows sum to 1
-    return weights.matmul(v)  // [..., Tq, dv]: the weighted sum of the values
+    return softmax(scores, axis: -1)  // [..., Tq, Tk]
+}
+
+/// Softmax(Q Kᵀ / √dk + mask) V.
+/// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
+/// A query row whose keys are all masked gets zero weights, so its output row is zeros.
+public func scaledDotProductAttention(
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
+) -> Tensor {
+    checkAttentionShapes(q: q, k: k, v: v)
+    let weights = attentionWeights(q: q, k: k, mask: mask)  // [..., Tq, Tk]
+    return weights.matmul(v)  // [..., Tq, dv]: step 3, the weighted sum of the values
 }
 
 /// The same attention as plain loops, one query at a time: the reference the BLAS path is
@@ -177,7 +181,9 @@ public func naiveScaledDotProductAttention(
             var scores = [Float](repeating: 0, count: tk)
             for j in 0..<tk {
                 var dot: Float = 0
-                for d in 0..<dk { dot += q.data[(b * tq + i) * dk + d] * k.data[(b * tk + j) * dk + d] }
+                for d in 0..<dk {
+                    dot += q.data[(b * tq + i) * dk + d] * k.data[(b * tk + j) * dk + d]
+                }
                 scores[j] = dot * scale + (maskFull?.data[(b * tq + i) * tk + j] ?? 0)
             }
             let m = scores.max() ?? -.infinity
@@ -185,7 +191,9 @@ public func naiveScaledDotProductAttention(
             let e = scores.map { expf($0 - m) }
             let total = e.reduce(0, +)
             for j in 0..<tk {
-                for d in 0..<dv { out.data[(b * tq + i) * dv + d] += e[j] / total * v.data[(b * tk + j) * dv + d] }
+                for d in 0..<dv {
+                    out.data[(b * tq + i) * dv + d] += e[j] / total * v.data[(b * tk + j) * dv + d]
+                }
             }
         }
     }
@@ -193,10 +201,17 @@ public func naiveScaledDotProductAttention(
 }
 
 private func checkAttentionShapes(q: Tensor, k: Tensor, v: Tensor?) {
-    precondition(q.rank >= 2 && k.rank == q.rank, "attention needs q, k of equal rank >= 2: \(q.shape), \(k.shape)")
-    precondition(q.shape.dropLast(2) == k.shape.dropLast(2), "q \(q.shape) and k \(k.shape) leading axes differ")
-    precondition(q.shape[q.rank - 1] == k.shape[k.rank - 1], "q \(q.shape) and k \(k.shape) widths differ")
+    precondition(
+        q.rank >= 2 && k.rank == q.rank,
+        "attention needs q, k of equal rank >= 2: \(q.shape), \(k.shape)")
+    precondition(
+        q.shape.dropLast(2) == k.shape.dropLast(2),
+        "q \(q.shape) and k \(k.shape) leading axes differ")
+    precondition(
+        q.shape[q.rank - 1] == k.shape[k.rank - 1], "q \(q.shape) and k \(k.shape) widths differ")
     if let v {
-        precondition(v.rank == k.rank && v.shape.dropLast() == k.shape.dropLast(), "v \(v.shape) does not match k \(k.shape)")
+        precondition(
+            v.rank == k.rank && v.shape.dropLast() == k.shape.dropLast(),
+            "v \(v.shape) does not match k \(k.shape)")
     }
 }

@@ -25,14 +25,17 @@ public func loadCheckpoint(_ folder: URL) throws -> GPT2Model {
     }
     // HF name (prefix stripped) -> name in the file.
     var stored: [String: String] = [:]
-    for name in st.names {
+    var duplicates: [String] = []  // the same tensor with and without the prefix
+    for name in st.names.sorted() {
         let bare = name.hasPrefix("transformer.") ? String(name.dropFirst(12)) : name
-        stored[bare] = name
+        if stored[bare] != nil { duplicates.append(name) } else { stored[bare] = name }
     }
     let parameters = GPT2Weights.parameters(for: config)
     let expected = Set(parameters.map(\.name))
     let missing = parameters.map(\.name).filter { stored[$0] == nil }
-    let unused = stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0) }.sorted()
+    let unused =
+        (stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0) }
+        + duplicates).sorted()
     guard missing.isEmpty && unused.isEmpty else {
         throw TransformerError.tensorNames(missing: missing, unused: unused, file: file)
     }
@@ -55,7 +58,8 @@ public func loadConfig(_ url: URL) throws -> GPT2Config {
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
         throw TransformerError.io(
-            file: url.path, reason: "cannot read it; a GPT-2 checkpoint folder holds config.json "
+            file: url.path,
+            reason: "cannot read it; a GPT-2 checkpoint folder holds config.json "
                 + "and model.safetensors")
     }
     do {
@@ -73,7 +77,8 @@ public func loadConfig(_ url: URL) throws -> GPT2Config {
 public func saveCheckpoint(_ model: GPT2Model, to folder: URL) throws {
     let fm = FileManager.default
     let parent = folder.deletingLastPathComponent()
-    let temporary = parent.appendingPathComponent(".\(folder.lastPathComponent).tmp-\(UUID().uuidString)")
+    let temporary = parent.appendingPathComponent(
+        ".\(folder.lastPathComponent).tmp-\(UUID().uuidString)")
     do {
         try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         try hfConfigJSON(model.config).write(to: temporary.appendingPathComponent("config.json"))
@@ -85,7 +90,8 @@ public func saveCheckpoint(_ model: GPT2Model, to folder: URL) throws {
             to: temporary.appendingPathComponent("model.safetensors"))
         // Swap into place; an existing checkpoint is moved aside first and removed after.
         if fm.fileExists(atPath: folder.path) {
-            let old = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(UUID().uuidString)")
+            let old = parent.appendingPathComponent(
+                ".\(folder.lastPathComponent).old-\(UUID().uuidString)")
             try fm.moveItem(at: folder, to: old)
             try fm.moveItem(at: temporary, to: folder)
             try? fm.removeItem(at: old)
@@ -110,5 +116,6 @@ private func hfConfigJSON(_ config: GPT2Config) throws -> Data {
     object["n_ctx"] = config.nPositions
     object["bos_token_id"] = config.bosTokenId ?? config.vocabSize - 1
     object["eos_token_id"] = config.eosTokenId ?? config.vocabSize - 1
-    return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    return try JSONSerialization.data(
+        withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
 }

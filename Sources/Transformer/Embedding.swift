@@ -4,15 +4,20 @@ import Tensors
 /// wte[ids] + wpe[offset ..< offset + T]. ids [T], wte [V, C], wpe [P, C] -> [T, C].
 /// Ids and positions must be in range (a programmer error here; GPT2Model checks user input).
 public func embed(ids: [Int], wte: Tensor, wpe: Tensor, offset: Int = 0) -> Tensor {
-    precondition(wte.rank == 2 && wpe.rank == 2 && wte.shape[1] == wpe.shape[1], "embed: wte \(wte.shape), wpe \(wpe.shape)")
+    precondition(
+        wte.rank == 2 && wpe.rank == 2 && wte.shape[1] == wpe.shape[1],
+        "embed: wte \(wte.shape), wpe \(wpe.shape)")
     let (v, c) = (wte.shape[0], wte.shape[1])
-    precondition(offset >= 0 && offset + ids.count <= wpe.shape[0], "embed: positions \(offset) ..< \(offset + ids.count) beyond wpe \(wpe.shape)")
+    precondition(
+        offset >= 0 && offset + ids.count <= wpe.shape[0],
+        "embed: positions \(offset) ..< \(offset + ids.count) beyond wpe \(wpe.shape)")
     var out = Tensor(zeros: [ids.count, c])
     out.data.withUnsafeMutableBufferPointer { y in
         wte.data.withUnsafeBufferPointer { te in
             wpe.data.withUnsafeBufferPointer { pe in
                 for (t, id) in ids.enumerated() {
-                    precondition(id >= 0 && id < v, "embed: token id \(id) outside vocabulary of \(v)")
+                    precondition(
+                        id >= 0 && id < v, "embed: token id \(id) outside vocabulary of \(v)")
                     let (tok, pos) = (id * c, (offset + t) * c)
                     for j in 0..<c { y[t * c + j] = te[tok + j] + pe[pos + j] }
                 }

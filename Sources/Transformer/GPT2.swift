@@ -100,7 +100,8 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         try c.encode(nLayer, forKey: .nLayer)
         try c.encode(nHead, forKey: .nHead)
         // Through its shortest decimal form, so 1e-5 is written as 1e-05, not 9.99999974e-06.
-        try c.encode(Double("\(layerNormEpsilon)") ?? Double(layerNormEpsilon), forKey: .layerNormEpsilon)
+        try c.encode(
+            Double("\(layerNormEpsilon)") ?? Double(layerNormEpsilon), forKey: .layerNormEpsilon)
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
     }
@@ -121,7 +122,8 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         }
         guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else {
             throw TransformerError.badConfig(
-                key: "layer_norm_epsilon", reason: "must be a positive number, got \(layerNormEpsilon)",
+                key: "layer_norm_epsilon",
+                reason: "must be a positive number, got \(layerNormEpsilon)",
                 file: file)
         }
     }
@@ -137,7 +139,9 @@ public struct GPT2Weights: Sendable, Equatable {
     public var lnFWeight: Tensor  // [C] final layer norm
     public var lnFBias: Tensor  // [C]
 
-    public init(wte: Tensor, wpe: Tensor, blocks: [BlockWeights], lnFWeight: Tensor, lnFBias: Tensor) {
+    public init(
+        wte: Tensor, wpe: Tensor, blocks: [BlockWeights], lnFWeight: Tensor, lnFBias: Tensor
+    ) {
         self.wte = wte
         self.wpe = wpe
         self.blocks = blocks
@@ -200,11 +204,13 @@ public struct GPT2Weights: Sendable, Equatable {
                 Parameter(
                     name: h + "mlp.c_fc.weight", field: \.blocks[i].mlp.cFcWeight,
                     shape: [c, 4 * c]),
-                Parameter(name: h + "mlp.c_fc.bias", field: \.blocks[i].mlp.cFcBias, shape: [4 * c]),
+                Parameter(
+                    name: h + "mlp.c_fc.bias", field: \.blocks[i].mlp.cFcBias, shape: [4 * c]),
                 Parameter(
                     name: h + "mlp.c_proj.weight", field: \.blocks[i].mlp.cProjWeight,
                     shape: [4 * c, c]),
-                Parameter(name: h + "mlp.c_proj.bias", field: \.blocks[i].mlp.cProjBias, shape: [c]),
+                Parameter(
+                    name: h + "mlp.c_proj.bias", field: \.blocks[i].mlp.cProjBias, shape: [c]),
             ]
         }
         out += [
@@ -227,10 +233,12 @@ public struct GPT2Model: Sendable {
         try config.validate()
         guard weights.blocks.count == config.nLayer else {
             throw TransformerError.badConfig(
-                key: "n_layer", reason: "is \(config.nLayer) but the weights have "
+                key: "n_layer",
+                reason: "is \(config.nLayer) but the weights have "
                     + "\(weights.blocks.count) blocks", file: source)
         }
-        for p in GPT2Weights.parameters(for: config) where weights[keyPath: p.field].shape != p.shape {
+        for p in GPT2Weights.parameters(for: config)
+        where weights[keyPath: p.field].shape != p.shape {
             throw TransformerError.shapeMismatch(
                 tensor: p.name, expected: p.shape, actual: weights[keyPath: p.field].shape,
                 file: source)
@@ -256,7 +264,8 @@ public struct GPT2Model: Sendable {
         try validate(ids)
         var x = embed(ids: ids, wte: weights.wte, wpe: weights.wpe)  // [T, C]
         for block in weights.blocks {
-            x = transformerBlock(x, weights: block, heads: config.nHead, eps: config.layerNormEpsilon)
+            x = transformerBlock(
+                x, weights: block, heads: config.nHead, eps: config.layerNormEpsilon)
         }
         return layerNorm(
             x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: config.layerNormEpsilon)
@@ -271,14 +280,18 @@ public struct GPT2Model: Sendable {
 /// The output head tied to the token embedding: x [T, C] @ wteᵀ [C, V] -> [T, V].
 /// One sgemm against wte read transposed (sgemv for a single row).
 public func tiedHead(_ x: Tensor, wte: Tensor) -> Tensor {
-    precondition(x.rank == 2 && wte.rank == 2 && x.shape[1] == wte.shape[1], "tiedHead: x \(x.shape), wte \(wte.shape)")
+    precondition(
+        x.rank == 2 && wte.rank == 2 && x.shape[1] == wte.shape[1],
+        "tiedHead: x \(x.shape), wte \(wte.shape)")
     let (t, c, v) = (x.shape[0], x.shape[1], wte.shape[0])
     var out = Tensor(zeros: [t, v])
     guard t > 0, v > 0, c > 0 else { return out }
     x.data.withUnsafeBufferPointer { xs in
         wte.data.withUnsafeBufferPointer { w in
             out.data.withUnsafeMutableBufferPointer { y in
-                guard let xs = xs.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
+                guard let xs = xs.baseAddress, let w = w.baseAddress, let y = y.baseAddress else {
+                    return
+                }
                 if t == 1 {
                     sgemv(trans: false, rows: v, cols: c, a: w, lda: c, x: xs, y: y)  // wte x
                 } else {

@@ -27,7 +27,8 @@ public func generate(
     var generated: [Int] = []
     while generated.count < maxNewTokens {
         let u = temperature > 0 ? rng.uniform() : 0
-        let next = sampleToken(logits: logits, temperature: temperature, topK: topK, topP: topP, u: u)
+        let next = sampleToken(
+            logits: logits, temperature: temperature, topK: topK, topP: topP, u: u)
         if next == eot { break }
         generated.append(next)
         onToken(next)

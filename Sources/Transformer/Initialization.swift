@@ -17,7 +17,8 @@ extension GPT2Model {
             } else if isLayerNorm {
                 weights[keyPath: p.field] = Tensor(repeating: 1, shape: p.shape)
             } else if p.name.hasSuffix("c_proj.weight") {
-                weights[keyPath: p.field] = Tensor.normal(shape: p.shape, std: residualStd, rng: &rng)
+                weights[keyPath: p.field] = Tensor.normal(
+                    shape: p.shape, std: residualStd, rng: &rng)
             } else {
                 weights[keyPath: p.field] = Tensor.normal(shape: p.shape, std: 0.02, rng: &rng)
             }

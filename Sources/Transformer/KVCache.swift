@@ -50,7 +50,8 @@ extension GPT2Model {
         for (layer, w) in weights.blocks.enumerated() {
             let h = layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias, eps: eps)  // [T, C]
             x = x + cachedSelfAttention(h, weights: w.attention, layer: layer, cache: &cache)
-            let m = mlp(layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp)
+            let m = mlp(
+                layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp)
             x = x + m  // [T, C]
         }
         cache.length = start + ids.count

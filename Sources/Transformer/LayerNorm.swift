@@ -7,16 +7,18 @@ import Tensors
 public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
     precondition(x.rank >= 1, "layerNorm needs x [..., C], got \(x.shape)")
     let c = x.shape[x.rank - 1]
-    precondition(weight.shape == [c] && bias.shape == [c], "layerNorm: weight \(weight.shape), bias \(bias.shape) for x \(x.shape)")
+    precondition(
+        weight.shape == [c] && bias.shape == [c],
+        "layerNorm: weight \(weight.shape), bias \(bias.shape) for x \(x.shape)")
     var out = x
     guard c > 0 else { return out }
     let rows = x.count / c
     out.data.withUnsafeMutableBufferPointer { y in
         weight.data.withUnsafeBufferPointer { g in
             bias.data.withUnsafeBufferPointer { b in
+                guard let base = y.baseAddress else { return }
                 for r in 0..<rows {
-                    let row = y.baseAddress.map { $0 + r * c }
-                    guard let row else { return }
+                    let row = base + r * c  // [C]
                     // Two passes (mean, then squared deviations): no cancellation for large means.
                     var sum: Float = 0
                     for j in 0..<c { sum += row[j] }

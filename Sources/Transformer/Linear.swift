@@ -4,13 +4,17 @@ import Tensors
 /// x [..., in] @ weight [in, out] + bias [out] -> [..., out]. Leading axes are folded into the
 /// rows of one sgemm; a single row uses sgemv (decoding is bound by reading W).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-    precondition(x.rank >= 1 && weight.rank == 2, "linear needs x [..., in], W [in, out]: \(x.shape), \(weight.shape)")
+    precondition(
+        x.rank >= 1 && weight.rank == 2,
+        "linear needs x [..., in], W [in, out]: \(x.shape), \(weight.shape)")
     let (nIn, nOut) = (weight.shape[0], weight.shape[1])
-    precondition(x.shape[x.rank - 1] == nIn, "linear: x \(x.shape) does not match W \(weight.shape)")
+    precondition(
+        x.shape[x.rank - 1] == nIn, "linear: x \(x.shape) does not match W \(weight.shape)")
     let rows = x.count / max(nIn, 1)
     var out = Tensor(zeros: Array(x.shape.dropLast()) + [nOut])
     if let bias {
-        precondition(bias.shape == [nOut], "linear: bias \(bias.shape) does not match W \(weight.shape)")
+        precondition(
+            bias.shape == [nOut], "linear: bias \(bias.shape) does not match W \(weight.shape)")
         // Start from the bias in every row, then accumulate x W on top (beta = 1).
         out.data.withUnsafeMutableBufferPointer { y in
             bias.data.withUnsafeBufferPointer { b in
@@ -24,7 +28,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     x.data.withUnsafeBufferPointer { xs in
         weight.data.withUnsafeBufferPointer { w in
             out.data.withUnsafeMutableBufferPointer { y in
-                guard let xs = xs.baseAddress, let w = w.baseAddress, let y = y.baseAddress else { return }
+                guard let xs = xs.baseAddress, let w = w.baseAddress, let y = y.baseAddress else {
+                    return
+                }
                 if rows == 1 {
                     // y[out] = Wᵀ x
                     sgemv(trans: true, rows: nIn, cols: nOut, a: w, lda: nOut, x: xs, beta: 1, y: y)

@@ -24,7 +24,9 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 
 /// Mean over positions of -log p(target): logits [T, V], targets [T] (each in 0 ..< V).
 public func crossEntropy(logits: Tensor, targets: [Int]) -> Float {
-    precondition(logits.rank == 2 && logits.shape[0] == targets.count && !targets.isEmpty, "crossEntropy: logits \(logits.shape) for \(targets.count) targets")
+    precondition(
+        logits.rank == 2 && logits.shape[0] == targets.count && !targets.isEmpty,
+        "crossEntropy: logits \(logits.shape) for \(targets.count) targets")
     let v = logits.shape[1]
     let logp = logSoftmax(logits)  // [T, V]
     var nll: Double = 0

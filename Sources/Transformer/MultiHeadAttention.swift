@@ -43,7 +43,9 @@ public struct CrossAttentionWeights: Sendable, Equatable {
 
 /// [T, C] -> [H, T, C/H]: head h gets channels h·hs ..< (h+1)·hs.
 public func splitHeads(_ x: Tensor, heads: Int) -> Tensor {
-    precondition(x.rank == 2 && heads > 0 && x.shape[1] % heads == 0, "splitHeads: \(x.shape) into \(heads) heads")
+    precondition(
+        x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
+        "splitHeads: \(x.shape) into \(heads) heads")
     let (t, c) = (x.shape[0], x.shape[1])
     return x.reshaped([t, heads, c / heads]).permuted([1, 0, 2])  // [T, H, hs] -> [H, T, hs]
 }
@@ -60,7 +62,9 @@ public func mergeHeads(_ x: Tensor) -> Tensor {
 /// scores = q kᵀ / √hs, causal softmax, then the weighted sum of v written straight into the
 /// head's columns of the merged output.
 public func multiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeights, heads: Int) -> Tensor {
-    precondition(x.rank == 2 && heads > 0 && x.shape[1] % heads == 0, "self-attention: x \(x.shape) with \(heads) heads")
+    precondition(
+        x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
+        "self-attention: x \(x.shape) with \(heads) heads")
     let (t, c) = (x.shape[0], x.shape[1])
     let hs = c / heads
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
@@ -111,7 +115,9 @@ public func composedMultiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeig
 public func crossAttention(
     _ x: Tensor, context: Tensor, weights w: CrossAttentionWeights, heads: Int
 ) -> Tensor {
-    precondition(x.rank == 2 && context.rank == 2 && x.shape[1] == context.shape[1], "cross-attention: x \(x.shape), context \(context.shape)")
+    precondition(
+        x.rank == 2 && context.rank == 2 && x.shape[1] == context.shape[1],
+        "cross-attention: x \(x.shape), context \(context.shape)")
     let c = x.shape[1]
     let q = linear(x, weight: w.qWeight, bias: w.qBias)  // [Tq, C]
     let kv = linear(context, weight: w.kvWeight, bias: w.kvBias)  // [Tk, C] -> [Tk, 2C]

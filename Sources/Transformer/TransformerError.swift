@@ -45,8 +45,12 @@ public enum TransformerError: Error, CustomStringConvertible, Equatable {
             return "\(file): config key \"\(key)\" \(reason)"
         case .tensorNames(let missing, let unused, let file):
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing tensors: \(missing.joined(separator: ", "))") }
-            if !unused.isEmpty { parts.append("unknown tensors: \(unused.joined(separator: ", "))") }
+            if !missing.isEmpty {
+                parts.append("missing tensors: \(missing.joined(separator: ", "))")
+            }
+            if !unused.isEmpty {
+                parts.append("unknown tensors: \(unused.joined(separator: ", "))")
+            }
             return "\(file) does not match a GPT-2 checkpoint; " + parts.joined(separator: "; ")
                 + " (expected Hugging Face GPT-2 names such as h.0.attn.c_attn.weight)"
         case .shapeMismatch(let tensor, let expected, let actual, let file):

@@ -219,6 +219,44 @@ def write_checkpoint(d, flat, config, dtype, prefix, buffers):
         json.dump(config, fh)
 
 
+def to_bf16(a):
+    """float32 -> bfloat16 bit patterns (uint16), rounding to nearest even."""
+    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def from_bf16(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def write_bf16_safetensors(path, flat):
+    """safetensors by hand (NumPy has no bfloat16): JSON header, then the raw little-endian data."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(flat):
+        raw = to_bf16(flat[name]).astype("<u2").tobytes()
+        header[name] = {"dtype": "BF16", "shape": list(flat[name].shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as fh:
+        fh.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
+def case_checkpoint_bf16(d, rng):
+    config = {"n_layer": 2, "n_head": 2, "n_embd": 16, "vocab_size": 50, "n_positions": 16}
+    flat = random_checkpoint(rng, 2, 2, 16, 50, 16)
+    write_bf16_safetensors(os.path.join(d, "model.safetensors"), flat)
+    with open(os.path.join(d, "config.json"), "w") as fh:
+        json.dump(config, fh)
+    params = nest({k: from_bf16(to_bf16(v)) for k, v in flat.items()}, 2)
+    ids = np.array([5, 0, 49, 17, 17, 3, 8, 21, 44, 1, 2, 30, 11, 6, 9, 12])
+    save(d, ids=ids, out_logits=gpt2(ids, **params, n_head=2),
+         out_logits1=gpt2(ids[:1], **params, n_head=2),
+         out_loss=[cross_entropy(gpt2(ids[:-1], **params, n_head=2), ids[1:])])
+
+
 def case_checkpoint(d, rng, dtype=np.float32, prefix="", buffers=False):
     """A random tiny HF checkpoint (2 layers, 2 heads, C=16, V=50, ctx=16) and its logits."""
     config = {"model_type": "gpt2", "n_layer": 2, "n_head": 2, "n_embd": 16, "vocab_size": 50,
@@ -259,6 +297,7 @@ def main():
         "checkpoint": lambda: case_checkpoint(d, rng),
         "checkpoint_f16": lambda: case_checkpoint(d, rng, np.float16, "transformer.", True),
         "checkpoint_prefixed": lambda: case_checkpoint(d, rng, np.float32, "transformer.", True),
+        "checkpoint_bf16": lambda: case_checkpoint_bf16(d, rng),
         "forward": lambda: case_forward(d),
     }
     cases[case]()

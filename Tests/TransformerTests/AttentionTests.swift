@@ -3,15 +3,19 @@
 import Foundation
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct SoftmaxTests {
     @Test func everyAxisMatchesOracle() throws {
         let o = try OracleCase("softmax")
         let x = try o.tensor("x")  // [3, 4, 5]
-        expectClose(softmax(x, axis: 0), try o.tensor("out_axis0"), tolerance: 1e-6, "softmax axis 0")
-        expectClose(softmax(x, axis: 1), try o.tensor("out_axis1"), tolerance: 1e-6, "softmax axis 1")
-        expectClose(softmax(x, axis: -2), try o.tensor("out_axis1"), tolerance: 1e-6, "softmax axis -2")
+        expectClose(
+            softmax(x, axis: 0), try o.tensor("out_axis0"), tolerance: 1e-6, "softmax axis 0")
+        expectClose(
+            softmax(x, axis: 1), try o.tensor("out_axis1"), tolerance: 1e-6, "softmax axis 1")
+        expectClose(
+            softmax(x, axis: -2), try o.tensor("out_axis1"), tolerance: 1e-6, "softmax axis -2")
         expectClose(softmax(x), try o.tensor("out_last"), tolerance: 1e-6, "softmax axis -1")
         let big = softmax(try o.tensor("big"))  // logits around +1000
         #expect(!big.data.contains { $0.isNaN })
@@ -32,8 +36,9 @@ import Testing
 
 @Suite struct AttentionTests {
     @Test func causalMaskIsLowerTriangular() throws {
-        let o = try OracleCase("attention")
-        #expect(causalMask(5).additiveTensor.map { $0 == 0 ? 1 : 0 } == (try o.tensor("out_causal")))
+        let o = try SharedOracle.attention.get()
+        #expect(
+            causalMask(5).additiveTensor.map { $0 == 0 ? 1 : 0 } == (try o.tensor("out_causal")))
         // 3 new queries after 4 cached positions see keys 0 ... 4+i.
         #expect(
             causalMask(queries: 3, keys: 7).additiveTensor.map { $0 == 0 ? 1 : 0 }
@@ -41,7 +46,7 @@ import Testing
     }
 
     @Test func batchedHeadsWithAndWithoutMasks() throws {
-        let o = try OracleCase("attention")
+        let o = try SharedOracle.attention.get()
         let (q, k, v) = (try o.tensor("q"), try o.tensor("k"), try o.tensor("v"))  // [2, 3, T, d]
         let boolean = AttentionMask(allowing: try o.tensor("allowed"))  // [4, 6]
         let additive = AttentionMask.additive(try o.tensor("additive"))  // [3, 4, 6]

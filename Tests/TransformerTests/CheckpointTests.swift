@@ -4,6 +4,7 @@ import Foundation
 import Tensors
 import TestSupport
 import Testing
+
 @testable import Transformer
 
 @Suite struct CheckpointTests {
@@ -19,20 +20,27 @@ import Testing
         #expect(back.config == config)
         #expect(back.weights == model.weights)  // F32 round trip is exact
 
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: dir.appendingPathComponent("config.json"))) as? [String: Any]
         #expect(json?["model_type"] as? String == "gpt2")
         #expect(json?["architectures"] as? [String] == ["GPT2LMHeadModel"])
         #expect(json?["activation_function"] as? String == "gelu_new")
         #expect(json?["n_ctx"] as? Int == 16 && json?["eos_token_id"] as? Int == 49)
         #expect(json?["layer_norm_epsilon"] as? Double == 1e-5)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
+        let leftovers = try FileManager.default.contentsOfDirectory(
+            atPath: dir.deletingLastPathComponent().path)
         #expect(leftovers == ["ckpt"])
 
         // The oracle runs the saved folder with its own code.
         let ids = [5, 0, 49, 17, 17, 3, 8, 21, 44, 1, 2, 30]
-        try Npy.write(Tensor(shape: [ids.count], data: ids.map(Float.init)), to: dir.appendingPathComponent("ids.npy"))
+        try Npy.write(
+            Tensor(shape: [ids.count], data: ids.map(Float.init)),
+            to: dir.appendingPathComponent("ids.npy"))
         let o = try OracleCase("forward", folder: dir)
-        expectClose(try model.forward(ids), try o.tensor("out_logits"), tolerance: 1e-4, "Swift-saved checkpoint, oracle forward")
+        expectClose(
+            try model.forward(ids), try o.tensor("out_logits"), tolerance: 1e-4,
+            "Swift-saved checkpoint, oracle forward")
     }
 
     @Test func randomInitFollowsGPT2Recipe() throws {
@@ -41,7 +49,8 @@ import Testing
         #expect(GPT2Model.randomInit(config, seed: 1).weights == model.weights)
         let std = { (t: Tensor) -> Float in
             let mean = t.sum() / Float(t.count)
-            return (t.data.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(t.count)).squareRoot()
+            return (t.data.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(t.count))
+                .squareRoot()
         }
         #expect(abs(std(model.weights.wte) - 0.02) < 0.001)
         #expect(abs(std(model.weights.blocks[0].attention.cAttnWeight) - 0.02) < 0.001)
@@ -67,7 +76,9 @@ import Testing
             tensors.map { SafeTensorsEntry(name: $0.key, tensor: $0.value) },
             to: o.dir.appendingPathComponent("model.safetensors"))
         let configURL = o.dir.appendingPathComponent("config.json")
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
+        var config =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any]
+            ?? [:]
         editConfig(&config)
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         return o.dir
@@ -81,7 +92,10 @@ import Testing
             t["lm_head.weight"] = Tensor(zeros: [50, 16])  // tied head: ignored
         }
         let file = dir.appendingPathComponent("model.safetensors").path
-        #expect(throws: TransformerError.tensorNames(missing: ["h.1.mlp.c_fc.bias"], unused: ["h.0.attn.c_attn.extra"], file: file)) {
+        #expect(
+            throws: TransformerError.tensorNames(
+                missing: ["h.1.mlp.c_fc.bias"], unused: ["h.0.attn.c_attn.extra"], file: file)
+        ) {
             try loadCheckpoint(dir)
         }
     }
@@ -91,7 +105,10 @@ import Testing
             t["h.0.ln_2.weight"] = Tensor(zeros: [15])
         })
         let file = dir.appendingPathComponent("model.safetensors").path
-        #expect(throws: TransformerError.shapeMismatch(tensor: "h.0.ln_2.weight", expected: [16], actual: [15], file: file)) {
+        #expect(
+            throws: TransformerError.shapeMismatch(
+                tensor: "h.0.ln_2.weight", expected: [16], actual: [15], file: file)
+        ) {
             try loadCheckpoint(dir)
         }
         let longer = try editedCheckpoint(editConfig: { $0["n_positions"] = 32 })
@@ -118,7 +135,10 @@ import Testing
             #expect(k == key && file.hasSuffix("config.json"), "\(key): \(String(describing: err))")
         }
         // n_ctx stands in for a missing n_positions; layer_norm_epsilon defaults to 1e-5.
-        let old = try editedCheckpoint(editConfig: { $0["n_positions"] = nil; $0["layer_norm_epsilon"] = nil })
+        let old = try editedCheckpoint(editConfig: {
+            $0["n_positions"] = nil
+            $0["layer_norm_epsilon"] = nil
+        })
         let model = try loadCheckpoint(old)
         #expect(model.config.nPositions == 16 && model.config.layerNormEpsilon == 1e-5)
     }

@@ -1,23 +1,29 @@
 // The whole model against the NumPy oracle: checkpoints written by Python's safetensors (F32,
-// F16 with the "transformer." prefix and the attn.bias buffers) loaded and run forward, the loss,
-// and the errors a user can trigger with bad token ids or sequence lengths.
+// F16 with the "transformer." prefix and the attn.bias buffers; BF16 written by hand, as NumPy
+// has no bfloat16) loaded and run forward, the loss, and the errors a user can trigger with bad
+// token ids or sequence lengths.
 import Foundation
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct GPT2ForwardTests {
     @Test(arguments: [
         ("checkpoint", Float(1e-4)), ("checkpoint_prefixed", Float(1e-4)),
-        ("checkpoint_f16", Float(1e-4)),
+        ("checkpoint_f16", Float(1e-4)), ("checkpoint_bf16", Float(1e-4)),
     ])
     func pythonCheckpointForwardMatchesOracle(name: String, tolerance: Float) throws {
         let o = try OracleCase(name)
         let model = try loadCheckpoint(o.dir)
         #expect(model.config.nLayer == 2 && model.config.nHead == 2 && model.config.vocabSize == 50)
         let ids = try o.ints("ids")  // 16 tokens = n_positions
-        expectClose(try model.forward(ids), try o.tensor("out_logits"), tolerance: tolerance, "\(name) forward T=16")
-        expectClose(try model.forward([ids[0]]), try o.tensor("out_logits1"), tolerance: tolerance, "\(name) forward T=1")
+        expectClose(
+            try model.forward(ids), try o.tensor("out_logits"), tolerance: tolerance,
+            "\(name) forward T=16")
+        expectClose(
+            try model.forward([ids[0]]), try o.tensor("out_logits1"), tolerance: tolerance,
+            "\(name) forward T=1")
         let loss = try model.loss(tokens: ids)
         let want = try o.scalar("out_loss")
         print("max |diff| \(name) loss: \(abs(loss - want))")

@@ -2,6 +2,7 @@
 // the seed and follows sampleToken with the RNG's uniform draws; limits and eot.
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct GenerationTests {
@@ -23,15 +24,21 @@ import Testing
 
     @Test func samplingUsesTheSeededUniformDraws() throws {
         let model = try tinyModel()
-        let out = try generate(model, prompt: [7], maxNewTokens: 6, temperature: 0.8, topK: 10, topP: 0.9, seed: 42)
+        let out = try generate(
+            model, prompt: [7], maxNewTokens: 6, temperature: 0.8, topK: 10, topP: 0.9, seed: 42)
         var rng = RNG(seed: 42)
         var seq = [7]
         for _ in 0..<6 {
             let logits = Array(try model.forward(seq).data.suffix(50))
-            seq.append(sampleToken(logits: logits, temperature: 0.8, topK: 10, topP: 0.9, u: rng.uniform()))
+            seq.append(
+                sampleToken(logits: logits, temperature: 0.8, topK: 10, topP: 0.9, u: rng.uniform())
+            )
         }
         #expect(out == Array(seq.dropFirst()))
-        #expect(try generate(model, prompt: [7], maxNewTokens: 6, temperature: 0.8, topK: 10, topP: 0.9, seed: 42) == out)
+        #expect(
+            try generate(
+                model, prompt: [7], maxNewTokens: 6, temperature: 0.8, topK: 10, topP: 0.9, seed: 42
+            ) == out)
     }
 
     @Test func stopsAtEndOfText() throws {
@@ -39,7 +46,8 @@ import Testing
         let free = try generate(model, prompt: [3, 1, 4], maxNewTokens: 8, temperature: 0)
         let eot = free[2]
         let firstEot = free.firstIndex(of: eot) ?? 0
-        let stopped = try generate(model, prompt: [3, 1, 4], maxNewTokens: 8, temperature: 0, stopAt: eot)
+        let stopped = try generate(
+            model, prompt: [3, 1, 4], maxNewTokens: 8, temperature: 0, stopAt: eot)
         #expect(stopped == Array(free[..<firstEot]))
     }
 
@@ -48,13 +56,18 @@ import Testing
         #expect(throws: TransformerError.emptyPrompt) {
             try generate(model, prompt: [], maxNewTokens: 3)
         }
-        #expect(throws: TransformerError.generationTooLong(promptLength: 10, maxNewTokens: 7, maxPositions: 16)) {
+        #expect(
+            throws: TransformerError.generationTooLong(
+                promptLength: 10, maxNewTokens: 7, maxPositions: 16)
+        ) {
             try generate(model, prompt: Array(repeating: 1, count: 10), maxNewTokens: 7)
         }
         #expect(throws: TransformerError.tokenOutOfRange(id: 50, position: 1, vocabSize: 50)) {
             try generate(model, prompt: [1, 50], maxNewTokens: 3)
         }
-        let message = TransformerError.generationTooLong(promptLength: 10, maxNewTokens: 7, maxPositions: 16).description
+        let message = TransformerError.generationTooLong(
+            promptLength: 10, maxNewTokens: 7, maxPositions: 16
+        ).description
         #expect(message.contains("truncate"))
     }
 }

@@ -1,6 +1,7 @@
 // Incremental decoding with the KV cache must give the logits of the full recompute.
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct KVCacheTests {
@@ -27,12 +28,17 @@ import Testing
         let prefix = try model.forward(Array(ids[..<10]), cache: &cache)  // [10, 50]
         expectClose(prefix, full.rows(0..<10), tolerance: 1e-5, "cached prefill vs full forward")
         let rest = try model.forward(Array(ids[10...]), cache: &cache)  // [6, 50]
-        expectClose(rest, full.rows(10..<16), tolerance: 1e-5, "cached chunk after prefill vs full forward")
+        expectClose(
+            rest, full.rows(10..<16), tolerance: 1e-5, "cached chunk after prefill vs full forward")
         // The cached keys of layer 0 are the heads of ln_1(x) W_k + b_k for all 16 positions.
         let w = model.weights.blocks[0]
         let x = embed(ids: ids, wte: model.weights.wte, wpe: model.weights.wpe)
-        let kv = linear(layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias), weight: w.attention.cAttnWeight, bias: w.attention.cAttnBias)
-        expectClose(cache.keys(layer: 0), splitHeads(kv.sliced(axis: -1, 16..<32), heads: 2), tolerance: 1e-6, "cached keys")
+        let kv = linear(
+            layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias), weight: w.attention.cAttnWeight,
+            bias: w.attention.cAttnBias)
+        expectClose(
+            cache.keys(layer: 0), splitHeads(kv.sliced(axis: -1, 16..<32), heads: 2),
+            tolerance: 1e-6, "cached keys")
     }
 
     @Test func fullCacheThrows() throws {

@@ -3,6 +3,7 @@
 import Foundation
 import Tensors
 import Testing
+
 @testable import Transformer
 
 @Suite struct LayerTests {
@@ -10,7 +11,7 @@ import Testing
     let x: Tensor  // [7, 16]
 
     init() throws {
-        o = try OracleCase("layers")
+        o = try SharedOracle.layers.get()
         x = try o.tensor("x")
     }
 
@@ -47,6 +48,19 @@ import Testing
         #expect(gelu(Float(0)) == 0)
     }
 
+    @Test func fastExpAgreesWithLibm() {
+        var worst: Float = 0  // relative error
+        var x: Float = -86.5
+        while x <= 88.72 {
+            worst = max(worst, abs(fastExp(x) - expf(x)) / expf(x))
+            x += 0.0137
+        }
+        print("max relative |diff| fastExp vs expf: \(worst)")
+        #expect(worst < 3e-7, "fastExp vs expf: max relative diff \(worst)")
+        #expect(fastExp(-.infinity) == 0 && fastExp(-200) == 0 && fastExp(0) == 1)
+        #expect(fastExp(100) == .infinity)
+    }
+
     @Test func linearMatchesOracleAndNaive() throws {
         let (w, b) = (try o.tensor("c_attn_w"), try o.tensor("c_attn_b"))
         let y = linear(x, weight: w, bias: b)
@@ -59,7 +73,8 @@ import Testing
     }
 
     @Test func mlpMatchesOracle() throws {
-        expectClose(mlp(x, weights: try mlpWeights()), try o.tensor("out_mlp"), tolerance: 1e-4, "mlp")
+        expectClose(
+            mlp(x, weights: try mlpWeights()), try o.tensor("out_mlp"), tolerance: 1e-4, "mlp")
     }
 
     @Test func splitAndMergeHeads() throws {
@@ -71,8 +86,12 @@ import Testing
     @Test func selfAttentionMatchesOracle() throws {
         let w = try attentionWeights()
         let want = try o.tensor("out_mha")
-        expectClose(multiHeadSelfAttention(x, weights: w, heads: 4), want, tolerance: 1e-4, "multi-head self-attention (strided sgemm)")
-        expectClose(composedMultiHeadSelfAttention(x, weights: w, heads: 4), want, tolerance: 1e-4, "multi-head self-attention (composed)")
+        expectClose(
+            multiHeadSelfAttention(x, weights: w, heads: 4), want, tolerance: 1e-4,
+            "multi-head self-attention (strided sgemm)")
+        expectClose(
+            composedMultiHeadSelfAttention(x, weights: w, heads: 4), want, tolerance: 1e-4,
+            "multi-head self-attention (composed)")
         // Causality: the first position only sees itself, so it ignores later tokens.
         let first = multiHeadSelfAttention(x.rows(0..<1), weights: w, heads: 4)
         expectClose(first, want.rows(0..<1), tolerance: 1e-4, "self-attention, T = 1")
@@ -83,7 +102,9 @@ import Testing
             ln1Weight: try o.tensor("ln_1_g"), ln1Bias: try o.tensor("ln_1_b"),
             attention: try attentionWeights(), ln2Weight: try o.tensor("ln_2_g"),
             ln2Bias: try o.tensor("ln_2_b"), mlp: try mlpWeights())
-        expectClose(transformerBlock(x, weights: w, heads: 4), try o.tensor("out_block"), tolerance: 1e-4, "transformer block")
+        expectClose(
+            transformerBlock(x, weights: w, heads: 4), try o.tensor("out_block"), tolerance: 1e-4,
+            "transformer block")
     }
 }
 
@@ -91,15 +112,19 @@ import Testing
     @Test func crossAttentionMatchesOracle() throws {
         let o = try OracleCase("cross")
         let w = CrossAttentionWeights(
-            qWeight: try o.tensor("w_q"), qBias: try o.tensor("b_q"), kvWeight: try o.tensor("w_kv"),
-            kvBias: try o.tensor("b_kv"), outWeight: try o.tensor("w_o"), outBias: try o.tensor("b_o"))
-        let y = crossAttention(try o.tensor("x"), context: try o.tensor("ctx"), weights: w, heads: 4)
+            qWeight: try o.tensor("w_q"), qBias: try o.tensor("b_q"),
+            kvWeight: try o.tensor("w_kv"),
+            kvBias: try o.tensor("b_kv"), outWeight: try o.tensor("w_o"),
+            outBias: try o.tensor("b_o"))
+        let y = crossAttention(
+            try o.tensor("x"), context: try o.tensor("ctx"), weights: w, heads: 4)
         expectClose(y, try o.tensor("out_cross"), tolerance: 1e-5, "cross-attention")
     }
 
     @Test func embeddingWithOffsetMatchesOracle() throws {
         let o = try OracleCase("embed")
-        let y = embed(ids: try o.ints("ids"), wte: try o.tensor("wte"), wpe: try o.tensor("wpe"), offset: 3)
+        let y = embed(
+            ids: try o.ints("ids"), wte: try o.tensor("wte"), wpe: try o.tensor("wpe"), offset: 3)
         expectClose(y, try o.tensor("out_embed"), tolerance: 0, "embedding with offset 3")
     }
 }

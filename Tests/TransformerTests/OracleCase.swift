@@ -34,16 +34,29 @@ struct OracleCase {
     }
 }
 
+/// Cases read by many tests run once per test process.
+enum SharedOracle {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+    static let layers = Result { try OracleCase("layers") }.mapError {
+        Failure(description: "\($0)")
+    }
+    static let attention = Result { try OracleCase("attention") }.mapError {
+        Failure(description: "\($0)")
+    }
+}
+
 /// Expects `actual` ≈ `expected` within `tolerance` (absolute) and prints the max difference.
 func expectClose(
     _ actual: Tensor, _ expected: Tensor, tolerance: Float, _ what: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    #expect(actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)",
+    #expect(
+        actual.shape == expected.shape, "\(what): shape \(actual.shape) vs \(expected.shape)",
         sourceLocation: sourceLocation)
     guard actual.shape == expected.shape else { return }
     let diff = actual.maxAbsDifference(expected)
     print("max |diff| \(what): \(diff)")
-    #expect(diff <= tolerance, "\(what): max |diff| = \(diff) > \(tolerance)",
+    #expect(
+        diff <= tolerance, "\(what): max |diff| = \(diff) > \(tolerance)",
         sourceLocation: sourceLocation)
 }

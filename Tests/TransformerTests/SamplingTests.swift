@@ -2,6 +2,7 @@
 // procedure by hand (probabilities chosen so the arithmetic is exact).
 import Foundation
 import Testing
+
 @testable import Transformer
 
 @Suite struct SamplingTests {
@@ -15,7 +16,9 @@ import Testing
 
     @Test func fullDistributionInverseCDF() {
         // Cumulative in order 1, 3, 2, 0: 0.4, 0.7, 0.9, 1.0.
-        let pick = { (u: Float) in sampleToken(logits: logits, temperature: 1, topK: 0, topP: 1, u: u) }
+        let pick = { (u: Float) in
+            sampleToken(logits: logits, temperature: 1, topK: 0, topP: 1, u: u)
+        }
         #expect(pick(0) == 1)
         #expect(pick(0.39) == 1)
         #expect(pick(0.41) == 3)
@@ -27,7 +30,9 @@ import Testing
 
     @Test func topK() {
         // k = 2 keeps 1, 3 renormalised: 0.4/0.7 = 0.5714…, then 1.
-        let pick = { (u: Float) in sampleToken(logits: logits, temperature: 1, topK: 2, topP: 1, u: u) }
+        let pick = { (u: Float) in
+            sampleToken(logits: logits, temperature: 1, topK: 2, topP: 1, u: u)
+        }
         #expect(pick(0.5) == 1)
         #expect(pick(0.6) == 3)
         #expect(pick(0.99) == 3)
@@ -64,7 +69,9 @@ import Testing
     }
 
     @Test func hugeLogitsStayFinite() {
-        #expect(sampleToken(logits: [1000, 999, -1000], temperature: 1, topK: 0, topP: 1, u: 0.5) == 0)
-        #expect(sampleToken(logits: [1000, 999, -1000], temperature: 1, topK: 0, topP: 1, u: 0.9) == 1)
+        #expect(
+            sampleToken(logits: [1000, 999, -1000], temperature: 1, topK: 0, topP: 1, u: 0.5) == 0)
+        #expect(
+            sampleToken(logits: [1000, 999, -1000], temperature: 1, topK: 0, topP: 1, u: 0.9) == 1)
     }
 }

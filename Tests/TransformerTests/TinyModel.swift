@@ -1,6 +1,7 @@
 // A tiny GPT-2 (2 layers, 2 heads, C = 16, V = 50, 16 positions) with weights large enough that
 // attention is far from uniform, so comparisons between code paths mean something.
 import Tensors
+
 @testable import Transformer
 
 func tinyConfig() throws -> GPT2Config {
