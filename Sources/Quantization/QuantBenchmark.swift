@@ -24,11 +24,17 @@ public struct QuantBenchmarkEntry: Sendable, Codable, Equatable {
 public struct QuantBenchmark: Sendable, Codable, Equatable {
     public var config: GPT2Config
     public var tokens: Int
+    /// How the quantized models kept wte / the tied head (the fp32 reference keeps fp32).
+    public var embeddings: QuantScheme
     public var entries: [QuantBenchmarkEntry]
 
     /// A plain-text table, one row per scheme.
     public var table: String {
-        var lines = ["scheme         bits/w   linear MB   ms/token (median, mean)   vs fp32"]
+        var lines = [
+            "batch-1 decode, \(tokens) tokens; quantized models keep wte (tied head) in "
+                + "\(embeddings.rawValue)",
+            "scheme         bits/w   linear MB   ms/token (median, mean)   vs fp32",
+        ]
         for e in entries {
             let mb = Double(e.linearWeightBytes) / 1_000_000
             lines.append(
@@ -51,13 +57,14 @@ public func gpt2SmallConfig() -> GPT2Config {
 
 /// Decodes `tokens` tokens greedily at batch 1 (after two warm-up tokens) on a random model of
 /// shape `config`, with the fp32 reference (`GPT2Model` + `KVCache`) and with each of `schemes`
-/// (`QuantizedGPT2` + `QuantizedKVCache`, wte in fp16), and reports ms/token. fp32 is always
+/// (`QuantizedGPT2` + `QuantizedKVCache`; wte — also the tied head, read whole every token — in
+/// `embeddings`: fp16 by default, fp32 to isolate the block weights), and reports ms/token. fp32 is always
 /// measured, as the baseline. The models take turns token by token, so a busy machine slows all
 /// of them alike; each entry is the median over its tokens. Throws if a scheme cannot store the
 /// model (e.g. n_embd not a multiple of 32).
 public func quantDecodeBenchmark(
     config: GPT2Config = gpt2SmallConfig(), schemes: [QuantScheme] = [.q8_0, .q4_0],
-    tokens: Int = 32, seed: UInt64 = 0
+    tokens: Int = 32, seed: UInt64 = 0, embeddings: QuantScheme = .fp16
 ) throws -> QuantBenchmark {
     let steps = max(1, min(tokens, config.nPositions - 2))
     let model = GPT2Model.randomInit(config, seed: seed)
@@ -73,7 +80,7 @@ public func quantDecodeBenchmark(
     var sizes = [(bits: 32.0, bytes: linearCount * 4)]
     let measured = [QuantScheme.fp32] + schemes.filter { $0 != .fp32 }
     for scheme in measured.dropFirst() {
-        let quantized = try QuantizedGPT2(model, scheme: scheme)
+        let quantized = try QuantizedGPT2(model, scheme: scheme, embeddings: embeddings)
         var cache = QuantizedKVCache(config: config, capacity: steps + 2)
         var token = 0
         decoders.append {
@@ -102,7 +109,7 @@ public func quantDecodeBenchmark(
             bitsPerWeight: sizes[i].bits, linearWeightBytes: sizes[i].bytes,
             speedupOverFP32: baseline / max(m, 1e-9))
     }
-    return QuantBenchmark(config: config, tokens: steps, entries: entries)
+    return QuantBenchmark(config: config, tokens: steps, embeddings: embeddings, entries: entries)
 }
 
 private func median(_ values: [Double]) -> Double {

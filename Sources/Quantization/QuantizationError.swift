@@ -10,6 +10,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case nonFiniteWeight(tensor: String)
     /// wte can only be kept in fp32 or fp16.
     case unsupportedEmbeddingScheme(QuantScheme)
+    /// A quantized checkpoint is missing something or holds the wrong dtype/shape.
+    case badQuantizedFile(file: String, reason: String)
     /// Too few evaluation tokens for a loss.
     case tooFewEvalTokens(count: Int)
 
@@ -28,6 +30,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
         case .unsupportedEmbeddingScheme(let scheme):
             return "the token embedding (and tied head) can be kept in fp32 or fp16, not "
                 + "\(scheme.rawValue)"
+        case .badQuantizedFile(let file, let reason):
+            return "\(file): \(reason); write it again with QuantizedGPT2.save(to:)"
         case .tooFewEvalTokens(let count):
             return "the evaluation text has \(count) token(s); a loss needs at least 2"
         }

@@ -76,6 +76,22 @@ public struct QuantizedGPT2: Sendable {
         }
     }
 
+    /// Every part given (loading a saved model); shapes must agree with `config` (the loader checks).
+    init(
+        config: GPT2Config, scheme: QuantScheme, embeddingScheme: QuantScheme,
+        head: QuantizedLinear, wpe: Tensor, blocks: [QuantizedBlock], lnFWeight: Tensor,
+        lnFBias: Tensor
+    ) {
+        self.config = config
+        self.scheme = scheme
+        self.embeddingScheme = embeddingScheme
+        self.head = head
+        self.wpe = wpe
+        self.blocks = blocks
+        self.lnFWeight = lnFWeight
+        self.lnFBias = lnFBias
+    }
+
     /// Bytes of the quantized linear weights (codes and scales; biases and embeddings excluded).
     public var quantizedWeightBytes: Int {
         blocks.reduce(0) { $0 + $1.linears.reduce(0) { $0 + $1.layer.weight.byteCount } }
