@@ -20,7 +20,9 @@ public func quantizeRowQ8_0(
         let d = amax / 127
         let id: Float = d != 0 ? 1 / d : 0
         scales[b] = floatToHalfBits(d)
-        for j in 0..<qk { codes[b * qk + j] = saturatingInt8((xb[j] * id).rounded(.toNearestOrAwayFromZero)) }
+        for j in 0..<qk {
+            codes[b * qk + j] = saturatingInt8((xb[j] * id).rounded(.toNearestOrAwayFromZero))
+        }
     }
 }
 

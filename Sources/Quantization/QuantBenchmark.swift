@@ -39,7 +39,8 @@ public struct QuantBenchmark: Sendable, Codable, Equatable {
             let mb = Double(e.linearWeightBytes) / 1_000_000
             lines.append(
                 e.scheme.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
-                    + String(format: "%7.2f  %10.1f   %8.2f  %8.2f            %5.2fx",
+                    + String(
+                        format: "%7.2f  %10.1f   %8.2f  %8.2f            %5.2fx",
                         e.bitsPerWeight, mb, e.msPerToken, e.meanMsPerToken, e.speedupOverFP32))
         }
         return lines.joined(separator: "\n")
@@ -49,8 +50,9 @@ public struct QuantBenchmark: Sendable, Codable, Equatable {
 /// GPT-2 small's shape (124M parameters): 12 layers, 12 heads, C = 768, V = 50257, 1024 positions.
 public func gpt2SmallConfig() -> GPT2Config {
     // These constants are valid, so the validating initialiser cannot throw.
-    guard let config = try? GPT2Config(
-        vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12)
+    guard
+        let config = try? GPT2Config(
+            vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12)
     else { preconditionFailure("GPT-2 small's configuration failed validation") }
     return config
 }
@@ -58,8 +60,8 @@ public func gpt2SmallConfig() -> GPT2Config {
 /// Decodes `tokens` tokens greedily at batch 1 (after two warm-up tokens) on a random model of
 /// shape `config`, with the fp32 reference (`GPT2Model` + `KVCache`) and with each of `schemes`
 /// (`QuantizedGPT2` + `QuantizedKVCache`; wte — also the tied head, read whole every token — in
-/// `embeddings`: fp16 by default, fp32 to isolate the block weights), and reports ms/token. fp32 is always
-/// measured, as the baseline. The models take turns token by token, so a busy machine slows all
+/// `embeddings`: fp16 by default, fp32 to isolate the block weights), and reports ms/token.
+/// fp32 is always measured, as the baseline. The models take turns token by token, so a busy machine slows all
 /// of them alike; each entry is the median over its tokens. Throws if a scheme cannot store the
 /// model (e.g. n_embd not a multiple of 32).
 public func quantDecodeBenchmark(
@@ -74,9 +76,11 @@ public func quantDecodeBenchmark(
     }
     var fp32Cache = KVCache(config: config, capacity: steps + 2)
     var fp32Token = 0
-    var decoders: [() throws -> Void] = [{
-        fp32Token = argmax(try model.decode(token: fp32Token, cache: &fp32Cache).data)
-    }]
+    var decoders: [() throws -> Void] = [
+        {
+            fp32Token = argmax(try model.decode(token: fp32Token, cache: &fp32Cache).data)
+        }
+    ]
     var sizes = [(bits: 32.0, bytes: linearCount * 4)]
     let measured = [QuantScheme.fp32] + schemes.filter { $0 != .fp32 }
     for scheme in measured.dropFirst() {

@@ -62,17 +62,21 @@ public func quantizationReport(
     let speed = try tokensPerSecond(steps) {
         var cache = QuantizedKVCache(config: model.config, capacity: steps)
         var token = start
-        for _ in 0..<steps { token = argmax(try quantized.decode(token: token, cache: &cache).data) }
+        for _ in 0..<steps {
+            token = argmax(try quantized.decode(token: token, cache: &cache).data)
+        }
     }
     let w = model.weights
-    let otherParameters = w.wpe.count + w.lnFWeight.count + w.lnFBias.count
+    let otherParameters =
+        w.wpe.count + w.lnFWeight.count + w.lnFBias.count
         + w.blocks.reduce(0) {
             $0 + $1.ln1Weight.count + $1.ln1Bias.count + $1.ln2Weight.count + $1.ln2Bias.count
                 + $1.attention.cAttnBias.count + $1.attention.cProjBias.count
                 + $1.mlp.cFcBias.count + $1.mlp.cProjBias.count
         }
     return QuantizationReport(
-        scheme: scheme, embeddingScheme: quantized.embeddingScheme, bitsPerWeight: quantized.bitsPerWeight,
+        scheme: scheme, embeddingScheme: quantized.embeddingScheme,
+        bitsPerWeight: quantized.bitsPerWeight,
         quantizedWeightBytes: quantized.quantizedWeightBytes,
         fp32WeightBytes: quantized.quantizedWeightCount * 4,
         modelBytes: quantized.quantizedWeightBytes + quantized.head.weight.byteCount
@@ -128,6 +132,7 @@ func tokensPerSecond(_ count: Int, _ body: () throws -> Void) throws -> Double {
     try body()
     let clock = ContinuousClock()
     let elapsed = try clock.measure(body)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let seconds =
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return Double(count) / max(seconds, 1e-9)
 }

@@ -27,8 +27,11 @@ extension QuantizedGPT2 {
             ]
             for (name, layer) in b.linears {
                 let m = layer.weight
-                entries.append(try Self.entry(h + name + ".weight", m, shape: [m.outputs, m.inputs]))
-                if let scales = Self.scaleEntry(h + name + ".weight_scale", m) { entries.append(scales) }
+                entries.append(
+                    try Self.entry(h + name + ".weight", m, shape: [m.outputs, m.inputs]))
+                if let scales = Self.scaleEntry(h + name + ".weight_scale", m) {
+                    entries.append(scales)
+                }
                 if let bias = layer.bias {
                     entries.append(SafeTensorsEntry(name: h + name + ".bias", tensor: bias))
                 }
@@ -48,11 +51,15 @@ extension QuantizedGPT2 {
     public static func load(from url: URL) throws -> QuantizedGPT2 {
         let file = try SafeTensorsFile(contentsOf: url)
         let path = url.path
-        func bad(_ reason: String) -> QuantizationError { .badQuantizedFile(file: path, reason: reason) }
-        guard file.metadata["format"] == fileFormat else {
-            throw bad("metadata has no format \"\(fileFormat)\"; was it written by QuantizedGPT2.save?")
+        func bad(_ reason: String) -> QuantizationError {
+            .badQuantizedFile(file: path, reason: reason)
         }
-        guard let schemeName = file.metadata["scheme"], let scheme = QuantScheme(rawValue: schemeName),
+        guard file.metadata["format"] == fileFormat else {
+            throw bad(
+                "metadata has no format \"\(fileFormat)\"; was it written by QuantizedGPT2.save?")
+        }
+        guard let schemeName = file.metadata["scheme"],
+            let scheme = QuantScheme(rawValue: schemeName),
             let embeddingName = file.metadata["embeddings"],
             let embeddings = QuantScheme(rawValue: embeddingName),
             embeddings == .fp32 || embeddings == .fp16
@@ -80,7 +87,8 @@ extension QuantizedGPT2 {
                 storage = .int8(
                     codes: try read(file, name, .I8, [outputs, inputs], as: Int8.self),
                     scales: try read(
-                        file, name + "_scale", .F32, [scheme == .int8 ? 1 : outputs], as: Float.self))
+                        file, name + "_scale", .F32, [scheme == .int8 ? 1 : outputs], as: Float.self
+                    ))
             case .q8_0:
                 storage = .q8_0(
                     codes: try read(file, name, .I8, [outputs, inputs], as: Int8.self),
@@ -92,7 +100,8 @@ extension QuantizedGPT2 {
                     scales: try read(
                         file, name + "_scale", .F16, [outputs, inputs / 32], as: UInt16.self))
             }
-            return QuantizedMatrix(scheme: scheme, outputs: outputs, inputs: inputs, storage: storage)
+            return QuantizedMatrix(
+                scheme: scheme, outputs: outputs, inputs: inputs, storage: storage)
         }
         if scheme.isBlockFormat && c % QuantScheme.blockSize != 0 {
             throw QuantizationError.notBlockAligned(tensor: "n_embd", inputs: c, scheme: scheme)
@@ -107,10 +116,14 @@ extension QuantizedGPT2 {
             }
             blocks.append(
                 QuantizedBlock(
-                    ln1Weight: try vector(h + "ln_1.weight", [c]), ln1Bias: try vector(h + "ln_1.bias", [c]),
-                    cAttn: try linear("attn.c_attn", c, 3 * c), attnProj: try linear("attn.c_proj", c, c),
-                    ln2Weight: try vector(h + "ln_2.weight", [c]), ln2Bias: try vector(h + "ln_2.bias", [c]),
-                    cFc: try linear("mlp.c_fc", c, 4 * c), mlpProj: try linear("mlp.c_proj", 4 * c, c)))
+                    ln1Weight: try vector(h + "ln_1.weight", [c]),
+                    ln1Bias: try vector(h + "ln_1.bias", [c]),
+                    cAttn: try linear("attn.c_attn", c, 3 * c),
+                    attnProj: try linear("attn.c_proj", c, c),
+                    ln2Weight: try vector(h + "ln_2.weight", [c]),
+                    ln2Bias: try vector(h + "ln_2.bias", [c]),
+                    cFc: try linear("mlp.c_fc", c, 4 * c),
+                    mlpProj: try linear("mlp.c_proj", 4 * c, c)))
         }
         return QuantizedGPT2(
             config: config, scheme: scheme, embeddingScheme: embeddings,
@@ -121,9 +134,11 @@ extension QuantizedGPT2 {
     }
 
     /// The codes of `m` as one entry (I8, U8, F16, BF16 or F32 by scheme).
-    static func entry(_ name: String, _ m: QuantizedMatrix, shape: [Int]) throws -> SafeTensorsEntry {
+    static func entry(_ name: String, _ m: QuantizedMatrix, shape: [Int]) throws -> SafeTensorsEntry
+    {
         switch m.storage {
-        case .float32(let v): return SafeTensorsEntry(name: name, dtype: .F32, shape: shape, bytes: bytes(v))
+        case .float32(let v):
+            return SafeTensorsEntry(name: name, dtype: .F32, shape: shape, bytes: bytes(v))
         case .half(let h):
             return SafeTensorsEntry(
                 name: name, dtype: m.scheme == .bf16 ? .BF16 : .F16, shape: shape, bytes: bytes(h))
@@ -139,7 +154,8 @@ extension QuantizedGPT2 {
     static func scaleEntry(_ name: String, _ m: QuantizedMatrix) -> SafeTensorsEntry? {
         switch m.storage {
         case .float32, .half: return nil
-        case .int8(_, let s): return SafeTensorsEntry(name: name, dtype: .F32, shape: [s.count], bytes: bytes(s))
+        case .int8(_, let s):
+            return SafeTensorsEntry(name: name, dtype: .F32, shape: [s.count], bytes: bytes(s))
         case .q8_0(_, let s), .q4_0(_, let s):
             return SafeTensorsEntry(
                 name: name, dtype: .F16, shape: [m.outputs, m.inputs / QuantScheme.blockSize],
@@ -161,14 +177,19 @@ private func read<T>(
     guard info.dtype == dtype, info.shape == shape else {
         throw QuantizationError.badQuantizedFile(
             file: file.path,
-            reason: "\(name) is \(info.dtype.rawValue) \(info.shape), expected \(dtype.rawValue) \(shape)")
+            reason:
+                "\(name) is \(info.dtype.rawValue) \(info.shape), "
+                + "expected \(dtype.rawValue) \(shape)"
+        )
     }
     let data = try file.rawBytes(name)
     let count = shape.reduce(1, *)
     var out = [T]()
     out.reserveCapacity(count)
     data.withUnsafeBytes { raw in
-        for i in 0..<count { out.append(raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.stride, as: T.self)) }
+        for i in 0..<count {
+            out.append(raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.stride, as: T.self))
+        }
     }
     return out
 }

@@ -20,8 +20,10 @@ public struct QuantizedBlock: Sendable, Equatable {
 
     /// The four linear layers in checkpoint order, with their Hugging Face name suffixes.
     public var linears: [(name: String, layer: QuantizedLinear)] {
-        [("attn.c_attn", cAttn), ("attn.c_proj", attnProj), ("mlp.c_fc", cFc),
-         ("mlp.c_proj", mlpProj)]
+        [
+            ("attn.c_attn", cAttn), ("attn.c_proj", attnProj), ("mlp.c_fc", cFc),
+            ("mlp.c_proj", mlpProj),
+        ]
     }
 }
 
@@ -56,7 +58,8 @@ public struct QuantizedGPT2: Sendable {
         let storage: QuantizedStorage =
             embeddingScheme == .fp32 ? .float32(w.wte.data) : .half(floatsToHalfBits(w.wte.data))
         head = QuantizedLinear(
-            weight: QuantizedMatrix(scheme: embeddingScheme, outputs: v, inputs: c, storage: storage),
+            weight: QuantizedMatrix(
+                scheme: embeddingScheme, outputs: v, inputs: c, storage: storage),
             bias: nil)
         wpe = w.wpe
         lnFWeight = w.lnFWeight
@@ -76,7 +79,8 @@ public struct QuantizedGPT2: Sendable {
         }
     }
 
-    /// Every part given (loading a saved model); shapes must agree with `config` (the loader checks).
+    /// Every part given (loading a saved model); shapes must agree with `config` (the loader
+    /// checks them).
     init(
         config: GPT2Config, scheme: QuantScheme, embeddingScheme: QuantScheme,
         head: QuantizedLinear, wpe: Tensor, blocks: [QuantizedBlock], lnFWeight: Tensor,

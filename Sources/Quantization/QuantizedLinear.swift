@@ -1,6 +1,7 @@
-// A linear layer y = x W + b computed from quantized weights: batch-1 decoding runs the fused
-// block dot products of QuantizedDot.swift; a prompt (T > 1) dequantizes a tile of output rows
-// at a time into a small buffer and hands it to sgemm, so the fp32 matrix never exists whole.
+// A linear layer y = x W + b computed from quantized weights: batch-1 decoding runs fused block
+// dot products (CQuantKernels' AVX2 ones when the CPU has them, else QuantizedDot.swift's),
+// split by output rows across the cores; a prompt (T > 1) dequantizes a tile of output rows at
+// a time into a small buffer and hands it to sgemm, so the fp32 matrix never exists whole.
 import CQuantKernels
 import Dispatch
 import Foundation
@@ -21,10 +22,13 @@ public struct QuantizedLinear: Sendable, Equatable {
     }
 
     /// Quantizes a Conv1D weight [in, out]; `name` labels errors.
-    public init(quantizing weight: Tensor, bias: Tensor?, scheme: QuantScheme, name: String = "weight")
+    public init(
+        quantizing weight: Tensor, bias: Tensor?, scheme: QuantScheme, name: String = "weight"
+    )
         throws
     {
-        self.init(weight: try QuantizedMatrix(quantizing: weight, scheme: scheme, name: name), bias: bias)
+        self.init(
+            weight: try QuantizedMatrix(quantizing: weight, scheme: scheme, name: name), bias: bias)
     }
 
     /// Whether this CPU runs the C AVX2 kernels (else the portable Swift ones run).
@@ -38,7 +42,9 @@ public struct QuantizedLinear: Sendable, Equatable {
     /// x W + b; `portable` forces the Swift kernels (tests compare both paths).
     func apply(_ x: Tensor, portable: Bool) -> Tensor {
         let (nIn, nOut) = (weight.inputs, weight.outputs)
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == nIn, "quantized linear: x \(x.shape), W [\(nIn), \(nOut)]")
+        precondition(
+            x.rank >= 1 && x.shape[x.rank - 1] == nIn,
+            "quantized linear: x \(x.shape), W [\(nIn), \(nOut)]")
         let rows = x.count / max(nIn, 1)
         var out = Tensor(zeros: Array(x.shape.dropLast()) + [nOut])
         if let bias {

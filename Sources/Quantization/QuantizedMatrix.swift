@@ -40,7 +40,8 @@ public struct QuantizedMatrix: Sendable, Equatable {
         case .q8_0(let c, let s):
             precondition(scheme == .q8_0 && c.count == n && s.count == n / QuantScheme.blockSize)
         case .q4_0(let q, let s):
-            precondition(scheme == .q4_0 && q.count == n / 2 && s.count == n / QuantScheme.blockSize)
+            precondition(
+                scheme == .q4_0 && q.count == n / 2 && s.count == n / QuantScheme.blockSize)
         }
         self.scheme = scheme
         self.outputs = outputs
@@ -148,7 +149,8 @@ public struct QuantizedMatrix: Sendable, Equatable {
             let isBF16 = scheme == .bf16
             bits.withUnsafeBufferPointer { h in
                 for i in 0..<count {
-                    destination[i] = isBF16 ? bfloat16BitsToFloat(h[start + i]) : halfBitsToFloat(h[start + i])
+                    destination[i] =
+                        isBF16 ? bfloat16BitsToFloat(h[start + i]) : halfBitsToFloat(h[start + i])
                 }
             }
         case .int8(let codes, let scales):

@@ -58,15 +58,18 @@ func schemeMatchesNumPyOracle(scheme: QuantScheme) throws {
     let m = try QuantizedMatrix(quantizing: w, scheme: scheme)
     let (codes, scales) = codesAndScales(m)
     let codeMismatches = zip(codes, expected.codes).filter { $0 != $1 }.count
-    #expect(codes.count == expected.codes.count && codeMismatches == 0,
+    #expect(
+        codes.count == expected.codes.count && codeMismatches == 0,
         "\(scheme): \(codeMismatches) of \(codes.count) codes differ from the oracle")
     #expect(scales == expected.scales, "\(scheme): scales differ from the oracle")
     let deq = m.dequantized()
     #expect(deq.shape == w.shape)
     let got = deq.data.map(\.bitPattern)
     let bitMismatches = zip(got, expected.dequant).filter { $0 != $1 }.count
-    let maxDiff = zip(deq.data, expected.dequant.map(Float.init(bitPattern:)))
+    let maxDiff =
+        zip(deq.data, expected.dequant.map(Float.init(bitPattern:)))
         .map { abs($0 - $1) }.max() ?? 0
-    #expect(bitMismatches == 0,
+    #expect(
+        bitMismatches == 0,
         "\(scheme): \(bitMismatches) dequantized values differ, max |diff| \(maxDiff)")
 }

@@ -43,7 +43,8 @@ func savedModelLoadsIdentically(scheme: QuantScheme) throws {
     #expect(oracle.dtype == expectedDType)
     let deq = q.blocks[1].cFc.weight.dequantized()
     let mismatches = zip(deq.data.map(\.bitPattern), oracle.dequant).filter { $0 != $1 }.count
-    #expect(oracle.dequant.count == deq.count && mismatches == 0,
+    #expect(
+        oracle.dequant.count == deq.count && mismatches == 0,
         "\(scheme): \(mismatches) weights differ between the file and the model")
 }
 

@@ -51,9 +51,11 @@ func quantizedForwardEqualsReferenceOnDequantizedWeights(scheme: QuantScheme) th
     #expect(try QuantizedGPT2(model, scheme: .fp32).embeddingScheme == .fp32)
     let q = try QuantizedGPT2(model, scheme: .q4_0)
     #expect(q.embeddingScheme == .fp16)
-    #expect(q.head.weight.dequantized().transposed.data == model.weights.wte.data.map {
-        halfBitsToFloat(floatToHalfBits($0))
-    })
+    #expect(
+        q.head.weight.dequantized().transposed.data
+            == model.weights.wte.data.map {
+                halfBitsToFloat(floatToHalfBits($0))
+            })
     let fp32Head = try QuantizedGPT2(model, scheme: .q4_0, embeddings: .fp32)
     #expect(fp32Head.head.weight.dequantized().transposed == model.weights.wte)
     #expect(throws: QuantizationError.unsupportedEmbeddingScheme(.q8_0)) {
@@ -69,7 +71,9 @@ func quantizedForwardEqualsReferenceOnDequantizedWeights(scheme: QuantScheme) th
     // 7 bits per block; Q4_0 about 3. The logit error grows with it.
     for (scheme, bound) in [(QuantScheme.fp16, 2e-3), (.bf16, 2e-2), (.q8_0, 2e-2), (.q4_0, 0.3)] {
         let diff = try QuantizedGPT2(model, scheme: scheme).forward(ids).maxAbsDifference(reference)
-        #expect(diff <= Float(bound) * scale, "\(scheme): max |logit diff| \(diff), logits up to \(scale)")
+        #expect(
+            diff <= Float(bound) * scale,
+            "\(scheme): max |logit diff| \(diff), logits up to \(scale)")
     }
 }
 
@@ -100,8 +104,10 @@ func kvDecodeEqualsFullForward(scheme: QuantScheme) throws {
         try q.decode(token: 3, cache: &cache)
     }
     let odd = try GPT2Config(vocabSize: 10, nPositions: 4, nEmbd: 48, nLayer: 1, nHead: 2)
-    #expect(throws: QuantizationError.notBlockAligned(
-        tensor: "h.0.attn.c_attn.weight", inputs: 48, scheme: .q4_0)) {
+    #expect(
+        throws: QuantizationError.notBlockAligned(
+            tensor: "h.0.attn.c_attn.weight", inputs: 48, scheme: .q4_0)
+    ) {
         try QuantizedGPT2(GPT2Model.randomInit(odd, seed: 1), scheme: .q4_0)
     }
 }
@@ -125,7 +131,9 @@ func kvDecodeEqualsFullForward(scheme: QuantScheme) throws {
     // steps: d/2 + 127 · d · 2^-11 < 0.57 d, with d = block absmax / 127 ≤ max |w| / 127.
     var maxWeight: Float = 0
     for b in model.weights.blocks {
-        for m in [b.attention.cAttnWeight, b.attention.cProjWeight, b.mlp.cFcWeight, b.mlp.cProjWeight] {
+        for m in [
+            b.attention.cAttnWeight, b.attention.cProjWeight, b.mlp.cFcWeight, b.mlp.cProjWeight,
+        ] {
             for v in m.data { maxWeight = max(maxWeight, abs(v)) }
         }
     }
