@@ -67,14 +67,18 @@ func quantizedForwardEqualsReferenceOnDequantizedWeights(scheme: QuantScheme) th
     let model = try smallModel()
     let reference = try model.forward(ids)
     let scale = reference.data.map { abs($0) }.max() ?? 1
-    // fp16 keeps 11 significant bits (relative error ≤ 2^-11 per weight); Q8_0 has about
-    // 7 bits per block; Q4_0 about 3. The logit error grows with it.
-    for (scheme, bound) in [(QuantScheme.fp16, 2e-3), (.bf16, 2e-2), (.q8_0, 2e-2), (.q4_0, 0.3)] {
+    // fp16 keeps 11 significant bits (relative error ≤ 2^-11 per weight), bf16 8, Q8_0 about
+    // 7 per block, Q4_0 about 3; the logit error grows as the bits shrink. (Measured with these
+    // seeds: 0.06 %, 0.5 %, 1.6 % and 22 % of the largest logit.)
+    var errors: [Float] = []
+    for (scheme, bound) in [(QuantScheme.fp16, 2e-3), (.bf16, 2e-2), (.q8_0, 4e-2), (.q4_0, 0.5)] {
         let diff = try QuantizedGPT2(model, scheme: scheme).forward(ids).maxAbsDifference(reference)
+        errors.append(diff)
         #expect(
             diff <= Float(bound) * scale,
             "\(scheme): max |logit diff| \(diff), logits up to \(scale)")
     }
+    #expect(errors == errors.sorted(), "errors should grow as bits shrink: \(errors)")
 }
 
 @Test(arguments: [QuantScheme.q8_0, .q4_0, .int8Channel, .fp16])
