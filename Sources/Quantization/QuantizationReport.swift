@@ -41,16 +41,23 @@ public func quantizationReport(
     model: GPT2Model, scheme: QuantScheme, evalTokens: [Int], decodeTokens: Int = 32,
     embeddings: QuantScheme? = nil
 ) throws -> QuantizationReport {
+    try quantizationReports(
+        model: model, schemes: [scheme], evalTokens: evalTokens, decodeTokens: decodeTokens,
+        embeddings: embeddings)[0]
+}
+
+/// One report per scheme (a bits-against-perplexity study), measuring the fp32 model's loss and
+/// decode speed once for all of them.
+public func quantizationReports(
+    model: GPT2Model, schemes: [QuantScheme], evalTokens: [Int], decodeTokens: Int = 32,
+    embeddings: QuantScheme? = nil
+) throws -> [QuantizationReport] {
     guard evalTokens.count >= 2 else {
         throw QuantizationError.tooFewEvalTokens(count: evalTokens.count)
     }
-    let quantized = try QuantizedGPT2(model, scheme: scheme, embeddings: embeddings)
-    let (maxError, meanError) = weightError(quantized, model.weights)
-    let (fp32Loss, targets) = try windowedLoss(evalTokens, window: model.config.nPositions) {
+    let window = model.config.nPositions
+    let (fp32Loss, targets) = try windowedLoss(evalTokens, window: window) {
         try model.loss(tokens: $0)
-    }
-    let (loss, _) = try windowedLoss(evalTokens, window: model.config.nPositions) {
-        try quantized.loss(tokens: $0)
     }
     let start = evalTokens[0]
     let steps = max(1, min(decodeTokens, model.config.nPositions))
@@ -58,13 +65,6 @@ public func quantizationReport(
         var cache = KVCache(config: model.config, capacity: steps)
         var token = start
         for _ in 0..<steps { token = argmax(try model.decode(token: token, cache: &cache).data) }
-    }
-    let speed = try tokensPerSecond(steps) {
-        var cache = QuantizedKVCache(config: model.config, capacity: steps)
-        var token = start
-        for _ in 0..<steps {
-            token = argmax(try quantized.decode(token: token, cache: &cache).data)
-        }
     }
     let w = model.weights
     let otherParameters =
@@ -74,17 +74,31 @@ public func quantizationReport(
                 + $1.attention.cAttnBias.count + $1.attention.cProjBias.count
                 + $1.mlp.cFcBias.count + $1.mlp.cProjBias.count
         }
-    return QuantizationReport(
-        scheme: scheme, embeddingScheme: quantized.embeddingScheme,
-        bitsPerWeight: quantized.bitsPerWeight,
-        quantizedWeightBytes: quantized.quantizedWeightBytes,
-        fp32WeightBytes: quantized.quantizedWeightCount * 4,
-        modelBytes: quantized.quantizedWeightBytes + quantized.head.weight.byteCount
-            + otherParameters * 4,
-        maxAbsWeightError: maxError, meanAbsWeightError: meanError, evalTargets: targets,
-        fp32Loss: fp32Loss, loss: loss, fp32Perplexity: expf(fp32Loss), perplexity: expf(loss),
-        perplexityChange: expf(loss) - expf(fp32Loss), decodeTokensPerSecond: speed,
-        fp32DecodeTokensPerSecond: fp32Speed)
+    return try schemes.map { scheme in
+        let quantized = try QuantizedGPT2(model, scheme: scheme, embeddings: embeddings)
+        let (maxError, meanError) = weightError(quantized, w)
+        let (loss, _) = try windowedLoss(evalTokens, window: window) {
+            try quantized.loss(tokens: $0)
+        }
+        let speed = try tokensPerSecond(steps) {
+            var cache = QuantizedKVCache(config: model.config, capacity: steps)
+            var token = start
+            for _ in 0..<steps {
+                token = argmax(try quantized.decode(token: token, cache: &cache).data)
+            }
+        }
+        return QuantizationReport(
+            scheme: scheme, embeddingScheme: quantized.embeddingScheme,
+            bitsPerWeight: quantized.bitsPerWeight,
+            quantizedWeightBytes: quantized.quantizedWeightBytes,
+            fp32WeightBytes: quantized.quantizedWeightCount * 4,
+            modelBytes: quantized.quantizedWeightBytes + quantized.head.weight.byteCount
+                + otherParameters * 4,
+            maxAbsWeightError: maxError, meanAbsWeightError: meanError, evalTargets: targets,
+            fp32Loss: fp32Loss, loss: loss, fp32Perplexity: expf(fp32Loss),
+            perplexity: expf(loss), perplexityChange: expf(loss) - expf(fp32Loss),
+            decodeTokensPerSecond: speed, fp32DecodeTokensPerSecond: fp32Speed)
+    }
 }
 
 /// Max and mean |dequantized - original| over every quantized matrix.

@@ -145,3 +145,21 @@ func kvDecodeEqualsFullForward(scheme: QuantScheme) throws {
     #expect(r.quantizedWeightBytes * 32 == r.fp32WeightBytes * 17 / 2)
     #expect(r.decodeTokensPerSecond > 0 && r.fp32DecodeTokensPerSecond > 0)
 }
+
+@Test func studyReportsOneRowPerSchemeAgainstOneBaseline() throws {
+    let model = try smallModel()
+    let tokens = (0..<30).map { ($0 * 13 + 5) % 80 }
+    let rows = try quantizationReports(
+        model: model, schemes: [.fp16, .q8_0, .q4_0], evalTokens: tokens, decodeTokens: 2)
+    #expect(rows.map(\.scheme) == [.fp16, .q8_0, .q4_0])
+    #expect(rows.map(\.bitsPerWeight) == [16, 8.5, 4.5])
+    #expect(Set(rows.map(\.fp32Loss)).count == 1)
+    // One window of 24 inputs plus one of 5: the fp32 loss weighted by targets.
+    let expected =
+        (Double(try model.loss(tokens: Array(tokens[0...24]))) * 24
+            + Double(try model.loss(tokens: Array(tokens[24...]))) * 5) / 29
+    #expect(abs(Double(rows[0].fp32Loss) - expected) <= 1e-5)
+    #expect(throws: QuantizationError.tooFewEvalTokens(count: 1)) {
+        try quantizationReports(model: model, schemes: [.q8_0], evalTokens: [3])
+    }
+}
