@@ -6,6 +6,7 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+#include <string.h>
 
 #define LMLAB_TARGET __attribute__((target("avx2,fma,f16c")))
 
@@ -126,8 +127,13 @@ LMLAB_TARGET void lmlab_half_matvec(const uint16_t *bits, int bf16, const float 
         }
         float total = hsum256(_mm256_add_ps(acc0, acc1));
         for (; i < inputs; i++) {
-            float w = bf16 ? _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128((int)h[i] << 16)))
-                           : fp16_to_float(h[i]);
+            float w;
+            if (bf16) {
+                uint32_t u = (uint32_t)h[i] << 16;
+                memcpy(&w, &u, sizeof w);
+            } else {
+                w = fp16_to_float(h[i]);
+            }
             total += w * x[i];
         }
         y[o] += total;
