@@ -31,8 +31,10 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Tensors"]),
         // Backward pass, AdamW, schedules, the training loop and LoRA adapters on the reference.
         .target(name: "Training", dependencies: ["Tensors", "Transformer"]),
+        // AVX2/FMA/F16C batch-1 kernels for quantized weights, chosen at run time.
+        .target(name: "CQuantKernels"),
         // fp16/bf16, int8, Q8_0/Q4_0 weights; quantized matmul and decoding.
-        .target(name: "Quantization", dependencies: ["Tensors", "Transformer"]),
+        .target(name: "Quantization", dependencies: ["Tensors", "Transformer", "CQuantKernels"]),
         // Labs, cases, the sandboxed harness, comparison, diagnosis, scoring, feedback.
         .target(
             name: "Grading",
