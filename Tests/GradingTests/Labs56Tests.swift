@@ -58,7 +58,10 @@ private func output(_ json: Any) throws -> GradedValue {
     let object = try #require(json as? [String: Any])
     let shape = try #require(object["shape"] as? [Int])
     if let values = object["f"] as? [Double] {
-        return .array(NumericArray(shape: shape, values: values, kind: .float, dtype: "<f8"))
+        // JSON decimals of float32 values may parse one double ulp off: round them back.
+        let isSingle = (object["dtype"] as? String) != "<f8"
+        let exact = isSingle ? values.map { Double(Float($0)) } : values
+        return .array(NumericArray(shape: shape, values: exact, kind: .float, dtype: "<f8"))
     }
     let values = try #require(object["i"] as? [Double])
     return .array(NumericArray(shape: shape, values: values, kind: .int, dtype: "<i8"))

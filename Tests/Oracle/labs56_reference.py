@@ -263,7 +263,9 @@ def main():
     case("dequantize_int8", dict(q=q, scale=s), dequantize_int8(q, s), {})
     for x in [f32(64, scale=10.0), f32(8, 16, scale=1e-5)]:
         case("to_fp16", dict(x=x), to_fp16(x), {})
-    for w in [f32(8, 64, scale=0.05), f32(4, 128, offset=-0.2)]:
+    # Scales of order 1e-2 and more: diagnosis matches mistakes within atol 1e-5, so at 1e-3
+    # "absmax / 128" and "d not rounded to fp16" would be indistinguishable (see lab.toml).
+    for w in [f32(8, 64), f32(4, 128, offset=-0.2)]:
         case("q8_0_quantize", dict(w=w), q8_0_quantize(w),
              {"int8_128_not_127": [q8_0_quantize(w, divisor=128, overflow=o) for o in overflows],
               "quant_floor_not_round": [q8_0_quantize(w, floor=True)]})
