@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Grading",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer",
+                "Tensors", "Tokenizer", "Transformer", "Training", "Quantization",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]

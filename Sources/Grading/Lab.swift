@@ -175,6 +175,13 @@ public enum Distribution: String, Sendable, Equatable, CaseIterable {
 
 public enum DType: String, Sendable, Equatable, CaseIterable {
     case float32, float64
+    /// Integer codes (labs 05–06): uniform integers in [low, high], both ends included.
+    case int8, uint8
+    /// float32 draws rounded to IEEE half (fp16 scales), sent as NumPy float16.
+    case float16
+
+    /// Whether the elements are integers drawn from [low, high].
+    public var isInteger: Bool { self == .int8 || self == .uint8 }
 }
 
 /// Sizes of a randomly initialised GPT-2 (HF parameter names, Conv1D layout).
@@ -770,14 +777,30 @@ struct LabReader {
                 if let parsed = DType(rawValue: text) {
                     dtype = parsed
                 } else {
-                    problem("\(path).dtype", "is \"\(text)\"; use \"float32\" or \"float64\"")
+                    problem(
+                        "\(path).dtype",
+                        "is \"\(text)\"; use "
+                            + DType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                }
+            }
+            if dtype.isInteger {
+                let (lo, hi) = dtype == .int8 ? (-128.0, 127.0) : (0.0, 255.0)
+                let low = number(table, "low", at: path) ?? 0
+                let high = number(table, "high", at: path) ?? 1
+                if table["dist"] == nil || low != low.rounded() || high != high.rounded()
+                    || low < lo || high > hi || low > high
+                {
+                    problem(
+                        path,
+                        "an \(dtype.rawValue) tensor needs dist = \"uniform\" and integer low <= "
+                            + "high within [\(Int(lo)), \(Int(hi))]")
                 }
             }
             let scale = number(table, "scale", at: path) ?? 1
             let offset = number(table, "offset", at: path) ?? 0
             let low = number(table, "low", at: path) ?? 0
             let high = number(table, "high", at: path) ?? 1
-            if dist == .uniform && !(low < high) {
+            if dist == .uniform && !(low < high) && !dtype.isInteger {
                 problem(path, "uniform tensor needs low < high (got \(low), \(high))")
             }
             if dist == .normal && (table["low"] != nil || table["high"] != nil) {
