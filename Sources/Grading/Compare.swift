@@ -135,6 +135,15 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         return .fail(.dtype, "expected floating-point values, got \(have.dtype) — integer "
             + "arithmetic or an integer array (np.zeros(..., dtype=int)?) lost the fractions")
     }
+    // Integers (quantized values) are compared exactly, whatever the component's tolerance.
+    var tolerance = tolerance
+    if want.kind == .int {
+        if have.kind == .float {
+            return .fail(.dtype, "expected integers (\(want.dtype)), got \(have.dtype) — round "
+                + "and convert, e.g. np.round(x).astype(np.int8)")
+        }
+        tolerance = .exact
+    }
     if have.shape != want.shape {
         // A one-element answer may come back as a scalar or [1]; anything else is a real error.
         if have.count == 1 && want.count == 1 {
@@ -250,13 +259,23 @@ func idList(_ value: GradedValue) -> IDList {
             return .failure(.fail(.shape, "expected a flat list of ids, got shape "
                 + "\(formatIndex(a.shape))"))
         }
-        return .ids(a.values.map { Int($0) })
+        var ids: [Int] = []
+        ids.reserveCapacity(a.count)
+        for (i, x) in a.values.enumerated() {
+            guard let id = tokenID(x) else { return .failure(notAnID(x, at: i)) }
+            ids.append(id)
+        }
+        return .ids(ids)
     case .list(let items):
         var ids: [Int] = []
         for (i, item) in items.enumerated() {
             switch item {
             case .int(let x): ids.append(x)
-            case .array(let a) where a.count == 1 && a.kind != .float: ids.append(Int(a.values[0]))
+            case .array(let a) where a.count == 1 && a.kind != .float:
+                guard let id = tokenID(a.values[0]) else {
+                    return .failure(notAnID(a.values[0], at: i))
+                }
+                ids.append(id)
             default:
                 return .failure(.fail(.dtype, "item \(i) is \(item.typeDescription), expected an "
                     + "int token id", at: [i]))
@@ -269,6 +288,18 @@ func idList(_ value: GradedValue) -> IDList {
 }
 
 private func got(_ value: GradedValue) -> String { value.typeDescription }
+
+/// An integer element as an Int, or nil when it does not fit (an int64 near its limits loses
+/// precision in Double, and Int(_:) would trap on a student's value).
+private func tokenID(_ x: Double) -> Int? {
+    guard abs(x) < 0x1p62 else { return nil }
+    return Int(exactly: x)
+}
+
+private func notAnID(_ x: Double, at i: Int) -> Comparison {
+    .fail(.mismatch, "id at position \(i) is \(formatNumber(x)), far outside any vocabulary",
+          at: [i])
+}
 
 func compareIDs(got: GradedValue, expected: GradedValue) -> Comparison {
     guard case .ids(let want) = idList(expected) else {
