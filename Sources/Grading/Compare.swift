@@ -46,7 +46,9 @@ public struct Comparison: Sendable, Codable, Equatable {
     public var message: String
     public var maxAbsError: Double?
     public var maxRelError: Double?
-    /// Where the largest absolute error is (multi-index), or the first differing position.
+    /// Where the error is largest relative to the tolerance (on failure, an element outside
+    /// it: the largest absolute error may sit on a large value well within rtol), or the first
+    /// differing position for exact kinds. On a pass, where the largest absolute error is.
     public var worstIndex: [Int]?
     /// max over elements of |got − expected| / (atol + rtol·|expected|): ≤ 1 passes; the
     /// near-miss check uses it (≤ 10 is "close").
@@ -179,12 +181,17 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
     var maxAbsAt = 0
     var maxRel = 0.0
     var maxRatio = 0.0
+    var maxRatioAt = 0
     var outside = 0
     for i in 0..<want.count {
         let g = have.values[i]
         let e = want.values[i]
         if !e.isFinite || !g.isFinite {
-            if !sameNonFinite(g, e) { outside += 1; maxRatio = .infinity; maxAbs = .infinity; maxAbsAt = i }
+            if !sameNonFinite(g, e) {
+                outside += 1
+                if maxRatio < .infinity { maxRatio = .infinity; maxRatioAt = i }
+                if maxAbs < .infinity { maxAbs = .infinity; maxAbsAt = i }
+            }
             continue
         }
         let d = abs(g - e)
@@ -192,7 +199,7 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         if e != 0 { maxRel = max(maxRel, d / abs(e)) } else if d > 0 { maxRel = .infinity }
         let allowed = tolerance.allowed(at: e)
         let ratio = allowed > 0 ? d / allowed : (d > 0 ? Double.infinity : 0)
-        maxRatio = max(maxRatio, ratio)
+        if ratio > maxRatio { maxRatio = ratio; maxRatioAt = i }
         if ratio > 1 { outside += 1 }
     }
     let fraction = want.count == 0 ? 1 : Double(want.count - outside) / Double(want.count)
@@ -204,13 +211,18 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         pass.worstIndex = want.count > 0 ? index : nil
         return pass
     }
+    // Show the element furthest outside the tolerance; name the largest absolute error's place
+    // too when it is elsewhere (a large value within rtol).
+    let worst = want.index(of: maxRatioAt)
     let at = want.shape.isEmpty ? "" : " at \(formatIndex(index))"
-    let message = "max abs error \(formatNumber(maxAbs))\(at); expected "
-        + "\(formatNumber(want.values[maxAbsAt])), got \(formatNumber(have.values[maxAbsAt])) "
+    let worstAt = maxRatioAt == maxAbsAt || want.shape.isEmpty
+        ? "" : "; furthest outside the tolerance at \(formatIndex(worst))"
+    let message = "max abs error \(formatNumber(maxAbs))\(at)\(worstAt); expected "
+        + "\(formatNumber(want.values[maxRatioAt])), got \(formatNumber(have.values[maxRatioAt])) "
         + "(\(outside) of \(want.count) values outside atol \(formatNumber(tolerance.atol)) + "
         + "rtol \(formatNumber(tolerance.rtol))·|expected|)"
     return Comparison(passed: false, failure: .values, message: message, maxAbsError: maxAbs,
-                      maxRelError: maxRel, worstIndex: index, errorRatio: maxRatio,
+                      maxRelError: maxRel, worstIndex: worst, errorRatio: maxRatio,
                       fractionClose: fraction)
 }
 

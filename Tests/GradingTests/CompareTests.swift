@@ -106,6 +106,14 @@ struct CompareTests {
 
     // MARK: errors
 
+    @Test func messageShowsTheFailingElementWhenTheLargestErrorIsWithinTolerance() {
+        // At [1] the error 1.25 is within 0.25 + 0.5·2; at [0] 0.75 + 2⁻⁵² is not.
+        let c = compare(got: f64([1.75 + 0x1p-52, -0.75], [2]), expected: f64([1, -2], [2]),
+                        as: .tensor, tolerance: Tolerance(atol: 0.25, rtol: 0.5))
+        #expect(c.message.contains("max abs error 1.25 at [1]; furthest outside the tolerance at "
+                                   + "[0]; expected 1, got 1.75"), "\(c.message)")
+    }
+
     /// Errors 0.25 at [0, 0] (relative 0.5) and 0.5 at [1, 2] (relative 1/12): the worst
     /// absolute error and the worst relative error are at different places.
     @Test func maxAbsoluteAndRelativeErrorsAndTheWorstIndex() {
@@ -115,13 +123,14 @@ struct CompareTests {
         #expect(!c.passed && c.failure == .values)
         #expect(c.maxAbsError == 0.5 && c.maxRelError == 0.5,
                 "abs \(String(describing: c.maxAbsError)) rel \(String(describing: c.maxRelError))")
-        #expect(c.worstIndex == [1, 2])
+        // worstIndex is the element furthest outside the tolerance, not the largest abs error.
+        #expect(c.worstIndex == [0, 0])
         #expect(c.fractionClose == 4.0 / 6.0)
         // The worst ratio is at [0, 0]: 0.25 / (1e-3 + 1e-3·0.5) = 166.67.
         let ratio = c.errorRatio ?? .nan
         #expect(abs(ratio - 0.25 / 1.5e-3) < 1e-9, "ratio \(ratio)")
-        #expect(c.message.contains("max abs error 0.5 at [1, 2]"), "\(c.message)")
-        #expect(c.message.contains("expected 6, got 6.5"), "\(c.message)")
+        #expect(c.message.contains("max abs error 0.5 at [1, 2]; furthest outside the tolerance "
+                                   + "at [0, 0]; expected 0.5, got 0.75"), "\(c.message)")
         #expect(c.message.contains("2 of 6 values outside"), "\(c.message)")
     }
 
