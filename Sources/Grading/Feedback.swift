@@ -128,7 +128,7 @@ public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
         md += "Hidden tests: \(hidden.filter(\.passed).count) of \(hidden.count) passed "
             + "(\(formatNumber(points))/\(formatNumber(max)) points).\n\n"
     }
-    if let line = withheldLine(withheld) { md += "\(line.prefix(1).uppercased() + line.dropFirst()).\n\n" }
+    if let line = withheldLine(withheld) { md += "\(line).\n\n" }
     for note in report.notes { md += "- \(note)\n" }
     if let output = cappedOutput(report.output) { md += "\n## Your code printed\n\n```\n\(output)\n```\n" }
     return md

@@ -12,6 +12,7 @@ public struct LabBenchmark: Sendable, Equatable {
     public var tests: Int
     /// Whether every run gave full marks (a benchmark of a failing grade would mean little).
     public var fullMarks: Bool
+    /// Wall time of each run's whole grade call, in seconds.
     public var totals: [Double]
     public var p50Seconds: Double
     public var p90Seconds: Double
@@ -24,7 +25,7 @@ public struct LabBenchmark: Sendable, Equatable {
     public var referenceSeconds: Double
     /// Comparison and diagnosis.
     public var compareSeconds: Double
-    /// p50 minus the parts: process teardown, bookkeeping.
+    /// p50 minus the parts: shutting the runner down, removing the staging folder, bookkeeping.
     public var otherSeconds: Double { max(0, p50Seconds - parts) }
 
     var parts: Double {
@@ -103,7 +104,9 @@ func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: St
             found[lab] == nil
         else { continue }
         var url = submissionsRoot.appendingPathComponent(path)
-        if case .array(let files)? = s["files"], files.count == 1, case .string(let name) = files[0] {
+        if case .array(let files)? = s["files"], files.count == 1,
+            case .string(let name) = files[0]
+        {
             url = url.appendingPathComponent(name)
         }
         found[lab] = (url, path)
@@ -128,15 +131,19 @@ public func gradingBenchmark(labsRoot: URL, submissionsRoot: URL, runs: Int,
         }
         let grader = try Grader(lab: lab, harnessDirectory: harness, isolation: isolation)
         var timings: [GradeTimings] = []
+        var totals: [Double] = []
         var fullMarks = true
         for run in 0..<runs {
+            // Wall time around the whole call: GradeTimings.totalSeconds stops before the
+            // runner is shut down and the staging folder removed, which a grade also pays for.
+            let start = Date()
             let report = try grader.grade(submission: sample.url, seed: UInt64(run) &+ 1,
                                           mode: .instructor)
+            totals.append(Date().timeIntervalSince(start))
             fullMarks = fullMarks && report.summary.score == report.summary.maxScore
                 && report.importError == nil
             timings.append(report.timings)
         }
-        let totals = timings.map(\.totalSeconds)
         results.append(LabBenchmark(
             lab: lab.id, submission: sample.path, tests: lab.tests.count, fullMarks: fullMarks,
             totals: totals, p50Seconds: quantile(totals, 0.5), p90Seconds: quantile(totals, 0.9),
