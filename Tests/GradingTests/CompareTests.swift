@@ -2,6 +2,7 @@
 // where it is, allclose exactly at its boundary, and the exact kinds (ids, ints, text, mappings,
 // string lists) with the first differing position.
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Grading
@@ -249,5 +250,59 @@ struct CompareTests {
         let notText = compare(got: .list([.text("Hello"), .int(1)]), expected: want, as: .strings,
                               tolerance: .exact)
         #expect(!notText.passed && notText.failure == .dtype && notText.worstIndex == [1])
+    }
+
+    // MARK: against NumPy
+
+    /// Random cases (values k/1024, exact in binary and in JSON) against NumPy's isclose, max
+    /// abs/rel error and argmax in Tests/Oracle/grading_compare.py.
+    @Test func agreesWithNumPyOnRandomCases() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let tolerance = Tolerance(atol: 1e-3, rtol: 1e-2)
+        var cases: [[String: Any]] = []
+        var pairs: [(got: [Double], want: [Double], shape: [Int])] = []
+        for shape in [[7], [3, 5], [2, 3, 4], [16, 9]] {
+            let n = shape.reduce(1, *)
+            let want = (0..<n).map { _ in Double(next(4096) - 2048) / 1024 }
+            let got = want.map { w -> Double in
+                if w == 0 { return 0 }
+                switch next(10) {
+                case 0: return w + Double(next(200) - 100) / 1024  // far off
+                case 1, 2: return w + Double(next(5) - 2) / 1024  // near the tolerance
+                default: return w
+                }
+            }
+            pairs.append((got, want, shape))
+            cases.append(["got": got, "want": want, "shape": shape, "atol": tolerance.atol,
+                          "rtol": tolerance.rtol])
+        }
+        let input = try JSONSerialization.data(withJSONObject: cases)
+        let output = try runOracle("grading_compare.py", input: input)
+        let oracle = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
+        #expect(oracle.count == pairs.count)
+        for (pair, numpy) in zip(pairs, oracle) {
+            let c = compareArrays(got: f64(pair.got, pair.shape),
+                                  expected: NumericArray(shape: pair.shape, values: pair.want,
+                                                         kind: .float, dtype: "<f8"),
+                                  tolerance: tolerance)
+            let outside = numpy["outside"] as? Int ?? -1
+            let n = pair.want.count
+            #expect(c.passed == (outside == 0), "shape \(pair.shape): \(c.message)")
+            #expect(c.maxAbsError == numpy["max_abs"] as? Double,
+                    "max abs \(c.maxAbsError ?? .nan) vs NumPy \(numpy["max_abs"] ?? "")")
+            // Long decimals lose their last bit in Foundation's JSON parser: compare to 1e-14.
+            let numpyRel = numpy["max_rel"] as? Double ?? .nan
+            let relDiff = abs((c.maxRelError ?? .nan) - numpyRel)
+            #expect(relDiff <= 1e-14 * numpyRel,
+                    "max rel \(c.maxRelError ?? .nan) vs NumPy \(numpyRel) (differ by \(relDiff))")
+            #expect(c.fractionClose == Double(n - outside) / Double(n),
+                    "fraction close \(c.fractionClose ?? .nan), NumPy rejects \(outside) of \(n)")
+            let at = (c.passed ? numpy["max_abs_at"] : numpy["worst_at"]) as? [Int]
+            #expect(c.worstIndex == at, "worst index \(c.worstIndex ?? []) vs NumPy \(at ?? [])")
+        }
     }
 }
