@@ -41,10 +41,14 @@ public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertib
     /// A table, one row per lab, times in milliseconds.
     public var description: String {
         let mode = isolation == .sandbox ? "sandbox" : "no sandbox"
-        var lines = ["grading one correct sample per lab, \(runs) runs each (\(mode)); ms, "
-            + "breakdown = medians"]
-        let header = ["lab", "tests", "p50", "p90", "stage", "start", "calls", "reference",
-                      "compare", "other", "full marks"]
+        var lines = [
+            "grading one correct sample per lab, \(runs) runs each (\(mode)); ms, "
+                + "breakdown = medians"
+        ]
+        let header = [
+            "lab", "tests", "p50", "p90", "stage", "start", "calls", "reference",
+            "compare", "other", "full marks",
+        ]
         var rows = [header]
         for lab in labs {
             func ms(_ s: Double) -> String { String(format: "%.0f", s * 1000) }
@@ -57,11 +61,12 @@ public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertib
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            lines.append(row.enumerated().map { column, cell in
-                column == 0
-                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { column, cell in
+                    column == 0
+                        ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
     }
@@ -85,8 +90,9 @@ func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: St
     do {
         text = try String(contentsOf: file, encoding: .utf8)
     } catch {
-        throw GradingError.benchmark("cannot read \(file.path) (\(error.localizedDescription)); "
-            + "pass the submissions folder that holds MANIFEST.toml")
+        throw GradingError.benchmark(
+            "cannot read \(file.path) (\(error.localizedDescription)); "
+                + "pass the submissions folder that holds MANIFEST.toml")
     }
     let root: TOMLNode
     do {
@@ -116,9 +122,10 @@ func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: St
 
 /// Grades one correct sample of every lab under `labsRoot` `runs` times (instructor mode, all
 /// tests, a fresh submission seed each run) and reports the timings per lab.
-public func gradingBenchmark(labsRoot: URL, submissionsRoot: URL, runs: Int,
-                             isolation: Isolation) throws -> GradingBenchmarkResult
-{
+public func gradingBenchmark(
+    labsRoot: URL, submissionsRoot: URL, runs: Int,
+    isolation: Isolation
+) throws -> GradingBenchmarkResult {
     guard runs > 0 else { throw GradingError.benchmark("runs must be at least 1, not \(runs)") }
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     let samples = try correctSamples(submissionsRoot: submissionsRoot)
@@ -126,8 +133,9 @@ public func gradingBenchmark(labsRoot: URL, submissionsRoot: URL, runs: Int,
     var results: [LabBenchmark] = []
     for lab in labs {
         guard let sample = samples[lab.id] else {
-            throw GradingError.benchmark("MANIFEST.toml has no correct (verdict = \"full\") "
-                + "sample of lab \(lab.id)")
+            throw GradingError.benchmark(
+                "MANIFEST.toml has no correct (verdict = \"full\") "
+                    + "sample of lab \(lab.id)")
         }
         let grader = try Grader(lab: lab, harnessDirectory: harness, isolation: isolation)
         var timings: [GradeTimings] = []
@@ -137,21 +145,25 @@ public func gradingBenchmark(labsRoot: URL, submissionsRoot: URL, runs: Int,
             // Wall time around the whole call: GradeTimings.totalSeconds stops before the
             // runner is shut down and the staging folder removed, which a grade also pays for.
             let start = Date()
-            let report = try grader.grade(submission: sample.url, seed: UInt64(run) &+ 1,
-                                          mode: .instructor)
+            let report = try grader.grade(
+                submission: sample.url, seed: UInt64(run) &+ 1,
+                mode: .instructor)
             totals.append(Date().timeIntervalSince(start))
-            fullMarks = fullMarks && report.summary.score == report.summary.maxScore
+            fullMarks =
+                fullMarks && report.summary.score == report.summary.maxScore
                 && report.importError == nil
             timings.append(report.timings)
         }
-        results.append(LabBenchmark(
-            lab: lab.id, submission: sample.path, tests: lab.tests.count, fullMarks: fullMarks,
-            totals: totals, p50Seconds: quantile(totals, 0.5), p90Seconds: quantile(totals, 0.9),
-            stageSeconds: quantile(timings.map(\.stageSeconds), 0.5),
-            sandboxStartSeconds: quantile(timings.map(\.sandboxStartSeconds), 0.5),
-            callSeconds: quantile(timings.map(\.callSeconds), 0.5),
-            referenceSeconds: quantile(timings.map(\.referenceSeconds), 0.5),
-            compareSeconds: quantile(timings.map(\.compareSeconds), 0.5)))
+        results.append(
+            LabBenchmark(
+                lab: lab.id, submission: sample.path, tests: lab.tests.count, fullMarks: fullMarks,
+                totals: totals, p50Seconds: quantile(totals, 0.5),
+                p90Seconds: quantile(totals, 0.9),
+                stageSeconds: quantile(timings.map(\.stageSeconds), 0.5),
+                sandboxStartSeconds: quantile(timings.map(\.sandboxStartSeconds), 0.5),
+                callSeconds: quantile(timings.map(\.callSeconds), 0.5),
+                referenceSeconds: quantile(timings.map(\.referenceSeconds), 0.5),
+                compareSeconds: quantile(timings.map(\.compareSeconds), 0.5)))
     }
     return GradingBenchmarkResult(isolation: isolation, runs: runs, labs: results)
 }

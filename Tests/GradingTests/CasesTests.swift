@@ -16,7 +16,11 @@ private func test(_ lab: Lab, _ name: String) throws -> (index: Int, test: LabTe
 private func timeless(_ report: GradeReport) -> GradeReport {
     var r = report
     r.timings = GradeTimings()
-    r.results = r.results.map { var t = $0; t.seconds = 0; return t }
+    r.results = r.results.map {
+        var t = $0
+        t.seconds = 0
+        return t
+    }
     return r
 }
 
@@ -64,13 +68,16 @@ struct CasesTests {
             Issue.record("x crosses as \(x.harnessValue)")
             return
         }
-        #expect(tensor.dtype == .float64 && tensor.dtype.rawValue == "<f8" && tensor.shape == [5, 2])
+        #expect(
+            tensor.dtype == .float64 && tensor.dtype.rawValue == "<f8" && tensor.shape == [5, 2])
         // Not float32 values widened: some element needs more than 24 bits of mantissa.
         guard case .float64(_, let values) = x else { return }
         #expect(values.contains { Double(Float($0)) != $0 })
         let (_, visible) = try test(lab, "softmax_passes")
-        guard case .tensor(let f32) = try #require(
-            try makeArguments(test: visible, lab: lab, seed: 1)["x"]).harnessValue
+        guard
+            case .tensor(let f32) = try #require(
+                try makeArguments(test: visible, lab: lab, seed: 1)["x"]
+            ).harnessValue
         else { return }
         #expect(f32.dtype == .float32)
     }
@@ -83,18 +90,23 @@ struct CasesTests {
         #expect(args.names == ["x", "axis"] && args["axis"] == .int(0))
         let (_, mask) = try test(lab, "mask_fails")
         #expect(try makeArguments(test: mask, lab: lab, seed: 3)["T"] == .int(4))
-        #expect(try references["causal_mask"]?(CaseArguments(names: ["T"], values: ["T": .int(3)]))
-                == .array(NumericArray(bools: [true, false, false, true, true, false, true, true, true],
-                                       shape: [3, 3])))
+        #expect(
+            try references["causal_mask"]?(CaseArguments(names: ["T"], values: ["T": .int(3)]))
+                == .array(
+                    NumericArray(
+                        bools: [true, false, false, true, true, false, true, true, true],
+                        shape: [3, 3])))
     }
 
     /// A regrade with the same seed and grader version gives the same report.
     @Test func regradeWithTheSameSeedGivesTheSameReport() throws {
         let labs = repositoryRoot.appendingPathComponent("labs")
         let lab = try Lab.load(folder: labs.appendingPathComponent("01-attention"))
-        let grader = try Grader(lab: lab, harnessDirectory: labs.appendingPathComponent("harness"),
-                                isolation: .none)
-        let sample = repositoryRoot.appendingPathComponent("submissions/s01-ada/01-attention/attention.py")
+        let grader = try Grader(
+            lab: lab, harnessDirectory: labs.appendingPathComponent("harness"),
+            isolation: .none)
+        let sample = repositoryRoot.appendingPathComponent(
+            "submissions/s01-ada/01-attention/attention.py")
         let when = testDue - day
         let a = try grader.grade(submission: sample, seed: 4242, mode: .instructor, submitted: when)
         let b = try grader.grade(submission: sample, seed: 4242, mode: .instructor, submitted: when)
@@ -102,7 +114,8 @@ struct CasesTests {
         #expect(a.summary.score == a.summary.maxScore, "\(report(a))")
         // The hidden tests' recorded seeds follow from the submission seed alone.
         for (index, test) in lab.tests.enumerated() {
-            #expect(a.results[index].seed
+            #expect(
+                a.results[index].seed
                     == caseSeed(test: test, index: index, submissionSeed: 4242))
         }
     }

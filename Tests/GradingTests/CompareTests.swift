@@ -26,64 +26,79 @@ struct CompareTests {
     // MARK: shape and kind
 
     @Test func transposedAnswerIsAShapeFailure() {
-        let c = compare(got: f64([1, 2, 3, 4, 5, 6], [3, 2]), expected: f32([1, 2, 3, 4, 5, 6], [2, 3]),
-                        as: .tensor, tolerance: loose)
+        let c = compare(
+            got: f64([1, 2, 3, 4, 5, 6], [3, 2]), expected: f32([1, 2, 3, 4, 5, 6], [2, 3]),
+            as: .tensor, tolerance: loose)
         #expect(!c.passed && c.failure == .shape)
         #expect(c.message.contains("shape [3, 2], expected [2, 3]"), "\(c.message)")
     }
 
     @Test func oneElementAnswerMayComeBackAsAScalar() {
-        let c = compare(got: .float(0.5), expected: f32([0.5], [1, 1]), as: .tensor, tolerance: loose)
+        let c = compare(
+            got: .float(0.5), expected: f32([0.5], [1, 1]), as: .tensor, tolerance: loose)
         #expect(c.passed, "\(c.message)")
-        let d = compare(got: f64([0.5], [1]), expected: f32([0.5], [1, 1]), as: .tensor,
-                        tolerance: loose)
+        let d = compare(
+            got: f64([0.5], [1]), expected: f32([0.5], [1, 1]), as: .tensor,
+            tolerance: loose)
         #expect(d.passed, "\(d.message)")
     }
 
     @Test func integerAnswerWhereFloatsAreExpectedIsADtypeFailure() {
-        let c = compare(got: i64([1, 0], [2]), expected: f32([1, 0], [2]), as: .tensor,
-                        tolerance: loose)
+        let c = compare(
+            got: i64([1, 0], [2]), expected: f32([1, 0], [2]), as: .tensor,
+            tolerance: loose)
         #expect(!c.passed && c.failure == .dtype, "\(c.message)")
         #expect(c.message.contains("<i8"), "\(c.message)")
     }
 
     @Test func floatAnswerWhereIDsAreExpectedIsADtypeFailure() {
-        let c = compare(got: f64([5, 7, 9], [3]), expected: .ids([5, 7, 9]), as: .ids,
-                        tolerance: .exact)
+        let c = compare(
+            got: f64([5, 7, 9], [3]), expected: .ids([5, 7, 9]), as: .ids,
+            tolerance: .exact)
         #expect(!c.passed && c.failure == .dtype, "\(c.message)")
-        let list = compare(got: .list([.int(5), .float(7), .int(9)]), expected: .ids([5, 7, 9]),
-                           as: .ids, tolerance: .exact)
+        let list = compare(
+            got: .list([.int(5), .float(7), .int(9)]), expected: .ids([5, 7, 9]),
+            as: .ids, tolerance: .exact)
         #expect(!list.passed && list.failure == .dtype && list.worstIndex == [1], "\(list.message)")
     }
 
     @Test func floatMaskWhereBoolsAreExpectedIsADtypeFailure() {
-        let want = GradedValue.array(NumericArray(bools: [true, false, true, true], shape: [2, 2]))
-        let c = compare(got: f64([1, 0, 1, 1], [2, 2]), expected: want, as: .tensor,
-                        tolerance: .exact)
+        let want = GradedValue.array(
+            NumericArray(bools: [true, false, true, true], shape: [2, 2]))
+        let c = compare(
+            got: f64([1, 0, 1, 1], [2, 2]), expected: want, as: .tensor,
+            tolerance: .exact)
         #expect(!c.passed && c.failure == .dtype, "\(c.message)")
     }
 
     /// Quantized integers are compared exactly whatever the tolerance, and floats are refused.
     @Test func integerReferenceArraysAreComparedExactly() {
         let want = i64([-3, 0, 127], [3])
-        let near = compare(got: i64([-3, 1, 127], [3]), expected: want, as: .tensor,
-                           tolerance: Tolerance(atol: 2, rtol: 0.5))
-        #expect(!near.passed && near.failure == .values && near.worstIndex == [1],
-                "\(near.message)")
-        let floats = compare(got: f64([-3, 0, 127], [3]), expected: want, as: .tensor,
-                             tolerance: Tolerance(atol: 2, rtol: 0.5))
+        let near = compare(
+            got: i64([-3, 1, 127], [3]), expected: want, as: .tensor,
+            tolerance: Tolerance(atol: 2, rtol: 0.5))
+        #expect(
+            !near.passed && near.failure == .values && near.worstIndex == [1],
+            "\(near.message)")
+        let floats = compare(
+            got: f64([-3, 0, 127], [3]), expected: want, as: .tensor,
+            tolerance: Tolerance(atol: 2, rtol: 0.5))
         #expect(!floats.passed && floats.failure == .dtype, "\(floats.message)")
-        let same = compare(got: .array(NumericArray(shape: [3], values: [-3, 0, 127], kind: .int,
-                                                    dtype: "|i1")),
-                           expected: want, as: .tensor, tolerance: .exact)
+        let same = compare(
+            got: .array(
+                NumericArray(
+                    shape: [3], values: [-3, 0, 127], kind: .int,
+                    dtype: "|i1")),
+            expected: want, as: .tensor, tolerance: .exact)
         #expect(same.passed, "\(same.message)")
     }
 
     // MARK: NaN and inf
 
     @Test func nanAndInfWhereTheReferenceIsFiniteAreCounted() {
-        let c = compare(got: f64([1, .nan, 3, .infinity], [2, 2]), expected: f32([1, 2, 3, 4], [2, 2]),
-                        as: .tensor, tolerance: loose)
+        let c = compare(
+            got: f64([1, .nan, 3, .infinity], [2, 2]), expected: f32([1, 2, 3, 4], [2, 2]),
+            as: .tensor, tolerance: loose)
         #expect(!c.passed && c.failure == .nonFinite)
         #expect(c.worstIndex == [0, 1], "\(String(describing: c.worstIndex))")
         #expect(c.message.contains("NaN at [0, 1]") && c.message.contains("2 of 4"), "\(c.message)")
@@ -92,16 +107,20 @@ struct CompareTests {
 
     @Test func nanWhereTheReferenceIsNaNAndInfOfTheSameSignPass() {
         let want = f64([.nan, 1, -.infinity], [3])
-        let c = compare(got: f64([.nan, 1, -.infinity], [3]), expected: want, as: .tensor,
-                        tolerance: loose)
+        let c = compare(
+            got: f64([.nan, 1, -.infinity], [3]), expected: want, as: .tensor,
+            tolerance: loose)
         #expect(c.passed, "\(c.message)")
-        let wrongSign = compare(got: f64([.nan, 1, .infinity], [3]), expected: want, as: .tensor,
-                                tolerance: loose)
-        #expect(!wrongSign.passed && wrongSign.failure == .nonFinite && wrongSign.worstIndex == [2],
-                "\(wrongSign.message)")
+        let wrongSign = compare(
+            got: f64([.nan, 1, .infinity], [3]), expected: want, as: .tensor,
+            tolerance: loose)
+        #expect(
+            !wrongSign.passed && wrongSign.failure == .nonFinite && wrongSign.worstIndex == [2],
+            "\(wrongSign.message)")
         // A finite answer where the reference is NaN is wrong too.
-        let finite = compare(got: f64([0, 1, -.infinity], [3]), expected: want, as: .tensor,
-                             tolerance: loose)
+        let finite = compare(
+            got: f64([0, 1, -.infinity], [3]), expected: want, as: .tensor,
+            tolerance: loose)
         #expect(!finite.passed && finite.worstIndex == [0], "\(finite.message)")
     }
 
@@ -109,10 +128,13 @@ struct CompareTests {
 
     @Test func messageShowsTheFailingElementWhenTheLargestErrorIsWithinTolerance() {
         // At [1] the error 1.25 is within 0.25 + 0.5·2; at [0] 0.75 + 2⁻⁵² is not.
-        let c = compare(got: f64([1.75 + 0x1p-52, -0.75], [2]), expected: f64([1, -2], [2]),
-                        as: .tensor, tolerance: Tolerance(atol: 0.25, rtol: 0.5))
-        #expect(c.message.contains("max abs error 1.25 at [1]; furthest outside the tolerance at "
-                                   + "[0]; expected 1, got 1.75"), "\(c.message)")
+        let c = compare(
+            got: f64([1.75 + 0x1p-52, -0.75], [2]), expected: f64([1, -2], [2]),
+            as: .tensor, tolerance: Tolerance(atol: 0.25, rtol: 0.5))
+        #expect(
+            c.message.contains(
+                "max abs error 1.25 at [1]; furthest outside the tolerance at "
+                    + "[0]; expected 1, got 1.75"), "\(c.message)")
     }
 
     /// Errors 0.25 at [0, 0] (relative 0.5) and 0.5 at [1, 2] (relative 1/12): the worst
@@ -122,16 +144,19 @@ struct CompareTests {
         let got = f64([0.75, 2, 3, 4, 5, 6.5], [2, 3])
         let c = compare(got: got, expected: want, as: .tensor, tolerance: loose)
         #expect(!c.passed && c.failure == .values)
-        #expect(c.maxAbsError == 0.5 && c.maxRelError == 0.5,
-                "abs \(String(describing: c.maxAbsError)) rel \(String(describing: c.maxRelError))")
+        #expect(
+            c.maxAbsError == 0.5 && c.maxRelError == 0.5,
+            "abs \(String(describing: c.maxAbsError)) rel \(String(describing: c.maxRelError))")
         // worstIndex is the element furthest outside the tolerance, not the largest abs error.
         #expect(c.worstIndex == [0, 0])
         #expect(c.fractionClose == 4.0 / 6.0)
         // The worst ratio is at [0, 0]: 0.25 / (1e-3 + 1e-3·0.5) = 166.67.
         let ratio = c.errorRatio ?? .nan
         #expect(abs(ratio - 0.25 / 1.5e-3) < 1e-9, "ratio \(ratio)")
-        #expect(c.message.contains("max abs error 0.5 at [1, 2]; furthest outside the tolerance "
-                                   + "at [0, 0]; expected 0.5, got 0.75"), "\(c.message)")
+        #expect(
+            c.message.contains(
+                "max abs error 0.5 at [1, 2]; furthest outside the tolerance "
+                    + "at [0, 0]; expected 0.5, got 0.75"), "\(c.message)")
         #expect(c.message.contains("2 of 6 values outside"), "\(c.message)")
     }
 
@@ -139,32 +164,39 @@ struct CompareTests {
     /// numbers: 0.25 + 0.5·1 = 0.75), and 2⁻⁵² beyond it (still exact in binary) fails.
     @Test func allcloseBoundaryIsInclusive() {
         let tolerance = Tolerance(atol: 0.25, rtol: 0.5)
-        let at = compare(got: f64([1.75, -0.75], [2]), expected: f64([1, -2], [2]), as: .tensor,
-                         tolerance: tolerance)
+        let at = compare(
+            got: f64([1.75, -0.75], [2]), expected: f64([1, -2], [2]), as: .tensor,
+            tolerance: tolerance)
         #expect(at.passed, "\(at.message)")
         #expect(at.errorRatio == 1)
-        let above = compare(got: f64([1.75 + 0x1p-52, -0.75], [2]), expected: f64([1, -2], [2]),
-                            as: .tensor, tolerance: tolerance)
-        #expect(!above.passed && above.failure == .values && above.worstIndex == [0],
-                "\(above.message)")
+        let above = compare(
+            got: f64([1.75 + 0x1p-52, -0.75], [2]), expected: f64([1, -2], [2]),
+            as: .tensor, tolerance: tolerance)
+        #expect(
+            !above.passed && above.failure == .values && above.worstIndex == [0],
+            "\(above.message)")
         // At −2 the bound is 0.25 + 0.5·2 = 1.25: −0.75 is on it, a hair further is not.
-        let negative = compare(got: f64([1, -0.75 + 0x1p-52], [2]), expected: f64([1, -2], [2]),
-                               as: .tensor, tolerance: tolerance)
+        let negative = compare(
+            got: f64([1, -0.75 + 0x1p-52], [2]), expected: f64([1, -2], [2]),
+            as: .tensor, tolerance: tolerance)
         #expect(!negative.passed && negative.worstIndex == [1], "\(negative.message)")
     }
 
     /// A student computing in float64 differs from the float32 reference by float32 rounding
     /// only: float(0.1f) − 0.1 = 1.4901161138336505e-09, float(0.2f) − 0.2 = 2.98e-09.
     @Test func float64AnswerAgainstFloat32Reference() {
-        let c = compare(got: f64([0.1, 0.2], [2]), expected: f32([0.1, 0.2], [2]), as: .tensor,
-                        tolerance: Tolerance(atol: 1e-6, rtol: 1e-4))
+        let c = compare(
+            got: f64([0.1, 0.2], [2]), expected: f32([0.1, 0.2], [2]), as: .tensor,
+            tolerance: Tolerance(atol: 1e-6, rtol: 1e-4))
         #expect(c.passed, "\(c.message)")
         let expectedMax = 0.20000000298023223876953125 - 0.2
-        #expect(abs((c.maxAbsError ?? 0) - expectedMax) < 1e-20,
-                "max abs \(String(describing: c.maxAbsError)) vs \(expectedMax)")
+        #expect(
+            abs((c.maxAbsError ?? 0) - expectedMax) < 1e-20,
+            "max abs \(String(describing: c.maxAbsError)) vs \(expectedMax)")
         #expect(c.worstIndex == [1])
-        let exact = compare(got: f64([0.1, 0.2], [2]), expected: f32([0.1, 0.2], [2]), as: .tensor,
-                            tolerance: .exact)
+        let exact = compare(
+            got: f64([0.1, 0.2], [2]), expected: f32([0.1, 0.2], [2]), as: .tensor,
+            tolerance: .exact)
         #expect(!exact.passed && exact.errorRatio == .infinity, "\(exact.message)")
     }
 
@@ -182,12 +214,14 @@ struct CompareTests {
 
     @Test func idsDifferAtTheFirstPosition() {
         let want = GradedValue.ids([5, 7, 9])
-        let c = compare(got: .list([.int(5), .int(8), .int(9)]), expected: want, as: .ids,
-                        tolerance: .exact)
+        let c = compare(
+            got: .list([.int(5), .int(8), .int(9)]), expected: want, as: .ids,
+            tolerance: .exact)
         #expect(!c.passed && c.failure == .mismatch && c.worstIndex == [1])
         #expect(c.message.contains("position 1: expected 7, got 8"), "\(c.message)")
-        let short = compare(got: .list([.int(5), .int(7)]), expected: want, as: .ids,
-                            tolerance: .exact)
+        let short = compare(
+            got: .list([.int(5), .int(7)]), expected: want, as: .ids,
+            tolerance: .exact)
         #expect(!short.passed && short.worstIndex == [2])
         #expect(short.message.contains("first missing: 9"), "\(short.message)")
         let array = compare(got: i64([5, 7, 9], [3]), expected: want, as: .ids, tolerance: .exact)
@@ -196,13 +230,20 @@ struct CompareTests {
 
     /// An int64 too large for Swift's Int after the trip through Double must fail, not trap.
     @Test func hugeIntegersDoNotCrashTheGrader() {
-        let huge = GradedValue.array(NumericArray(shape: [2], values: [5, 9.3e18], kind: .int,
-                                                  dtype: "<i8"))
+        let huge = GradedValue.array(
+            NumericArray(
+                shape: [2], values: [5, 9.3e18], kind: .int,
+                dtype: "<i8"))
         let c = compare(got: huge, expected: .ids([5, 7]), as: .ids, tolerance: .exact)
         #expect(!c.passed && c.worstIndex == [1], "\(c.message)")
-        let scalar = compare(got: .list([.array(NumericArray(shape: [], values: [-1e300], kind: .int,
-                                                             dtype: "<i8"))]),
-                             expected: .ids([5]), as: .ids, tolerance: .exact)
+        let scalar = compare(
+            got: .list([
+                .array(
+                    NumericArray(
+                        shape: [], values: [-1e300], kind: .int,
+                        dtype: "<i8"))
+            ]),
+            expected: .ids([5]), as: .ids, tolerance: .exact)
         #expect(!scalar.passed, "\(scalar.message)")
     }
 
@@ -216,39 +257,46 @@ struct CompareTests {
     }
 
     @Test func textDiffersAtTheFirstCharacter() {
-        let c = compare(got: .text("hello wxrld"), expected: .text("hello world"), as: .text,
-                        tolerance: .exact)
+        let c = compare(
+            got: .text("hello wxrld"), expected: .text("hello world"), as: .text,
+            tolerance: .exact)
         #expect(!c.passed && c.failure == .mismatch && c.worstIndex == [7])
         #expect(c.message.contains("character 7"), "\(c.message)")
-        let longer = compare(got: .text("hello world!"), expected: .text("hello world"),
-                             as: .text, tolerance: .exact)
+        let longer = compare(
+            got: .text("hello world!"), expected: .text("hello world"),
+            as: .text, tolerance: .exact)
         #expect(!longer.passed && longer.worstIndex == [11], "\(longer.message)")
-        #expect(compare(got: .text("é"), expected: .text("é"), as: .text, tolerance: .exact).passed)
+        let accented = compare(got: .text("é"), expected: .text("é"), as: .text, tolerance: .exact)
+        #expect(accented.passed)
     }
 
     @Test func mappingsReportMissingKeysAndDifferingValues() {
         let want = GradedValue.dict(["32": .text("Ġ"), "33": .text("!"), "255": .text("ÿ")])
-        let missing = compare(got: .dict(["32": .text("Ġ"), "255": .text("ÿ")]), expected: want,
-                              as: .mapping, tolerance: .exact)
+        let missing = compare(
+            got: .dict(["32": .text("Ġ"), "255": .text("ÿ")]), expected: want,
+            as: .mapping, tolerance: .exact)
         #expect(!missing.passed && missing.failure == .mismatch)
         #expect(missing.message.contains("1 keys missing (first: 33)"), "\(missing.message)")
         let differing = compare(
             got: .dict(["32": .text(" "), "33": .text("!"), "255": .text("ÿ")]), expected: want,
             as: .mapping, tolerance: .exact)
         #expect(!differing.passed)
-        #expect(differing.message.contains("key 32 differs: expected \"Ġ\", got \" \""),
-                "\(differing.message)")
+        #expect(
+            differing.message.contains("key 32 differs: expected \"Ġ\", got \" \""),
+            "\(differing.message)")
         #expect(compare(got: want, expected: want, as: .mapping, tolerance: .exact).passed)
     }
 
     @Test func stringListsDifferAtTheFirstItem() {
         let want = GradedValue.strings(["Hello", " world", "!"])
-        let c = compare(got: .strings(["Hello", "world", "!"]), expected: want, as: .strings,
-                        tolerance: .exact)
+        let c = compare(
+            got: .strings(["Hello", "world", "!"]), expected: want, as: .strings,
+            tolerance: .exact)
         #expect(!c.passed && c.worstIndex == [1])
         #expect(c.message.contains("expected \" world\", got \"world\""), "\(c.message)")
-        let notText = compare(got: .list([.text("Hello"), .int(1)]), expected: want, as: .strings,
-                              tolerance: .exact)
+        let notText = compare(
+            got: .list([.text("Hello"), .int(1)]), expected: want, as: .strings,
+            tolerance: .exact)
         #expect(!notText.passed && notText.failure == .dtype && notText.worstIndex == [1])
     }
 
@@ -277,30 +325,38 @@ struct CompareTests {
                 }
             }
             pairs.append((got, want, shape))
-            cases.append(["got": got, "want": want, "shape": shape, "atol": tolerance.atol,
-                          "rtol": tolerance.rtol])
+            cases.append([
+                "got": got, "want": want, "shape": shape, "atol": tolerance.atol,
+                "rtol": tolerance.rtol,
+            ])
         }
         let input = try JSONSerialization.data(withJSONObject: cases)
         let output = try runOracle("grading_compare.py", input: input)
-        let oracle = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
+        let oracle = try #require(
+            try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
         #expect(oracle.count == pairs.count)
         for (pair, numpy) in zip(pairs, oracle) {
-            let c = compareArrays(got: f64(pair.got, pair.shape),
-                                  expected: NumericArray(shape: pair.shape, values: pair.want,
-                                                         kind: .float, dtype: "<f8"),
-                                  tolerance: tolerance)
+            let c = compareArrays(
+                got: f64(pair.got, pair.shape),
+                expected: NumericArray(
+                    shape: pair.shape, values: pair.want,
+                    kind: .float, dtype: "<f8"),
+                tolerance: tolerance)
             let outside = numpy["outside"] as? Int ?? -1
             let n = pair.want.count
             #expect(c.passed == (outside == 0), "shape \(pair.shape): \(c.message)")
-            #expect(c.maxAbsError == numpy["max_abs"] as? Double,
-                    "max abs \(c.maxAbsError ?? .nan) vs NumPy \(numpy["max_abs"] ?? "")")
+            #expect(
+                c.maxAbsError == numpy["max_abs"] as? Double,
+                "max abs \(c.maxAbsError ?? .nan) vs NumPy \(numpy["max_abs"] ?? "")")
             // Long decimals lose their last bit in Foundation's JSON parser: compare to 1e-14.
             let numpyRel = numpy["max_rel"] as? Double ?? .nan
             let relDiff = abs((c.maxRelError ?? .nan) - numpyRel)
-            #expect(relDiff <= 1e-14 * numpyRel,
-                    "max rel \(c.maxRelError ?? .nan) vs NumPy \(numpyRel) (differ by \(relDiff))")
-            #expect(c.fractionClose == Double(n - outside) / Double(n),
-                    "fraction close \(c.fractionClose ?? .nan), NumPy rejects \(outside) of \(n)")
+            #expect(
+                relDiff <= 1e-14 * numpyRel,
+                "max rel \(c.maxRelError ?? .nan) vs NumPy \(numpyRel) (differ by \(relDiff))")
+            #expect(
+                c.fractionClose == Double(n - outside) / Double(n),
+                "fraction close \(c.fractionClose ?? .nan), NumPy rejects \(outside) of \(n)")
             let at = (c.passed ? numpy["max_abs_at"] : numpy["worst_at"]) as? [Int]
             #expect(c.worstIndex == at, "worst index \(c.worstIndex ?? []) vs NumPy \(at ?? [])")
         }

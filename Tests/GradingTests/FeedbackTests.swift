@@ -8,8 +8,9 @@ import Testing
 /// A grade with a passing visible test, a failing one with a diagnosis, a student error, two
 /// hidden tests (one passing), an after_due test and 5000 bytes of prints.
 func sampleReport() -> GradeReport {
-    var failing = result("sdpa_masked", points: 1.5, passed: false,
-                         message: "max abs error 0.31 at [2, 5]; expected 0.12, got 0.43")
+    var failing = result(
+        "sdpa_masked", points: 1.5, passed: false,
+        message: "max abs error 0.31 at [2, 5]; expected 0.12, got 0.43")
     failing.comparison = Comparison(
         passed: false, failure: .values, message: failing.message, maxAbsError: 0.31,
         maxRelError: 2.5, worstIndex: [2, 5], errorRatio: 300, fractionClose: 0.75)
@@ -17,18 +18,22 @@ func sampleReport() -> GradeReport {
         kind: .mistake, mistakeID: "mask_after_softmax", title: "Mask applied after softmax",
         hint: "Set masked scores to -inf before the softmax.",
         message: "This looks like a known mistake: mask applied after softmax.")
-    var raised = result("mha_small", points: 2, passed: false,
-                        message: "ValueError: shapes (4,8) and (4,8) not aligned")
+    var raised = result(
+        "mha_small", points: 2, passed: false,
+        message: "ValueError: shapes (4,8) and (4,8) not aligned")
     raised.status = .error
     raised.errorLocation = "attention.py, line 42"
     raised.errorText = "scores = q @ k"
-    var hiddenPass = result("softmax_hidden_secret", points: 1, passed: true, visibility: .hidden,
-                            message: "HIDDEN-DETAIL-1")
+    var hiddenPass = result(
+        "softmax_hidden_secret", points: 1, passed: true, visibility: .hidden,
+        message: "HIDDEN-DETAIL-1")
     hiddenPass.inputs = ["x": "float32 [9, 9]"]
-    let hiddenFail = result("mask_hidden_secret", points: 2, passed: false, visibility: .hidden,
-                            message: "HIDDEN-DETAIL-2")
-    let afterDue = result("cross_after_due_secret", points: 3, passed: false,
-                          visibility: .afterDue, message: "AFTER-DUE-DETAIL")
+    let hiddenFail = result(
+        "mask_hidden_secret", points: 2, passed: false, visibility: .hidden,
+        message: "HIDDEN-DETAIL-2")
+    let afterDue = result(
+        "cross_after_due_secret", points: 3, passed: false,
+        visibility: .afterDue, message: "AFTER-DUE-DETAIL")
     let results = [
         result("softmax_rows", points: 2, passed: true, message: "max abs error 3e-8"),
         failing, raised, hiddenPass, hiddenFail, afterDue,
@@ -71,10 +76,14 @@ struct FeedbackTests {
             "your code printed:", "print from the student",
             "[… \(23 + 5000 - feedbackOutputCap) more bytes not shown]",
         ] {
-            #expect(text.contains(golden), "missing \(golden.debugDescription) in:\n\(text.prefix(1500))")
+            #expect(
+                text.contains(golden),
+                "missing \(golden.debugDescription) in:\n\(text.prefix(1500))")
         }
-        for secret in ["softmax_hidden_secret", "mask_hidden_secret", "HIDDEN-DETAIL",
-                       "cross_after_due_secret", "AFTER-DUE-DETAIL", "float32 [9, 9]"] {
+        for secret in [
+            "softmax_hidden_secret", "mask_hidden_secret", "HIDDEN-DETAIL",
+            "cross_after_due_secret", "AFTER-DUE-DETAIL", "float32 [9, 9]",
+        ] {
             #expect(!text.contains(secret), "student view shows \(secret)")
         }
         #expect(!text.contains(String(repeating: "x", count: 5000)), "prints are capped")
@@ -90,7 +99,9 @@ struct FeedbackTests {
 
     @Test func instructorTerminalShowsEveryTest() {
         let text = renderTerminal(sampleReport(), viewer: .instructor, colour: false)
-        for name in ["softmax_hidden_secret", "HIDDEN-DETAIL-2", "AFTER-DUE-DETAIL", "score 3/11.5"] {
+        for name in [
+            "softmax_hidden_secret", "HIDDEN-DETAIL-2", "AFTER-DUE-DETAIL", "score 3/11.5",
+        ] {
             #expect(text.contains(name), "instructor view lacks \(name)")
         }
         #expect(!text.contains("hidden tests:"))
@@ -142,7 +153,8 @@ struct FeedbackTests {
         let output = try #require(report["output"] as? String)
         #expect(output.utf8.count < 4200 && output.contains("more bytes not shown"))
         let results = try #require(report["results"] as? [[String: Any]])
-        #expect(results.compactMap { $0["name"] as? String }
+        #expect(
+            results.compactMap { $0["name"] as? String }
                 == ["softmax_rows", "sdpa_masked", "mha_small"])
         let failing = results[1]
         #expect(failing["status"] as? String == "failed")
@@ -158,10 +170,13 @@ struct FeedbackTests {
         #expect(diagnosis["title"] as? String == "Mask applied after softmax")
         #expect(results[2]["status"] as? String == "error")
         #expect(results[2]["errorLocation"] as? String == "attention.py, line 42")
-        let text = String(decoding: try renderJSON(sampleReport(), viewer: studentBefore),
-                          as: UTF8.self)
-        for secret in ["softmax_hidden_secret", "HIDDEN-DETAIL", "cross_after_due_secret",
-                       "AFTER-DUE-DETAIL"] {
+        let text = String(
+            decoding: try renderJSON(sampleReport(), viewer: studentBefore),
+            as: UTF8.self)
+        for secret in [
+            "softmax_hidden_secret", "HIDDEN-DETAIL", "cross_after_due_secret",
+            "AFTER-DUE-DETAIL",
+        ] {
             #expect(!text.contains(secret), "student JSON shows \(secret)")
         }
     }

@@ -145,16 +145,19 @@ enum FakeLab {
     static func make() throws -> Lab {
         let folder = try makeScratchDirectory("lmlab-fakelab").appendingPathComponent("98-fake")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try toml.write(to: folder.appendingPathComponent("lab.toml"), atomically: true,
-                       encoding: .utf8)
-        try "# Fake lab\n".write(to: folder.appendingPathComponent("README.md"), atomically: true,
-                                 encoding: .utf8)
+        try toml.write(
+            to: folder.appendingPathComponent("lab.toml"), atomically: true,
+            encoding: .utf8)
+        try "# Fake lab\n".write(
+            to: folder.appendingPathComponent("README.md"), atomically: true,
+            encoding: .utf8)
         return try Lab.load(folder: folder)
     }
 
     static func grader(_ lab: Lab) throws -> Grader {
-        try Grader(lab: lab, harnessDirectory: repositoryRoot.appendingPathComponent("labs/harness"),
-                   isolation: .none)
+        try Grader(
+            lab: lab, harnessDirectory: repositoryRoot.appendingPathComponent("labs/harness"),
+            isolation: .none)
     }
 
     /// The three forms of the same submission inside a scratch folder.
@@ -164,21 +167,33 @@ enum FakeLab {
         try singleFile.write(to: file, atomically: true, encoding: .utf8)
         let folder = root.appendingPathComponent("folder")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try module.write(to: folder.appendingPathComponent("fake.py"), atomically: true,
-                         encoding: .utf8)
-        try helpers.write(to: folder.appendingPathComponent("helpers.py"), atomically: true,
-                          encoding: .utf8)
+        try module.write(
+            to: folder.appendingPathComponent("fake.py"), atomically: true,
+            encoding: .utf8)
+        try helpers.write(
+            to: folder.appendingPathComponent("helpers.py"), atomically: true,
+            encoding: .utf8)
         let cells: [[String: Any]] = [
             ["cell_type": "markdown", "metadata": [:], "source": ["# My lab\n"]],
-            ["cell_type": "code", "metadata": [:], "outputs": [], "execution_count": 1,
-             "source": ["%matplotlib inline\n", "!pip install numpy\n",
-                        helpers.replacingOccurrences(of: "\n\n", with: "\n")]],
-            ["cell_type": "code", "metadata": [:], "outputs": [], "execution_count": 2,
-             "source": [module.replacingOccurrences(of: "from helpers import shift\n", with: "")]],
+            [
+                "cell_type": "code", "metadata": [:], "outputs": [], "execution_count": 1,
+                "source": [
+                    "%matplotlib inline\n", "!pip install numpy\n",
+                    helpers.replacingOccurrences(of: "\n\n", with: "\n"),
+                ],
+            ],
+            [
+                "cell_type": "code", "metadata": [:], "outputs": [], "execution_count": 2,
+                "source": [
+                    module.replacingOccurrences(of: "from helpers import shift\n", with: "")
+                ],
+            ],
         ]
         let notebook = root.appendingPathComponent("lab.ipynb")
-        let object: [String: Any] = ["cells": cells, "metadata": [:], "nbformat": 4,
-                                     "nbformat_minor": 5]
+        let object: [String: Any] = [
+            "cells": cells, "metadata": [:], "nbformat": 4,
+            "nbformat_minor": 5,
+        ]
         try JSONSerialization.data(withJSONObject: object).write(to: notebook)
         return (file, folder, notebook)
     }
@@ -240,23 +255,29 @@ struct GraderTests {
             (forms.notebook, testDue + 8 * day, 0),  // after late_due
         ]
         for (submission, submitted, final) in cases {
-            let report = try grader.grade(submission: submission, seed: 5,
-                                          mode: .student(visibleOnly: true), submitted: submitted)
+            let report = try grader.grade(
+                submission: submission, seed: 5,
+                mode: .student(visibleOnly: true), submitted: submitted)
             let statuses = report.results.reduce(into: [String: TestResult.Status]()) {
                 $0[$1.name] = $1.status
             }
-            #expect(statuses == expected, "\(submission.lastPathComponent): \(report.results.map { "\($0.name) \($0.status) \($0.message)" })")
+            let verdicts = report.results.map { "\($0.name) \($0.status) \($0.message)" }
+            #expect(statuses == expected, "\(submission.lastPathComponent): \(verdicts)")
             #expect(report.importError == nil, "\(report.importError ?? "")")
-            #expect(report.summary.score == 2 && report.summary.finalScore == final,
-                    "\(submission.lastPathComponent): \(report.summary)")
+            #expect(
+                report.summary.score == 2 && report.summary.finalScore == final,
+                "\(submission.lastPathComponent): \(report.summary)")
             #expect(report.submission == submission.lastPathComponent)
         }
-        let file = try grader.grade(submission: forms.file, seed: 5,
-                                    mode: .student(visibleOnly: true), submitted: testDue)
+        let file = try grader.grade(
+            submission: forms.file, seed: 5,
+            mode: .student(visibleOnly: true), submitted: testDue)
         #expect(file.notes.contains("my_solution.py was graded as fake.py"), "\(file.notes)")
-        let late = try grader.grade(submission: forms.notebook, seed: 5,
-                                    mode: .student(visibleOnly: true), submitted: testDue + 9 * day)
-        #expect(late.notes.contains { $0.contains("after the last accepted date") }, "\(late.notes)")
+        let late = try grader.grade(
+            submission: forms.notebook, seed: 5,
+            mode: .student(visibleOnly: true), submitted: testDue + 9 * day)
+        #expect(
+            late.notes.contains { $0.contains("after the last accepted date") }, "\(late.notes)")
         #expect(late.notes.contains { $0.contains("%matplotlib") }, "\(late.notes)")
     }
 
@@ -268,14 +289,16 @@ struct GraderTests {
             submission: forms.notebook, seed: 5, mode: .student(visibleOnly: true),
             submitted: testDue)
         let raised = try #require(report.results.first { $0.name == "softmax_raises" })
-        #expect(raised.errorLocation?.contains("cell 3") == true,
-                "\(raised.errorLocation ?? "nil")")
+        #expect(
+            raised.errorLocation?.contains("cell 3") == true,
+            "\(raised.errorLocation ?? "nil")")
     }
 
     @Test func visibleOnlyModeRunsOnlyVisibleTests() throws {
         let lab = try FakeLab.make()
         let grader = try FakeLab.grader(lab)
-        #expect(grader.tests(for: .student(visibleOnly: true)).map(\.test.name)
+        #expect(
+            grader.tests(for: .student(visibleOnly: true)).map(\.test.name)
                 == ["softmax_passes", "softmax_raises", "mask_fails", "sdpa_missing"])
         #expect(grader.tests(for: .student(visibleOnly: false)).count == 6)
         #expect(grader.tests(for: .instructor).map(\.index) == Array(0..<6))
@@ -295,10 +318,12 @@ struct GradingBenchmarkTests {
     @Test func findsOneCorrectSamplePerLab() throws {
         let samples = try correctSamples(
             submissionsRoot: repositoryRoot.appendingPathComponent("submissions"))
-        #expect(samples.keys.sorted() == ["01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer"])
+        #expect(
+            samples.keys.sorted() == ["01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer"])
         #expect(samples["01-attention"]?.url.lastPathComponent == "attention.py")
         for (lab, sample) in samples {
-            #expect(FileManager.default.fileExists(atPath: sample.url.path), "\(lab): \(sample.url)")
+            #expect(
+                FileManager.default.fileExists(atPath: sample.url.path), "\(lab): \(sample.url)")
         }
         #expect(throws: GradingError.self) {
             try correctSamples(submissionsRoot: URL(fileURLWithPath: "/nonexistent"))
@@ -318,8 +343,11 @@ struct GradingBenchmarkTests {
         #expect(lines[1].hasPrefix("lab") && lines[1].contains("p50"))
         // 600 − (1 + 200 + 300 + 50 + 10) = 39 ms unaccounted.
         let cells = lines[2].split(separator: " ").map(String.init)
-        #expect(cells == ["01-attention", "20", "600", "680", "1", "200", "300", "50", "10", "39",
-                          "yes"], "\(cells)")
+        #expect(
+            cells == [
+                "01-attention", "20", "600", "680", "1", "200", "300", "50", "10", "39",
+                "yes",
+            ], "\(cells)")
     }
 
     /// One run per lab, only when asked (LMLAB_BENCH=1): it starts Python four times.
@@ -329,8 +357,9 @@ struct GradingBenchmarkTests {
             labsRoot: repositoryRoot.appendingPathComponent("labs"),
             submissionsRoot: repositoryRoot.appendingPathComponent("submissions"),
             runs: Int(ProcessInfo.processInfo.environment["LMLAB_BENCH_RUNS"] ?? "") ?? 1,
-            isolation: (try? Sandbox.make(harnessDirectory: repositoryRoot.appendingPathComponent(
-                "labs/harness"), isolation: .sandbox)) != nil ? .sandbox : .none)
+            isolation: (try? Sandbox.make(
+                harnessDirectory: repositoryRoot.appendingPathComponent(
+                    "labs/harness"), isolation: .sandbox)) != nil ? .sandbox : .none)
         print(result.description)
         #expect(result.labs.count == 4 && result.labs.allSatisfy(\.fullMarks), "\(result)")
     }

@@ -41,11 +41,13 @@ struct GradescopeTests {
             #expect(visibilities.contains(test["visibility"] as? String ?? ""), "\(test)")
             #expect(["passed", "failed"].contains(test["status"] as? String ?? ""))
         }
-        #expect(tests.map { $0["visibility"] as? String ?? "" }
+        #expect(
+            tests.map { $0["visibility"] as? String ?? "" }
                 == ["visible", "visible", "visible", "hidden", "hidden", "after_due_date"])
         #expect(tests.map { $0["max_score"] as? Double ?? -1 } == [2, 1.5, 2, 1, 2, 3])
         #expect(tests.map { $0["score"] as? Double ?? -1 } == [2, 0, 0, 1, 0, 0])
-        #expect(tests.map { $0["status"] as? String ?? "" }
+        #expect(
+            tests.map { $0["status"] as? String ?? "" }
                 == ["passed", "failed", "failed", "passed", "failed", "failed"])
     }
 

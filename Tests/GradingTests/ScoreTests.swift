@@ -11,15 +11,17 @@ let day = 86_400.0
 
 /// A minimal lab: only its schedule matters here.
 func scheduleLab(lateDue: Date?, penalty: Double) -> Lab {
-    Lab(id: "99-score", title: "Score", version: "1.0.0", due: testDue, lateDue: lateDue,
+    Lab(
+        id: "99-score", title: "Score", version: "1.0.0", due: testDue, lateDue: lateDue,
         latePenalty: penalty, entry: "score.py", components: [], tests: [],
         folder: URL(fileURLWithPath: "/nonexistent/99-score"))
 }
 
 /// A test result with the fields scoring reads.
-func result(_ name: String, points: Double, passed: Bool, visibility: Visibility = .visible,
-            message: String = "") -> TestResult
-{
+func result(
+    _ name: String, points: Double, passed: Bool, visibility: Visibility = .visible,
+    message: String = ""
+) -> TestResult {
     TestResult(
         name: name, component: "softmax", visibility: visibility.rawValue, points: points,
         score: passed ? points : 0, status: passed ? .passed : .failed, seed: 1,
@@ -45,8 +47,13 @@ struct ScoreTests {
         #expect(s.finalScore == 2.8, "\(s.finalScore)")
         let none = ScoreSummary(results: [], penalty: 0)
         #expect(none.score == 0 && none.maxScore == 0 && none.finalScore == 0)
-        let full = ScoreSummary(results: results.map { var r = $0; r.score = r.points; return r },
-                                penalty: 1)
+        let full = ScoreSummary(
+            results: results.map {
+                var r = $0
+                r.score = r.points
+                return r
+            },
+            penalty: 1)
         #expect(full.score == 5 && full.finalScore == 0)
     }
 
@@ -56,8 +63,9 @@ struct ScoreTests {
         #expect(latePenalty(lab: lab, submitted: testDue) == 0, "exactly at due is on time")
         #expect(latePenalty(lab: lab, submitted: testDue + 1) == 0.2)
         #expect(latePenalty(lab: lab, submitted: testDue + 3 * day) == 0.2)
-        #expect(latePenalty(lab: lab, submitted: testDue + 7 * day) == 0.2,
-                "exactly at late_due is still accepted")
+        #expect(
+            latePenalty(lab: lab, submitted: testDue + 7 * day) == 0.2,
+            "exactly at late_due is still accepted")
         #expect(latePenalty(lab: lab, submitted: testDue + 7 * day + 1) == nil)
     }
 
@@ -83,16 +91,22 @@ struct ScoreTests {
 
     @Test func studentAfterDueSeesAfterDueTestsButHiddenStayASummary() {
         let student = Viewer.student(now: testDue + 1)
-        #expect(view(of: result("a", points: 1, passed: false, visibility: .afterDue),
-                     due: testDue, by: student) == .full)
-        #expect(view(of: result("h", points: 1, passed: false, visibility: .hidden),
-                     due: testDue, by: student) == .summary)
+        #expect(
+            view(
+                of: result("a", points: 1, passed: false, visibility: .afterDue),
+                due: testDue, by: student) == .full)
+        #expect(
+            view(
+                of: result("h", points: 1, passed: false, visibility: .hidden),
+                due: testDue, by: student) == .summary)
     }
 
     @Test func instructorSeesEverything() {
         for visibility in Visibility.allCases {
-            #expect(view(of: result("t", points: 1, passed: false, visibility: visibility),
-                         due: testDue, by: .instructor) == .full)
+            #expect(
+                view(
+                    of: result("t", points: 1, passed: false, visibility: visibility),
+                    due: testDue, by: .instructor) == .full)
         }
     }
 }
