@@ -350,17 +350,15 @@ struct GradingBenchmarkTests {
             ], "\(cells)")
     }
 
-    /// One run per lab, only when asked (LMLAB_BENCH=1): it starts Python four times.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["LMLAB_BENCH"] != nil))
-    func benchmarkRunsEveryLab() throws {
+    /// The benchmark's own machinery, once per lab without the sandbox (`lmlab bench grading`
+    /// is the timed run): every lab's first correct sample gets full marks.
+    @Test func benchmarkGradesEveryLab() throws {
+        let labsRoot = repositoryRoot.appendingPathComponent("labs")
         let result = try gradingBenchmark(
-            labsRoot: repositoryRoot.appendingPathComponent("labs"),
+            labsRoot: labsRoot,
             submissionsRoot: repositoryRoot.appendingPathComponent("submissions"),
-            runs: Int(ProcessInfo.processInfo.environment["LMLAB_BENCH_RUNS"] ?? "") ?? 1,
-            isolation: (try? Sandbox.make(
-                harnessDirectory: repositoryRoot.appendingPathComponent(
-                    "labs/harness"), isolation: .sandbox)) != nil ? .sandbox : .none)
-        print(result.description)
-        #expect(result.labs.count == 4 && result.labs.allSatisfy(\.fullMarks), "\(result)")
+            runs: 1, isolation: .none)
+        let labs = try Lab.loadAll(labsRoot: labsRoot)
+        #expect(result.labs.count == labs.count && result.labs.allSatisfy(\.fullMarks), "\(result)")
     }
 }
