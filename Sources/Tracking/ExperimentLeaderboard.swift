@@ -32,7 +32,8 @@ extension LabStore {
     /// in rank order, so each student's first qualifying entry is their best run. Which student
     /// owns a run comes from one covering scan of the experiment's runs index; the filter is
     /// evaluated in chunks only for entries of students not yet placed (a placed student's
-    /// other runs are never looked at); the walk stops once every student is placed.
+    /// other runs are never looked at), or over the whole experiment at once when many runs
+    /// need it; the walk stops once every student is placed.
     public func experimentLeaderboard(
         experiment: String, metric: String, ascending: Bool, where filter: String? = nil,
         includeNames: Bool = false, now: Date = Date()
@@ -50,7 +51,7 @@ extension LabStore {
                     $0, deadBefore: now.addingTimeInterval(-RunRecord.heartbeatTimeout))
             }
             let winners = try LeaderboardWalk.run(
-                db, key: key, aggregate: aggregate, ascending: ascending, owners: owners,
+                db, experimentID: experimentID, key: key, aggregate: aggregate, ascending: ascending, owners: owners,
                 checker: &checker)
             return try LeaderboardWalk.rows(
                 db, winners: winners, owners: owners, key: key, aggregate: aggregate,
@@ -136,9 +137,16 @@ struct RunOwners {
     }
 }
 
-/// Evaluates a filter for a list of runs at once: `SELECT pk … WHERE pk IN (…) AND filter`.
+/// Evaluates a filter for a list of runs at once (`SELECT pk … WHERE pk IN (…) AND filter`),
+/// or, once many runs have needed it, for the whole experiment in one query.
 struct FilterChecker {
     private let sql: String
+    private let bulkSQL: String
+    /// Every matching run of the experiment, once `checked` made the bulk query worth it.
+    private var everyMatch: Set<Int64>?
+    private var checked = 0
+    /// Per-run checks after which one query over the whole experiment is cheaper.
+    static let bulkAfter = 6_000
     private let joinArguments: [DatabaseValue]
     private let filterArguments: [DatabaseValue]
     /// Largest IN list one query carries (well under SQLite's variable limit).
@@ -150,12 +158,24 @@ struct FilterChecker {
         let condition = builder.condition(expression, arguments: &arguments)
         sql = builder.fromRuns + "\nWHERE r.pk IN (SELECT value FROM json_each(?)) AND "
             + condition
+        bulkSQL = builder.fromRuns + "\nWHERE r.experiment_id = ? AND r.deleted_at IS NULL AND "
+            + condition
         joinArguments = builder.joinArguments.map(\.databaseValue)
         filterArguments = arguments.map(\.databaseValue)
     }
 
-    /// Which of `pks` match the filter.
-    func matching(_ db: Database, _ pks: [Int64]) throws -> Set<Int64> {
+    /// Which of `pks` (runs of experiment `experimentID`) match the filter.
+    mutating func matching(_ db: Database, _ pks: [Int64], experimentID: Int64) throws
+        -> Set<Int64>
+    {
+        checked += pks.count
+        if everyMatch == nil, checked > Self.bulkAfter {
+            let arguments = joinArguments + [experimentID.databaseValue] + filterArguments
+            everyMatch = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT r.pk " + bulkSQL, arguments: StatementArguments(arguments)))
+        }
+        if let everyMatch { return everyMatch.intersection(pks) }
         var matched = Set<Int64>()
         for start in stride(from: 0, to: pks.count, by: Self.chunk) {
             let slice = pks[start..<min(start + Self.chunk, pks.count)]
@@ -179,8 +199,8 @@ enum LeaderboardWalk {
 
     /// Each student's best qualifying run, best first (ties: smaller pk first).
     static func run(
-        _ db: Database, key: String, aggregate: MetricAggregate, ascending: Bool,
-        owners: RunOwners, checker: inout FilterChecker?
+        _ db: Database, experimentID: Int64, key: String, aggregate: MetricAggregate,
+        ascending: Bool, owners: RunOwners, checker: inout FilterChecker?
     ) throws -> [Winner] {
         let column = "\"\(aggregate.rawValue)\""
         let direction = ascending ? "ASC" : "DESC"
@@ -211,7 +231,11 @@ enum LeaderboardWalk {
 
         func settle() throws {
             guard !pending.isEmpty else { return }
-            let matched = try checker.map { try $0.matching(db, pending.map(\.pk)) }
+            var matched: Set<Int64>? = nil
+            if checker != nil {
+                matched = try checker?.matching(
+                    db, pending.map(\.pk), experimentID: experimentID)
+            }
             for entry in pending where !placed[entry.student] {
                 if let matched, !matched.contains(entry.pk) { continue }
                 placed[entry.student] = true

@@ -78,7 +78,8 @@ private func same(
                 """#
             ) { response in
                 #expect(response.status == .ok)
-                #expect(try decode(RunBatchReceipt.self, response).status == "FINISHED")
+                let receipt = try decode(RunBatchReceipt.self, response)
+                #expect(receipt.status == "FINISHED")
             }
             try await client.execute(
                 uri: "/api/runs/a-1", method: .get, headers: bearer(fixture.aliceToken)
@@ -200,7 +201,8 @@ private func same(
                 uri: "/api/runs/a-1", method: .get, headers: bearer(fixture.profToken)
             ) { response in
                 #expect(response.status == .ok)
-                #expect(try decode(RunDetailsBody.self, response).run.status == "KILLED")
+                let details = try decode(RunDetailsBody.self, response)
+                #expect(details.run.status == "KILLED")
             }
             try await client.execute(uri: "/api/runs/a-1", method: .get) {
                 #expect($0.status == .unauthorized)
@@ -244,7 +246,8 @@ private func same(
                 headers: bearer(fixture.profToken)
             ) { response in
                 #expect(response.status == .ok)
-                #expect(try decode(RunSearchBody.self, response).runs.map(\.run.id) == ["b2", "a2"])
+                let body = try decode(RunSearchBody.self, response)
+                #expect(body.runs.map(\.run.id) == ["b2", "a2"])
             }
             try await client.execute(
                 uri: "/api/experiments/sweep/runs?filter=metrics.eval_loss.median%3C1",
@@ -371,7 +374,7 @@ private func same(
                     run.log_metric("loss", value, step)
             """.write(to: script, atomically: true, encoding: .utf8)
         let stderrURL = fixture.directory.appendingPathComponent("client_stderr_\(runID).txt")
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [

@@ -64,11 +64,24 @@ struct LeaderboardCrossCheckTests {
             }
             best[student] = (index, value, step)
         }
-        return best.map { (student, b) in (runs[b.index].id, student, b.value, b.step, b.index) }
-            .sorted { a, b in
-                a.2 != b.2 ? (ascending ? a.2 < b.2 : a.2 > b.2) : a.4 < b.4
-            }
-            .map { ($0.0, $0.1, $0.2, $0.3) }
+        struct Entry {
+            var id: String
+            var student: String
+            var value: Double
+            var step: Int64
+            var index: Int
+        }
+        var entries: [Entry] = []
+        for (student, b) in best {
+            entries.append(
+                Entry(id: runs[b.index].id, student: student, value: b.value, step: b.step,
+                      index: b.index))
+        }
+        entries.sort { a, b in
+            if a.value != b.value { return ascending ? a.value < b.value : a.value > b.value }
+            return a.index < b.index
+        }
+        return entries.map { ($0.id, $0.student, $0.value, $0.step) }
     }
 
     @Test(arguments: [1, 2, 3])
