@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store",
+                "Store", "Tracking",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
