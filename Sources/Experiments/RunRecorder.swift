@@ -84,7 +84,7 @@ public final class RunRecorder {
             return value
         } catch {
             try? flush()
-            try? store.endRun(runID: runID, status: .failed)
+            _ = try? store.endRun(runID: runID, status: .failed)
             throw error
         }
     }
