@@ -83,7 +83,7 @@ public func writeCorpus(_ files: [URL], heldOut: Double, to folder: URL) throws
 public func courseBaseModel(
     corpus: (train: URL, eval: URL), out: URL, recipe: BaseModelRecipe = BaseModelRecipe(),
     target: RunTarget?, onStep: (StepMetrics) -> Void = { _ in },
-    onEval: (EvalMetrics) -> Void = { _ in }
+    onEval: (EvalPoint) -> Void = { _ in }
 ) throws -> TrainOutcome {
     var options = recipe.options
     options.checkpointFolder = out

@@ -4,6 +4,7 @@
 // step, eval_loss / perplexity per evaluation, the time and throughput.
 import Foundation
 import Store
+import Tensors
 import Tokenizer
 import Training
 import Transformer
@@ -82,11 +83,23 @@ public struct TrainSpec: Sendable {
     }
 }
 
+/// One evaluation on the held-out tokens during training.
+public struct EvalPoint: Sendable, Equatable {
+    /// After this many steps.
+    public var step: Int
+    public var loss: Float
+    public var perplexity: Float { expf(loss) }
+}
+
 /// A finished training experiment.
 public struct TrainOutcome: Sendable {
     /// The run recorded (nil when no store was given).
     public var runID: String?
-    public var result: TrainingResult
+    /// The trained model.
+    public var model: GPT2Model
+    public var steps: [StepMetrics]
+    public var evals: [EvalPoint]
+    public var seconds: Double
     public var tokenizer: BPETokenizer
     public var trainTokens: Int
     public var evalTokens: Int
@@ -119,7 +132,7 @@ func startingPoint(_ spec: TrainSpec, corpusText: String) throws -> (GPT2Model, 
 /// see every step and evaluation as they happen (the CLI's progress bar).
 public func runTraining(
     _ spec: TrainSpec, target: RunTarget?, onStep: (StepMetrics) -> Void = { _ in },
-    onEval: (EvalMetrics) -> Void = { _ in }
+    onEval: (EvalPoint) -> Void = { _ in }
 ) throws -> TrainOutcome {
     var text = try readTextFile(spec.corpus, what: "training corpus")
     var evalText: String
@@ -137,14 +150,6 @@ public func runTraining(
     let evalIDs = try tokens(
         evalText, bpe, what: "evaluation text", file: spec.evalFile?.path ?? spec.corpus.path,
         window: t)
-    if let folder = options.checkpointFolder {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try bpe.write(to: folder)
-        } catch {
-            throw ExperimentError.io(file: folder.path, reason: "cannot write the tokenizer: \(error)")
-        }
-    }
 
     var params = modelParams(model.config)
     params.merge(trainingParams(options)) { a, _ in a }
@@ -164,31 +169,55 @@ public func runTraining(
 
     func train(_ recorder: RunRecorder?) throws -> TrainOutcome {
         try recorder?.log(params: params)
+        // Trainer.train's loop, with checkpoints that keep the tokenizer beside the weights
+        // (saveCheckpoint replaces the whole folder).
+        let clock = ContinuousClock()
+        let start = clock.now
         var trainer = try Trainer(model: model, options: options)
-        var logError: Error?
-        let result = try trainer.train(
-            tokens: trainIDs, evalTokens: evalIDs,
-            onStep: { m in
-                onStep(m)
-                do {
-                    try recorder?.log("loss", Double(m.loss), step: m.step)
-                    try recorder?.log("lr", Double(m.learningRate), step: m.step)
-                    try recorder?.log("grad_norm", Double(m.gradNorm), step: m.step)
-                } catch { logError = logError ?? error }
-            },
-            onEval: { e in
+        var rng = RNG(seed: options.seed)
+        var steps: [StepMetrics] = []
+        var evals: [EvalPoint] = []
+        for s in 1...options.steps {
+            let batch = try sampleWindows(
+                tokens: trainIDs, batchSize: options.batchSize, sequenceLength: t, rng: &rng)
+            let m = try trainer.step(inputs: batch.inputs, targets: batch.targets)
+            steps.append(m)
+            onStep(m)
+            try recorder?.log("loss", Double(m.loss), step: m.step)
+            try recorder?.log("lr", Double(m.learningRate), step: m.step)
+            try recorder?.log("grad_norm", Double(m.gradNorm), step: m.step)
+            let last = s == options.steps
+            if last || (options.evalInterval > 0 && s % options.evalInterval == 0) {
+                let loss = try evaluationLoss(
+                    model: try trainer.model(), tokens: evalIDs, sequenceLength: t,
+                    maxWindows: options.evalWindows)
+                let e = EvalPoint(step: s, loss: loss)
+                evals.append(e)
                 onEval(e)
+                try recorder?.log("eval_loss", Double(e.loss), step: e.step)
+                try recorder?.log("perplexity", Double(e.perplexity), step: e.step)
+            }
+            if let folder = options.checkpointFolder,
+                last || (options.checkpointInterval > 0 && s % options.checkpointInterval == 0)
+            {
+                try saveCheckpoint(try trainer.model(), to: folder)
                 do {
-                    try recorder?.log("eval_loss", Double(e.loss), step: e.step)
-                    try recorder?.log("perplexity", Double(e.perplexity), step: e.step)
-                } catch { logError = logError ?? error }
-            })
-        if let logError { throw logError }
-        let rate = Double(options.batchSize * t * options.steps) / max(result.seconds, 1e-9)
-        try recorder?.log("seconds", result.seconds, step: options.steps)
+                    try bpe.write(to: folder)
+                } catch {
+                    throw ExperimentError.io(
+                        file: folder.path, reason: "cannot write the tokenizer: \(error)")
+                }
+            }
+        }
+        let elapsed = clock.now - start
+        let seconds =
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let rate = Double(options.batchSize * t * options.steps) / max(seconds, 1e-9)
+        try recorder?.log("seconds", seconds, step: options.steps)
         try recorder?.log("tokens_per_s", rate, step: options.steps)
         return TrainOutcome(
-            runID: recorder?.runID, result: result, tokenizer: bpe, trainTokens: trainIDs.count,
+            runID: recorder?.runID, model: try trainer.model(), steps: steps, evals: evals,
+            seconds: seconds, tokenizer: bpe, trainTokens: trainIDs.count,
             evalTokens: evalIDs.count, tokensPerSecond: rate)
     }
     guard let target else { return try train(nil) }

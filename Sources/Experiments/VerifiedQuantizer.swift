@@ -186,7 +186,7 @@ func quantizedMatrix(
     let codesDType = scheme == .q8_0 ? "int8" : "uint8"
     guard shapeOK(codes, codesShape), let ints = codes.ints(), codes.dtype != .bool else {
         throw refuse(
-            "\(codesName) must be a \(codesDType) array of shape \(codesShape) for a "
+            "\(codesName) must be an array of \(codesDType) of shape \(codesShape) for a "
                 + "[\(outputs), \(inputs)] weight, got \(codes)")
     }
     guard shapeOK(scales, scalesShape), scales.dtype.isFloatingPoint else {

@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure lmlab's speed against a peer in the same run.",
-        subcommands: [Forward.self, LoadMemory.self]
+        subcommands: [Forward.self, LoadMemory.self, Train.self, Quant.self, TrackingBench.self]
     )
 }
 
