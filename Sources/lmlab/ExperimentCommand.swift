@@ -332,7 +332,7 @@ extension ExperimentCommand {
         @Option(help: "The labs folder whose Markdown the LoRA run trains on.")
         var labs = "labs"
         @Option(help: "LoRA optimisation steps.")
-        var loraSteps = 60
+        var loraSteps = 100
         @Option(help: "The folder to write the study, the curve and the adapter to.")
         var out: String
         @Option(help: "The experiment name prefix (runs go to PREFIX-quantize and PREFIX-lora).")
