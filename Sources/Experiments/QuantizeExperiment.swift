@@ -99,15 +99,16 @@ public struct QuantizationStudy: Sendable {
 
     /// The study as Markdown: what was measured and the table.
     public func markdown(model: String, evalFile: String) -> String {
+        let embeddings = reports.first?.embeddingScheme.rawValue ?? "fp16"
         var md = """
             # Quantization study
 
             Model: `\(model)`. Evaluation text: `\(evalFile)` \
             (\(reports.first?.evalTargets ?? 0) predicted tokens).
-            Linear layers (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj) are quantized; the
-            tied embedding/head is kept in \(reports.first?.embeddingScheme.rawValue ?? "fp16") \
-            and layer norms, biases and wpe in fp32. Size is the linear weights' bytes (codes +
-            scales).
+
+            The linear layers (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj) are quantized; \
+            the tied embedding/head is kept in \(embeddings); layer norms, biases and wpe stay \
+            fp32. Size is the linear weights' bytes (codes + scales).
 
             | scheme | bits/weight | size (KiB) | max weight error | perplexity | Δ vs fp32 | decode tokens/s |
             |---|---:|---:|---:|---:|---:|---:|
