@@ -54,6 +54,15 @@ let package = Package(
             name: "Tracking",
             dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Experiment commands as library functions: training, fine-tuning, quantization studies,
+        // verified runs (re-run on the reference) and the course base model, logged as runs.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Training", "Quantization", "Tracking", "Grading", "Store", "Transformer",
+                "Tokenizer", "Tensors",
+            ]
+        ),
         // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
         .target(
             name: "Server",
@@ -69,6 +78,7 @@ let package = Package(
             name: "lmlab",
             dependencies: [
                 "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
+                "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,6 +92,7 @@ let package = Package(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LMLabTests", dependencies: ["lmlab"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -11,7 +11,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure lmlab's speed against a peer in the same run.",
-        subcommands: [Forward.self, Grading.self, LoadMemory.self]
+        subcommands: [
+            Forward.self, Grading.self, Train.self, Quant.self, TrackingBench.self,
+            LoadMemory.self,
+        ]
     )
 }
 

@@ -14,6 +14,7 @@ struct LMLab: ParsableCommand {
             Labs.self,
             // Experiments
             RunsCommand.self,
+            ExperimentCommand.self,
             // The reference model
             ModelCommand.self,
             TokenizerCommand.self,
