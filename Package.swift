@@ -31,13 +31,15 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Tensors"]),
         // Backward pass, AdamW, schedules, the training loop and LoRA adapters on the reference.
         .target(name: "Training", dependencies: ["Tensors", "Transformer"]),
+        // AVX2/FMA/F16C batch-1 kernels for quantized weights, chosen at run time.
+        .target(name: "CQuantKernels"),
         // fp16/bf16, int8, Q8_0/Q4_0 weights; quantized matmul and decoding.
-        .target(name: "Quantization", dependencies: ["Tensors", "Transformer"]),
+        .target(name: "Quantization", dependencies: ["Tensors", "Transformer", "CQuantKernels"]),
         // Labs, cases, the sandboxed harness, comparison, diagnosis, scoring, feedback.
         .target(
             name: "Grading",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer",
+                "Tensors", "Tokenizer", "Transformer", "Training", "Quantization",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,19 +49,28 @@ let package = Package(
             name: "Store",
             dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
-        .target(
-            name: "Server",
-            dependencies: [
-                "Store", "Grading",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
         // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
         .target(
             name: "Tracking",
             dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Experiment commands as library functions: training, fine-tuning, quantization studies,
+        // verified runs (re-run on the reference) and the course base model, logged as runs.
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Training", "Quantization", "Tracking", "Grading", "Store", "Transformer",
+                "Tokenizer", "Tensors",
+            ]
+        ),
+        // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Store", "Tracking", "Grading",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The course service behind the CLI: local or remote client, reports, the demo, benchmarks.
         .target(
@@ -76,7 +87,8 @@ let package = Package(
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking", "Server", "Service",
+                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
+                "Experiments", "Server", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +100,12 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LMLabTests", dependencies: ["lmlab"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
+        .testTarget(
+            name: "ServiceTests", dependencies: ["Service", "Server", "Store", "Grading", "TestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
@@ -96,9 +113,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(
-            name: "ServiceTests", dependencies: ["Service", "Server", "Store", "Grading", "TestSupport"]),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

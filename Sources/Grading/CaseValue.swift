@@ -9,6 +9,8 @@ public indirect enum CaseValue: Sendable, Equatable {
     case float64(shape: [Int], values: [Double])
     case ids([Int])
     case mask(shape: [Int], values: [Bool])
+    /// An array sent with its own NumPy dtype: int8 codes, uint8 nibbles or bytes, fp16 scales.
+    case typed(HarnessTensor)
     case int(Int)
     case float(Double)
     case bool(Bool)
@@ -76,6 +78,7 @@ public indirect enum CaseValue: Sendable, Equatable {
         case .float64(let shape, _): return "float64 \(formatIndex(shape))"
         case .ids(let ids): return "ids (\(ids.count))"
         case .mask(let shape, _): return "bool mask \(formatIndex(shape))"
+        case .typed(let t): return "\(t.dtype.rawValue) \(formatIndex(t.shape))"
         case .int(let x): return String(x)
         case .float(let x): return formatNumber(x)
         case .bool(let b): return b ? "True" : "False"

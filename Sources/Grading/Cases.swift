@@ -39,6 +39,10 @@ private func generate(_ spec: InputSpec, name: String, test: LabTest, lab: Lab, 
 {
     switch spec {
     case .tensor(let shape, let dist, let scale, let offset, let dtype, let low, let high):
+        if dtype.isInteger || dtype == .float16 {
+            return try typedTensor(shape: shape, dist: dist, scale: scale, offset: offset,
+                                   dtype: dtype, low: low, high: high, rng: &rng)
+        }
         let n = shape.reduce(1, *)
         var values = [Double](repeating: 0, count: n)
         for i in 0..<n {
@@ -79,6 +83,42 @@ private func generate(_ spec: InputSpec, name: String, test: LabTest, lab: Lab, 
     case .uniformScalar:
         return .float(rng.uniformDouble())
     }
+}
+
+/// Integer codes uniform in [low, high] (both included), or float32 draws rounded to fp16, with
+/// the NumPy dtype the student's code should receive (labs 05–06).
+private func typedTensor(
+    shape: [Int], dist: Distribution, scale: Double, offset: Double, dtype: DType, low: Double,
+    high: Double, rng: inout RNG
+) throws -> CaseValue {
+    let n = shape.reduce(1, *)
+    let bytes: Data
+    let wire: HarnessTensor.DType
+    switch dtype {
+    case .int8, .uint8:
+        let span = Int(high) - Int(low) + 1
+        let values = (0..<n).map { _ in Int(low) + rng.int(below: span) }
+        if dtype == .int8 {
+            bytes = Data(values.map { UInt8(bitPattern: Int8($0)) })
+            wire = .int8
+        } else {
+            bytes = Data(values.map { UInt8($0) })
+            wire = .uint8
+        }
+    default:  // float16
+        let values = (0..<n).map { _ -> Float in
+            let base = dist == .normal ? Double(rng.normal()) : low + (high - low) * Double(rng.uniform())
+            return Float(offset + scale * base)
+        }
+        var data = Data(capacity: 2 * n)
+        for bits in floatsToHalfBits(values) {
+            data.append(UInt8(bits & 0xFF))
+            data.append(UInt8(bits >> 8))
+        }
+        bytes = data
+        wire = .float16
+    }
+    return .typed(try HarnessTensor(dtype: wire, shape: shape, bytes: bytes))
 }
 
 /// scale·N(0, 1) + offset as float32.
@@ -202,6 +242,7 @@ extension CaseValue {
             return .tensor(HarnessTensor(doubles: values, shape: shape))
         case .ids(let ids): return .json(.array(ids.map { .int($0) }))
         case .mask(let shape, let values): return .tensor(HarnessTensor(bools: values, shape: shape))
+        case .typed(let t): return .tensor(t)
         case .int(let x): return .json(.int(x))
         case .float(let x): return .json(.double(x))
         case .bool(let b): return .json(.bool(b))

@@ -46,7 +46,9 @@ public struct Comparison: Sendable, Codable, Equatable {
     public var message: String
     public var maxAbsError: Double?
     public var maxRelError: Double?
-    /// Where the largest absolute error is (multi-index), or the first differing position.
+    /// Where the error is largest relative to the tolerance (on failure, an element outside
+    /// it: the largest absolute error may sit on a large value well within rtol), or the first
+    /// differing position for exact kinds. On a pass, where the largest absolute error is.
     public var worstIndex: [Int]?
     /// max over elements of |got − expected| / (atol + rtol·|expected|): ≤ 1 passes; the
     /// near-miss check uses it (≤ 10 is "close").
@@ -135,6 +137,15 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         return .fail(.dtype, "expected floating-point values, got \(have.dtype) — integer "
             + "arithmetic or an integer array (np.zeros(..., dtype=int)?) lost the fractions")
     }
+    // Integers (quantized values) are compared exactly, whatever the component's tolerance.
+    var tolerance = tolerance
+    if want.kind == .int {
+        if have.kind == .float {
+            return .fail(.dtype, "expected integers (\(want.dtype)), got \(have.dtype) — round "
+                + "and convert, e.g. np.round(x).astype(np.int8)")
+        }
+        tolerance = .exact
+    }
     if have.shape != want.shape {
         // A one-element answer may come back as a scalar or [1]; anything else is a real error.
         if have.count == 1 && want.count == 1 {
@@ -170,12 +181,17 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
     var maxAbsAt = 0
     var maxRel = 0.0
     var maxRatio = 0.0
+    var maxRatioAt = 0
     var outside = 0
     for i in 0..<want.count {
         let g = have.values[i]
         let e = want.values[i]
         if !e.isFinite || !g.isFinite {
-            if !sameNonFinite(g, e) { outside += 1; maxRatio = .infinity; maxAbs = .infinity; maxAbsAt = i }
+            if !sameNonFinite(g, e) {
+                outside += 1
+                if maxRatio < .infinity { maxRatio = .infinity; maxRatioAt = i }
+                if maxAbs < .infinity { maxAbs = .infinity; maxAbsAt = i }
+            }
             continue
         }
         let d = abs(g - e)
@@ -183,7 +199,7 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         if e != 0 { maxRel = max(maxRel, d / abs(e)) } else if d > 0 { maxRel = .infinity }
         let allowed = tolerance.allowed(at: e)
         let ratio = allowed > 0 ? d / allowed : (d > 0 ? Double.infinity : 0)
-        maxRatio = max(maxRatio, ratio)
+        if ratio > maxRatio { maxRatio = ratio; maxRatioAt = i }
         if ratio > 1 { outside += 1 }
     }
     let fraction = want.count == 0 ? 1 : Double(want.count - outside) / Double(want.count)
@@ -195,13 +211,18 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         pass.worstIndex = want.count > 0 ? index : nil
         return pass
     }
+    // Show the element furthest outside the tolerance; name the largest absolute error's place
+    // too when it is elsewhere (a large value within rtol).
+    let worst = want.index(of: maxRatioAt)
     let at = want.shape.isEmpty ? "" : " at \(formatIndex(index))"
-    let message = "max abs error \(formatNumber(maxAbs))\(at); expected "
-        + "\(formatNumber(want.values[maxAbsAt])), got \(formatNumber(have.values[maxAbsAt])) "
+    let worstAt = maxRatioAt == maxAbsAt || want.shape.isEmpty
+        ? "" : "; furthest outside the tolerance at \(formatIndex(worst))"
+    let message = "max abs error \(formatNumber(maxAbs))\(at)\(worstAt); expected "
+        + "\(formatNumber(want.values[maxRatioAt])), got \(formatNumber(have.values[maxRatioAt])) "
         + "(\(outside) of \(want.count) values outside atol \(formatNumber(tolerance.atol)) + "
         + "rtol \(formatNumber(tolerance.rtol))·|expected|)"
     return Comparison(passed: false, failure: .values, message: message, maxAbsError: maxAbs,
-                      maxRelError: maxRel, worstIndex: index, errorRatio: maxRatio,
+                      maxRelError: maxRel, worstIndex: worst, errorRatio: maxRatio,
                       fractionClose: fraction)
 }
 
@@ -250,13 +271,23 @@ func idList(_ value: GradedValue) -> IDList {
             return .failure(.fail(.shape, "expected a flat list of ids, got shape "
                 + "\(formatIndex(a.shape))"))
         }
-        return .ids(a.values.map { Int($0) })
+        var ids: [Int] = []
+        ids.reserveCapacity(a.count)
+        for (i, x) in a.values.enumerated() {
+            guard let id = tokenID(x) else { return .failure(notAnID(x, at: i)) }
+            ids.append(id)
+        }
+        return .ids(ids)
     case .list(let items):
         var ids: [Int] = []
         for (i, item) in items.enumerated() {
             switch item {
             case .int(let x): ids.append(x)
-            case .array(let a) where a.count == 1 && a.kind != .float: ids.append(Int(a.values[0]))
+            case .array(let a) where a.count == 1 && a.kind != .float:
+                guard let id = tokenID(a.values[0]) else {
+                    return .failure(notAnID(a.values[0], at: i))
+                }
+                ids.append(id)
             default:
                 return .failure(.fail(.dtype, "item \(i) is \(item.typeDescription), expected an "
                     + "int token id", at: [i]))
@@ -269,6 +300,18 @@ func idList(_ value: GradedValue) -> IDList {
 }
 
 private func got(_ value: GradedValue) -> String { value.typeDescription }
+
+/// An integer element as an Int, or nil when it does not fit (an int64 near its limits loses
+/// precision in Double, and Int(_:) would trap on a student's value).
+private func tokenID(_ x: Double) -> Int? {
+    guard abs(x) < 0x1p62 else { return nil }
+    return Int(exactly: x)
+}
+
+private func notAnID(_ x: Double, at i: Int) -> Comparison {
+    .fail(.mismatch, "id at position \(i) is \(formatNumber(x)), far outside any vocabulary",
+          at: [i])
+}
 
 func compareIDs(got: GradedValue, expected: GradedValue) -> Comparison {
     guard case .ids(let want) = idList(expected) else {

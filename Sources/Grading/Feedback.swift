@@ -1,5 +1,6 @@
 // Renders a grade for people and programs: terminal text (ANSI colour only on a TTY), Markdown and
-// JSON, filtered by what the viewer may see (hidden tests as a count and points for students).
+// JSON, filtered by what the viewer may see (hidden tests as a count and points for students;
+// after_due tests, and their points in the total, not at all before the due date).
 import Foundation
 
 /// How many bytes of the student's own prints a rendering shows.
@@ -28,6 +29,25 @@ func partition(_ report: GradeReport, _ viewer: Viewer)
         }
     }
     return (shown, hidden)
+}
+
+/// The score a viewer may see and the tests withheld from them: before the due date a student's
+/// total leaves out the after_due tests (their points would give their results away).
+func visibleSummary(_ report: GradeReport, _ viewer: Viewer)
+    -> (summary: ScoreSummary, withheld: [TestResult])
+{
+    let withheld = report.results.filter { view(of: $0, due: report.due, by: viewer) == .none }
+    guard !withheld.isEmpty else { return (report.summary, []) }
+    let counted = report.results.filter { view(of: $0, due: report.due, by: viewer) != .none }
+    return (ScoreSummary(results: counted, penalty: report.summary.penalty), withheld)
+}
+
+/// "2 more tests (3 points) are shown after the due date", or nil.
+func withheldLine(_ withheld: [TestResult]) -> String? {
+    guard !withheld.isEmpty else { return nil }
+    let points = withheld.reduce(0) { $0 + $1.points }
+    let tests = withheld.count == 1 ? "1 more test" : "\(withheld.count) more tests"
+    return "\(tests) (\(formatNumber(points)) points) will be shown after the due date"
 }
 
 /// Terminal feedback. `colour` should be true only when stdout is a TTY.
@@ -60,7 +80,8 @@ public func renderTerminal(_ report: GradeReport, viewer: Viewer, colour: Bool) 
         lines.append("hidden tests: \(passed) of \(hidden.count) passed, "
             + "\(formatNumber(points))/\(formatNumber(max)) points")
     }
-    let s = report.summary
+    let (s, withheld) = visibleSummary(report, viewer)
+    if let line = withheldLine(withheld) { lines.append(line) }
     var total = "score \(formatNumber(s.finalScore))/\(formatNumber(s.maxScore))"
     if s.penalty > 0 { total += " (late penalty \(Int(s.penalty * 100))% on \(formatNumber(s.score)))" }
     lines.append(paint(total, "1"))
@@ -75,7 +96,7 @@ public func renderTerminal(_ report: GradeReport, viewer: Viewer, colour: Bool) 
 /// Markdown feedback (for the web page and e-mails).
 public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
     var md = "# \(report.lab): \(report.labTitle)\n\n"
-    let s = report.summary
+    let (s, withheld) = visibleSummary(report, viewer)
     md += "**Score: \(formatNumber(s.finalScore)) / \(formatNumber(s.maxScore))**"
     if s.penalty > 0 { md += " (late penalty \(Int(s.penalty * 100))%)" }
     md += "  \nSeed \(report.seed) · grader \(report.graderVersion)\n\n"
@@ -107,6 +128,7 @@ public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
         md += "Hidden tests: \(hidden.filter(\.passed).count) of \(hidden.count) passed "
             + "(\(formatNumber(points))/\(formatNumber(max)) points).\n\n"
     }
+    if let line = withheldLine(withheld) { md += "\(line).\n\n" }
     for note in report.notes { md += "- \(note)\n" }
     if let output = cappedOutput(report.output) { md += "\n## Your code printed\n\n```\n\(output)\n```\n" }
     return md
@@ -116,7 +138,9 @@ public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
 public func renderJSON(_ report: GradeReport, viewer: Viewer) throws -> Data {
     var visible = report
     let (shown, hidden) = partition(report, viewer)
+    let (summary, withheld) = visibleSummary(report, viewer)
     visible.results = shown
+    visible.summary = summary
     if case .student = viewer { visible.output = cappedOutput(report.output) ?? "" }
     struct Envelope: Encodable {
         var report: GradeReport
@@ -124,11 +148,15 @@ public func renderJSON(_ report: GradeReport, viewer: Viewer) throws -> Data {
         var hiddenPassed: Int
         var hiddenScore: Double
         var hiddenMaxScore: Double
+        /// Tests shown (and counted) only after the due date.
+        var afterDueTests: Int
+        var afterDueMaxScore: Double
     }
     let envelope = Envelope(
         report: visible, hiddenTests: hidden.count, hiddenPassed: hidden.filter(\.passed).count,
         hiddenScore: hidden.reduce(0) { $0 + $1.score },
-        hiddenMaxScore: hidden.reduce(0) { $0 + $1.points })
+        hiddenMaxScore: hidden.reduce(0) { $0 + $1.points },
+        afterDueTests: withheld.count, afterDueMaxScore: withheld.reduce(0) { $0 + $1.points })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.dateEncodingStrategy = .iso8601

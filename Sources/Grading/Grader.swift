@@ -89,6 +89,10 @@ public struct Grader: Sendable {
         let submissionSeed = seed ?? freshSubmissionSeed()
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)
+        // Prints still in the pipe are drained only once the runner is gone: close first, then
+        // take the output (run() read it while the last calls' stderr could still be in flight).
+        session.close()
+        report.output = session.output
         report.submission = submission.lastPathComponent
         report.submittedAt = submitted
         let penalty = latePenalty(lab: lab, submitted: submitted) ?? 1

@@ -1,5 +1,6 @@
 // Gradescope's autograder results.json: score, and one entry per test with name, score,
-// max_score, output and visibility ("visible", "hidden", "after_due_date").
+// max_score, status, output and visibility ("visible", "hidden", "after_due_date"); see
+// https://gradescope-autograders.readthedocs.io/en/latest/specs/.
 import Foundation
 
 struct GradescopeResults: Encodable {
@@ -7,6 +8,8 @@ struct GradescopeResults: Encodable {
         var name: String
         var score: Double
         var max_score: Double
+        /// "passed" or "failed" (Gradescope's optional per-test status).
+        var status: String
         var output: String
         var visibility: String
     }
@@ -31,7 +34,8 @@ public func gradescopeResults(_ report: GradeReport) throws -> Data {
         case Visibility.afterDue.rawValue: visibility = "after_due_date"
         default: visibility = "hidden"
         }
-        return .init(name: r.name, score: r.score, max_score: r.points, output: output,
+        return .init(name: r.name, score: r.score, max_score: r.points,
+                     status: r.passed ? "passed" : "failed", output: output,
                      visibility: visibility)
     }
     var output = "seed \(report.seed), grader \(report.graderVersion)"

@@ -12,6 +12,8 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
     case fixture(file: String, reason: String)
     /// Submitted after late_due (or after due with no late window).
     case submissionClosed(String)
+    /// The grading benchmark could not run (no manifest, no correct sample of a lab…).
+    case benchmark(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
             return "fixture \(file): \(reason)"
         case .submissionClosed(let message):
             return message
+        case .benchmark(let message):
+            return "grading benchmark: \(message)"
         }
     }
 }

@@ -175,6 +175,13 @@ public enum Distribution: String, Sendable, Equatable, CaseIterable {
 
 public enum DType: String, Sendable, Equatable, CaseIterable {
     case float32, float64
+    /// Integer codes (labs 05–06): uniform integers in [low, high], both ends included.
+    case int8, uint8
+    /// float32 draws rounded to IEEE half (fp16 scales), sent as NumPy float16.
+    case float16
+
+    /// Whether the elements are integers drawn from [low, high].
+    public var isInteger: Bool { self == .int8 || self == .uint8 }
 }
 
 /// Sizes of a randomly initialised GPT-2 (HF parameter names, Conv1D layout).
@@ -264,9 +271,12 @@ extension Lab {
         return lab
     }
 
-    /// Loads every lab folder under `labsRoot` (skipping `harness` and hidden folders), sorted by
+    /// Loads every lab folder under `labsRoot` (skipping `harness`, `client` and hidden ones), sorted by
     /// id; throws one error listing the problems of every broken lab.
     public static func loadAll(labsRoot: URL) throws -> [Lab] {
+        // labs/ also holds the sandboxed harness and the students' Python client; every other
+        // folder must be a lab, so a lab.toml missing from one is reported, not skipped.
+        let supportFolders: Set<String> = ["harness", "client"]
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: labsRoot.path)
@@ -275,7 +285,7 @@ extension Lab {
         }
         var labs: [Lab] = []
         var errors: [LabError] = []
-        for name in names.sorted() where name != "harness" && !name.hasPrefix(".") {
+        for name in names.sorted() where !supportFolders.contains(name) && !name.hasPrefix(".") {
             let folder = labsRoot.appendingPathComponent(name, isDirectory: true)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
@@ -770,14 +780,30 @@ struct LabReader {
                 if let parsed = DType(rawValue: text) {
                     dtype = parsed
                 } else {
-                    problem("\(path).dtype", "is \"\(text)\"; use \"float32\" or \"float64\"")
+                    problem(
+                        "\(path).dtype",
+                        "is \"\(text)\"; use "
+                            + DType.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                }
+            }
+            if dtype.isInteger {
+                let (lo, hi) = dtype == .int8 ? (-128.0, 127.0) : (0.0, 255.0)
+                let low = number(table, "low", at: path) ?? 0
+                let high = number(table, "high", at: path) ?? 1
+                if table["dist"] == nil || low != low.rounded() || high != high.rounded()
+                    || low < lo || high > hi || low > high
+                {
+                    problem(
+                        path,
+                        "an \(dtype.rawValue) tensor needs dist = \"uniform\" and integer low <= "
+                            + "high within [\(Int(lo)), \(Int(hi))]")
                 }
             }
             let scale = number(table, "scale", at: path) ?? 1
             let offset = number(table, "offset", at: path) ?? 0
             let low = number(table, "low", at: path) ?? 0
             let high = number(table, "high", at: path) ?? 1
-            if dist == .uniform && !(low < high) {
+            if dist == .uniform && !(low < high) && !dtype.isInteger {
                 problem(path, "uniform tensor needs low < high (got \(low), \(high))")
             }
             if dist == .normal && (table["low"] != nil || table["high"] != nil) {

@@ -14,6 +14,10 @@ struct Knobs: Sendable {
     var bpe = BPEVariant()
     /// bytes_to_unicode returns the identity table {b: chr(b)}.
     var identityByteTable = false
+    /// Lab 05's LoRA knobs (MistakeLoRA.swift).
+    var lora = LoRAVariant()
+    /// Lab 06's quantization knobs (MistakeQuant.swift).
+    var quant = QuantVariant()
 }
 
 /// A component's output under `knobs`, or nil where the catalogue does not model it (or a
@@ -93,7 +97,8 @@ func evaluate(_ component: String, _ args: CaseArguments, _ knobs: Knobs) throws
         return bpeDecode(try args.ids("ids"), vocab: vocab, mapBytes: knobs.bpe.mapBytes)
             .map(GradedValue.text)
     default:
-        return nil
+        return try evaluateLoRA(component, args, knobs.lora)
+            ?? evaluateQuant(component, args, knobs.quant)
     }
 }
 
@@ -388,6 +393,88 @@ public let mistakeCatalogue: [Mistake] = [
         variants: { _, _ in
             PretokenizePattern.allCases.filter { $0 != .gpt2 }.map { p in knobs { $0.bpe.pattern = p } }
         }),
+    // Lab 05: LoRA.
+    Mistake(
+        id: "lora_alpha_not_scaled", title: "LoRA update scaled by alpha instead of alpha/r",
+        components: ["lora_forward", "lora_merge", "lora_grad_a", "lora_grad_b"],
+        hint: "LoRA trains a small low-rank update B·A instead of the whole weight, and scales it "
+            + "by alpha / r (PEFT's `scaling`), so changing the rank r does not change how strong "
+            + "the adapter is. Multiply by alpha / r, not by alpha — in the forward, the merge and "
+            + "both gradients.",
+        nonFiniteSignature: false, variants: one { $0.lora.alphaNotDividedByR = true }),
+    Mistake(
+        id: "lora_ba_transposed", title: "B·A used without transposing it",
+        components: ["lora_forward", "lora_merge"],
+        hint: "A is [r, in] and B is [out, r], so B·A is [out, in] — the PyTorch layout. GPT-2's "
+            + "Conv1D weight W is [in, out] (y = x·W), so the update in W's layout is (B·A)ᵀ = "
+            + "Aᵀ·Bᵀ, and the adapter's forward is x·Aᵀ·Bᵀ. A square layer hides the mistake "
+            + "from the shapes, not from the values.",
+        nonFiniteSignature: false, variants: one { $0.lora.baNotTransposed = true }),
+    Mistake(
+        id: "lora_merge_wrong_sign", title: "Adapter merged with a minus sign",
+        components: ["lora_merge"],
+        hint: "Merging folds the adapter into the frozen weight so inference costs nothing extra: "
+            + "W' = W + (alpha/r)·(B·A)ᵀ, and x·W' must equal the adapted forward x·W + "
+            + "(alpha/r)·x·Aᵀ·Bᵀ. Subtracting is unmerging.",
+        nonFiniteSignature: false, variants: one { $0.lora.mergeSubtracts = true }),
+    // Lab 06: quantization.
+    Mistake(
+        id: "int8_128_not_127", title: "Absmax divided by 128 instead of 127",
+        components: [
+            "int8_scale", "quantize_int8", "int8_channel_scales", "quantize_int8_per_channel",
+            "q8_0_quantize", "q8_0_scales",
+        ],
+        hint: "Symmetric int8 uses the codes -127 … 127 so that 0 stays exactly 0 and both signs "
+            + "get the same range: scale = absmax / 127, and the largest weight maps to ±127. "
+            + "With 128 the largest weight becomes 128, which int8 cannot hold (it is clipped, or "
+            + "wraps to -128).",
+        nonFiniteSignature: false,
+        variants: { _, _ in
+            [QuantVariant.Overflow.clampSymmetric, .clampInt8, .wrap].map { o in
+                knobs {
+                    $0.quant.divisor = 128
+                    $0.quant.overflow = o
+                }
+            }
+        }),
+    Mistake(
+        id: "quant_floor_not_round", title: "Floor instead of rounding to the nearest code",
+        components: [
+            "quantize_int8", "quantize_int8_per_channel", "q8_0_quantize", "q4_0_quantize",
+        ],
+        hint: "Quantization maps each weight to the NEAREST code: q = round(x / scale) (np.round "
+            + "for int8; Q8_0 rounds halves away from zero, and Q4_0 adds 8.5 before truncating). "
+            + "np.floor or astype(int) on its own always rounds down, which doubles the error and "
+            + "biases every weight towards -∞.",
+        nonFiniteSignature: false, variants: one { $0.quant.floorNotRound = true }),
+    Mistake(
+        id: "per_tensor_not_per_channel", title: "One scale for the whole matrix, not per channel",
+        components: ["int8_channel_scales", "quantize_int8_per_channel"],
+        hint: "Per-channel quantization gives every OUTPUT channel its own scale: GPT-2's Conv1D "
+            + "weight is [in, out], so that is one absmax per column (np.abs(w).max(axis=0)), "
+            + "and a column of small weights keeps its precision even next to a column of "
+            + "large ones.",
+        nonFiniteSignature: false, variants: one { $0.quant.perTensorNotPerChannel = true }),
+    Mistake(
+        id: "q4_0_nibble_order", title: "Q4_0 nibbles packed in the wrong order",
+        components: ["q4_0_pack", "q4_0_unpack"],
+        hint: "ggml packs a block of 32 four-bit codes into 16 bytes: byte j holds element j in "
+            + "its LOW nibble and element j + 16 in its HIGH nibble (byte = q[j] | q[j+16] << 4) "
+            + "— not neighbouring pairs (2j, 2j+1), and not the other way round.",
+        nonFiniteSignature: false,
+        variants: { _, _ in
+            [QuantVariant.NibbleOrder.swapped, .consecutive].map { o in
+                knobs { $0.quant.nibbleOrder = o }
+            }
+        }),
+    Mistake(
+        id: "scale_not_fp16", title: "Block scale not rounded to fp16",
+        components: ["q8_0_scales", "q4_0_scales"],
+        hint: "Q8_0 and Q4_0 store each block's scale d as a 16-bit float (that is part of their "
+            + "8.5 and 4.5 bits per weight), so the value the model uses is np.float16(d). "
+            + "Round the scale with np.float16 — the codes are still computed with the float32 d, "
+            + "as ggml does.",
+        nonFiniteSignature: false, variants: one { $0.quant.scaleNotFP16 = true }),
 ]
 
 /// The catalogue by id.

@@ -51,7 +51,11 @@ func referenceForward(_ ids: [Int], params p: [String: Tensor], heads: Int) thro
 }
 
 /// The registry of references by component (Python function) name.
-public let references: [String: Reference] = [
+public let references: [String: Reference] = coreReferences.merging(
+    labs56References, uniquingKeysWith: { core, _ in core })
+
+/// Labs 01–04.
+private let coreReferences: [String: Reference] = [
     "softmax": { a in value(softmax(try a.tensor("x"), axis: try a.int("axis", default: -1))) },
     "causal_mask": { a in
         let mask = BoolMask.causal(try a.int("T"))
@@ -151,6 +155,37 @@ public let references: [String: Reference] = [
         return .text(String(decoding: bytes, as: UTF8.self))
     },
 ]
+
+/// Labs 05-lora and 06-quantization: the correct computation of MistakeLoRA.swift and
+/// MistakeQuant.swift, which is the Training and Quantization modules' own maths.
+private let labs56References: [String: Reference] = {
+    let lora = [
+        "lora_forward", "lora_merge", "lora_grad_a", "lora_grad_b", "lora_trainable_params",
+    ]
+    let quant = [
+        "int8_scale", "quantize_int8", "int8_channel_scales", "quantize_int8_per_channel",
+        "dequantize_int8", "to_fp16", "q8_0_quantize", "q8_0_scales", "q8_0_dequantize",
+        "q8_0_matmul", "q4_0_quantize", "q4_0_scales", "q4_0_pack", "q4_0_unpack",
+    ]
+    var table: [String: Reference] = [:]
+    for name in lora {
+        table[name] = { a in
+            guard let v = try evaluateLoRA(name, a, LoRAVariant()) else {
+                throw GradingError.badArgument(name, "arguments of the LoRA shapes")
+            }
+            return v
+        }
+    }
+    for name in quant {
+        table[name] = { a in
+            guard let v = try evaluateQuant(name, a, QuantVariant()) else {
+                throw GradingError.badArgument(name, "arguments of the quantization shapes")
+            }
+            return v
+        }
+    }
+    return table
+}()
 
 /// Components lmlab has a reference for.
 public let referenceComponentNames: [String] = references.keys.sorted()

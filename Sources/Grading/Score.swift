@@ -36,11 +36,12 @@ public struct TestResult: Sendable, Codable, Equatable {
     public var passed: Bool { status == .passed }
 }
 
-/// The late penalty on a submission made at `submitted`: 0 before due, lab.latePenalty between
-/// due and late_due; nil when submissions are closed (after late_due, or after due without one).
+/// The late penalty on a submission made at `submitted`: 0 up to due, lab.latePenalty after it;
+/// nil when submissions are closed (after late_due). Without a late_due late submissions are
+/// always accepted (as Lab, the Store and the Server read it), with the penalty.
 public func latePenalty(lab: Lab, submitted: Date) -> Double? {
     if submitted <= lab.due { return 0 }
-    guard let lateDue = lab.lateDue, submitted <= lateDue else { return nil }
+    if let lateDue = lab.lateDue, submitted > lateDue { return nil }
     return lab.latePenalty
 }
 

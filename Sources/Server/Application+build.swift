@@ -42,6 +42,14 @@ public func buildApplication(
 ///   404 otherwise). Hidden tests show status and points only.
 /// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
 /// - `GET /api/health` (no token) → Health.
+/// - `POST /api/runs/batch`, a JSON batch (labs/client/PROTOCOL.md) of at most 4 MiB →
+///   RunBatchReceipt; 400 malformed (names the entry), 401, 403 another student's run, 404
+///   unknown run, 409 param changed / run ended / run in another experiment, 413.
+/// - `GET /api/runs/:id` → RunDetailsBody (own runs; all for an instructor; 404 otherwise).
+/// - `GET /api/experiments/:name/runs?filter=&order_by=&limit=` → RunSearchBody (a student's
+///   own runs; limit 1…10,000, default 100; 400 for a bad filter, 404 unknown experiment).
+/// - `GET /api/experiments/:name/leaderboard?metric=&order=asc|desc&where=[&names=true]` →
+///   ExperimentLeaderboardBody (one row per student, pseudonyms; names: instructors only).
 /// Every error body is `{"error": "<message>"}` (ErrorMiddleware).
 public func buildRouter(
     _ configuration: ServerConfiguration, store: LabStore, workers: WorkerPool?
@@ -55,5 +63,8 @@ public func buildRouter(
     LabsController(store: store, authenticator: authenticator)
         .addRoutes(to: router.group("api/labs"))
     HealthController(store: store, workers: workers).addRoutes(to: router.group("api/health"))
+    let runs = RunsController<AppRequestContext>(store: store, authenticator: authenticator)
+    runs.addRunRoutes(to: router.group("api/runs"))
+    runs.addExperimentRoutes(to: router.group("api/experiments"))
     return router
 }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Store
+import Tracking
 
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
@@ -40,6 +41,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A token whose student was removed, say: the client cannot act on more detail.
             case .unknownStudent: return .badToken
             default: return .internalError(error.description)
+            }
+        case let error as RunsError:
+            switch error {
+            case .unknownRun(let id): return .runNotFound(id)
+            case .unknownExperiment(let name): return .experimentNotFound(name)
+            case .notYourRun(let id, _): return .notYourRun(id)
+            case .runNotActive, .runInOtherExperiment, .paramChanged:
+                return .conflict(error.description)
+            case .invalidBatch, .invalidRunID, .invalidExperimentName:
+                return .badRequest(error.description)
+            }
+        case let error as TrackingError:
+            switch error {
+            case .syntax, .unknownField, .badComparison, .batch:
+                return .badRequest(error.description)
+            case .nothingToPlot, .io:
+                return .internalError(error.description)
             }
         case let error as HTTPError:
             return .http(error.status, error.body ?? error.status.reasonPhrase)

@@ -18,6 +18,14 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
     case internalError(String)
     /// An error Hummingbird raised with its own status (a malformed request, say).
     case http(HTTPResponse.Status, String)
+    // Experiment tracking (RunsController).
+    case runNotFound(String)
+    case experimentNotFound(String)
+    /// Another student's run; the owner is not named.
+    case notYourRun(String)
+    case batchTooLarge(limit: Int)
+    /// A param changed, a run id reused in another experiment, logging to an ended run.
+    case conflict(String)
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -31,6 +39,10 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
         case .http(let status, _): status
+        case .runNotFound, .experimentNotFound: .notFound
+        case .notYourRun: .forbidden
+        case .batchTooLarge: .contentTooLarge
+        case .conflict: .conflict
         }
     }
 
@@ -60,6 +72,16 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
             "internal error: \(message)"
         case .http(let status, let message):
             "\(status.reasonPhrase): \(message)"
+        case .runNotFound(let id):
+            "no run '\(id)' of yours: check the run id (start it with a batch holding 'start')"
+        case .experimentNotFound(let name):
+            "no experiment '\(name)': check its name (a run's start creates it)"
+        case .notYourRun(let id):
+            "run '\(id)' belongs to another student: log to a run of your own (a new run_id)"
+        case .batchTooLarge(let limit):
+            "batch too large: at most \(limit) bytes per request; send fewer points per batch"
+        case .conflict(let message):
+            message
         }
     }
 

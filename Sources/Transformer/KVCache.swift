@@ -54,7 +54,7 @@ extension GPT2Model {
                 layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp)
             x = x + m  // [T, C]
         }
-        cache.length = start + ids.count
+        cache.advance(by: ids.count)
         x = layerNorm(x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: eps)
         return tiedHead(x, wte: weights.wte)  // [T, V]
     }
@@ -64,18 +64,30 @@ extension GPT2Model {
     private func cachedSelfAttention(
         _ x: Tensor, weights w: AttentionWeights, layer: Int, cache: inout KVCache
     ) -> Tensor {
-        let (t, c) = (x.shape[0], x.shape[1])
-        let heads = config.nHead
-        let hs = c / heads
-        let (start, cap) = (cache.length, cache.capacity)
-        let total = start + t  // keys visible to the last new query
         let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
+        let merged = cache.attend(qkv: qkv, layer: layer, heads: config.nHead)  // [T, C]
+        return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
+    }
+}
+
+extension KVCache {
+    /// Causal self-attention of T new positions against the cached ones plus themselves, per
+    /// head: qkv [T, 3C] (q | k | v) -> the merged heads [T, C], before the output projection.
+    /// Writes the new k, v of `layer` at positions length ..< length + T; call `advance(by:)`
+    /// once every layer has run. Shared by every model that decodes with this cache.
+    public mutating func attend(qkv: Tensor, layer: Int, heads: Int) -> Tensor {
+        precondition(qkv.rank == 2 && qkv.shape[1] % 3 == 0, "attend needs qkv [T, 3C]")
+        precondition(length + qkv.shape[0] <= capacity, "KV cache full")
+        let (t, c) = (qkv.shape[0], qkv.shape[1] / 3)
+        let hs = c / heads
+        let (start, cap) = (length, capacity)
+        let total = start + t  // keys visible to the last new query
         var merged = Tensor(zeros: [t, c])  // [T, C]
         var scores = [Float](repeating: 0, count: t * total)  // one head's [T, L + T]
         let scale = 1 / Float(hs).squareRoot()
         qkv.data.withUnsafeBufferPointer { qkv in
-            cache.keys[layer].data.withUnsafeMutableBufferPointer { kc in
-                cache.values[layer].data.withUnsafeMutableBufferPointer { vc in
+            keys[layer].data.withUnsafeMutableBufferPointer { kc in
+                values[layer].data.withUnsafeMutableBufferPointer { vc in
                     merged.data.withUnsafeMutableBufferPointer { out in
                         scores.withUnsafeMutableBufferPointer { s in
                             guard let qkv = qkv.baseAddress, let kc = kc.baseAddress,
@@ -107,6 +119,9 @@ extension GPT2Model {
                 }
             }
         }
-        return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
+        return merged
     }
+
+    /// Marks `count` new positions as cached (after every layer has attended to them).
+    public mutating func advance(by count: Int) { length += count }
 }

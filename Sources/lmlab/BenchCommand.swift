@@ -2,6 +2,7 @@
 // the machine's own sgemm and memory bandwidth), since this machine is shared and noisy.
 import ArgumentParser
 import Foundation
+import Grading
 import Tensors
 import Tokenizer
 import Transformer
@@ -10,7 +11,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure lmlab's speed against a peer in the same run.",
-        subcommands: [Forward.self, LoadMemory.self, ServiceBench.self]
+        subcommands: [
+            Forward.self, Grading.self, Train.self, Quant.self, TrackingBench.self,
+            LoadMemory.self, ServiceBench.self,
+        ]
     )
 }
 
@@ -142,6 +146,34 @@ extension BenchCommand {
             let theirs = peer["mb_per_s"] as? Double ?? .nan
             let same = (peer["first_ids"] as? [Int]) == Array(ours.prefix(64)) && (peer["tokens"] as? Int) == ours.count
             print(String(format: "tokenizer      %8.1f MB/s encode; tiktoken %.1f MB/s → %.2f× (same ids: %@)", mbps, theirs, mbps / theirs, same ? "yes" : "NO"))
+        }
+    }
+
+    struct Grading: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "grading",
+            abstract: "Grade one correct sample per lab end to end and report p50 with a breakdown.",
+            discussion: """
+                Each run stages the submission, starts the sandboxed harness (bubblewrap, Python,
+                NumPy, the student's module), runs every test, computes the references and
+                compares. Run it from the repository root (it reads labs/ and submissions/).
+                """)
+
+        @Option(help: "Runs per lab; p50 and p90 are over these.")
+        var runs = 10
+        @Option(help: "The labs folder.")
+        var labs = "labs"
+        @Option(help: "The sample class folder (with MANIFEST.toml).")
+        var submissions = "submissions"
+        @Flag(help: "Run without bubblewrap (to see what the sandbox costs).")
+        var noSandbox = false
+
+        func run() throws {
+            let result = try gradingBenchmark(
+                labsRoot: URL(fileURLWithPath: labs),
+                submissionsRoot: URL(fileURLWithPath: submissions), runs: runs,
+                isolation: noSandbox ? .none : .sandbox)
+            print(result.description)
         }
     }
 

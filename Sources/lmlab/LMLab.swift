@@ -23,6 +23,7 @@ struct LMLab: ParsableCommand {
             DemoCommand.self,
             // Experiments
             RunsCommand.self,
+            ExperimentCommand.self,
             // The reference model
             ModelCommand.self,
             TokenizerCommand.self,

@@ -14,7 +14,7 @@ struct ModelCommand: ParsableCommand {
             vocab.json + merges.txt for text. A real GPT-2 folder downloaded elsewhere works
             as is.
             """,
-        subcommands: [Init.self, Info.self, Forward.self, Generate.self, Eval.self]
+        subcommands: [Init.self, Info.self, Forward.self, Generate.self, Eval.self, Train.self]
     )
 }
 

@@ -73,7 +73,9 @@ private let validTest = """
 
 @Test func everyShippedLabValidates() throws {
     let labs = try Lab.loadAll(labsRoot: labsRoot)
-    #expect(labs.map(\.id) == ["01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer"])
+    #expect(labs.map(\.id) == [
+        "01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer", "05-lora", "06-quantization",
+    ])
     for lab in labs {
         #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")
         #expect(lab.tests.contains { $0.visibility == .afterDue }, "\(lab.id) has no after_due")

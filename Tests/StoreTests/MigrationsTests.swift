@@ -7,12 +7,12 @@ import Testing
 @testable import Store
 
 struct MigrationsTests {
-    @Test func emptyDatabaseGetsV1() throws {
+    @Test func emptyDatabaseGetsEveryMigration() throws {
         // Given an empty in-memory database, when the store opens it
         let store = try LabStore.inMemory()
-        // Then v1 is applied and every table has the columns the brief lists
+        // Then every migration is applied and the v1 tables have the columns the brief lists
         let applied = try store.reader.read { db in try LabStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1"])
+        #expect(applied == ["v1", "v2-tracking"])
         let expected: [String: [String]] = [
             "students": [
                 "id", "name", "email", "pseudonym", "token_hash", "is_instructor",

@@ -1,0 +1,169 @@
+// The grading benchmark: one correct sample of each lab graded end to end `runs` times, with the
+// wall time per lab (p50, p90) and where it went (staging, sandbox start, calls, reference,
+// comparison). Issue 3's budget is p50 ≤ 1.5 s per lab.
+import Foundation
+import TOMLKit
+
+/// Timings of one lab's sample over all runs; the breakdown parts are medians over the runs.
+public struct LabBenchmark: Sendable, Equatable {
+    public var lab: String
+    /// The sample graded, relative to the submissions root (e.g. "s01-ada/01-attention").
+    public var submission: String
+    public var tests: Int
+    /// Whether every run gave full marks (a benchmark of a failing grade would mean little).
+    public var fullMarks: Bool
+    /// Wall time of each run's whole grade call, in seconds.
+    public var totals: [Double]
+    public var p50Seconds: Double
+    public var p90Seconds: Double
+    public var stageSeconds: Double
+    /// Spawn → ready: the sandbox, Python, NumPy and the student module importing.
+    public var sandboxStartSeconds: Double
+    /// Send → reply over every call of one grade.
+    public var callSeconds: Double
+    /// Generating the cases and computing the reference answers.
+    public var referenceSeconds: Double
+    /// Comparison and diagnosis.
+    public var compareSeconds: Double
+    /// p50 minus the parts: shutting the runner down, removing the staging folder, bookkeeping.
+    public var otherSeconds: Double { max(0, p50Seconds - parts) }
+
+    var parts: Double {
+        stageSeconds + sandboxStartSeconds + callSeconds + referenceSeconds + compareSeconds
+    }
+}
+
+public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertible {
+    public var isolation: Isolation
+    public var runs: Int
+    public var labs: [LabBenchmark]
+
+    /// A table, one row per lab, times in milliseconds.
+    public var description: String {
+        let mode = isolation == .sandbox ? "sandbox" : "no sandbox"
+        var lines = [
+            "grading one correct sample per lab, \(runs) runs each (\(mode)); ms, "
+                + "breakdown = medians"
+        ]
+        let header = [
+            "lab", "tests", "p50", "p90", "stage", "start", "calls", "reference",
+            "compare", "other", "full marks",
+        ]
+        var rows = [header]
+        for lab in labs {
+            func ms(_ s: Double) -> String { String(format: "%.0f", s * 1000) }
+            rows.append([
+                lab.lab, String(lab.tests), ms(lab.p50Seconds), ms(lab.p90Seconds),
+                ms(lab.stageSeconds), ms(lab.sandboxStartSeconds), ms(lab.callSeconds),
+                ms(lab.referenceSeconds), ms(lab.compareSeconds), ms(lab.otherSeconds),
+                lab.fullMarks ? "yes" : "NO",
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(
+                row.enumerated().map { column, cell in
+                    column == 0
+                        ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[column] - cell.count) + cell
+                }.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The q-quantile (0…1) of `values` with linear interpolation between order statistics.
+func quantile(_ values: [Double], _ q: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let position = q * Double(sorted.count - 1)
+    let lower = Int(position.rounded(.down))
+    let upper = min(lower + 1, sorted.count - 1)
+    return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
+}
+
+/// The first sample with verdict "full" for each lab in `<submissionsRoot>/MANIFEST.toml`:
+/// lab id → the file (single-file sample) or folder to hand in, and its manifest path.
+func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: String)] {
+    let file = submissionsRoot.appendingPathComponent("MANIFEST.toml")
+    let text: String
+    do {
+        text = try String(contentsOf: file, encoding: .utf8)
+    } catch {
+        throw GradingError.benchmark(
+            "cannot read \(file.path) (\(error.localizedDescription)); "
+                + "pass the submissions folder that holds MANIFEST.toml")
+    }
+    let root: TOMLNode
+    do {
+        root = TOMLNode(try TOMLTable(string: text))
+    } catch {
+        throw GradingError.benchmark("\(file.path) is not valid TOML: \(error)")
+    }
+    guard case .table(let top) = root, case .array(let samples)? = top["samples"] else {
+        throw GradingError.benchmark("\(file.path) has no [[samples]] tables")
+    }
+    var found: [String: (url: URL, path: String)] = [:]
+    for sample in samples {
+        guard case .table(let s) = sample, case .string(let lab)? = s["lab"],
+            case .string(let path)? = s["path"], case .string("full")? = s["verdict"],
+            found[lab] == nil
+        else { continue }
+        var url = submissionsRoot.appendingPathComponent(path)
+        if case .array(let files)? = s["files"], files.count == 1,
+            case .string(let name) = files[0]
+        {
+            url = url.appendingPathComponent(name)
+        }
+        found[lab] = (url, path)
+    }
+    return found
+}
+
+/// Grades one correct sample of every lab under `labsRoot` `runs` times (instructor mode, all
+/// tests, a fresh submission seed each run) and reports the timings per lab.
+public func gradingBenchmark(
+    labsRoot: URL, submissionsRoot: URL, runs: Int,
+    isolation: Isolation
+) throws -> GradingBenchmarkResult {
+    guard runs > 0 else { throw GradingError.benchmark("runs must be at least 1, not \(runs)") }
+    let labs = try Lab.loadAll(labsRoot: labsRoot)
+    let samples = try correctSamples(submissionsRoot: submissionsRoot)
+    let harness = labsRoot.appendingPathComponent("harness")
+    var results: [LabBenchmark] = []
+    for lab in labs {
+        guard let sample = samples[lab.id] else {
+            throw GradingError.benchmark(
+                "MANIFEST.toml has no correct (verdict = \"full\") "
+                    + "sample of lab \(lab.id)")
+        }
+        let grader = try Grader(lab: lab, harnessDirectory: harness, isolation: isolation)
+        var timings: [GradeTimings] = []
+        var totals: [Double] = []
+        var fullMarks = true
+        for run in 0..<runs {
+            // Wall time around the whole call: GradeTimings.totalSeconds stops before the
+            // runner is shut down and the staging folder removed, which a grade also pays for.
+            let start = Date()
+            let report = try grader.grade(
+                submission: sample.url, seed: UInt64(run) &+ 1,
+                mode: .instructor)
+            totals.append(Date().timeIntervalSince(start))
+            fullMarks =
+                fullMarks && report.summary.score == report.summary.maxScore
+                && report.importError == nil
+            timings.append(report.timings)
+        }
+        results.append(
+            LabBenchmark(
+                lab: lab.id, submission: sample.path, tests: lab.tests.count, fullMarks: fullMarks,
+                totals: totals, p50Seconds: quantile(totals, 0.5),
+                p90Seconds: quantile(totals, 0.9),
+                stageSeconds: quantile(timings.map(\.stageSeconds), 0.5),
+                sandboxStartSeconds: quantile(timings.map(\.sandboxStartSeconds), 0.5),
+                callSeconds: quantile(timings.map(\.callSeconds), 0.5),
+                referenceSeconds: quantile(timings.map(\.referenceSeconds), 0.5),
+                compareSeconds: quantile(timings.map(\.compareSeconds), 0.5)))
+    }
+    return GradingBenchmarkResult(isolation: isolation, runs: runs, labs: results)
+}
