@@ -176,19 +176,18 @@ extension ExperimentReport {
     public func curvesSVG(logScale: Bool = false) throws -> String? {
         let plotted = plottedRuns
         guard !plotted.isEmpty else { return nil }
-        let series = plotted.map { run in
-            PlotSeries(
-                label: runLabel(run),
+        // The legend names a run by its student's pseudonym, adding the start of the run id
+        // only where a student has several runs drawn (the legend has room for ~17 characters).
+        let owners = plotted.map { $0.pseudonym ?? $0.name ?? $0.id }
+        let series = plotted.enumerated().map { index, run in
+            let owner = owners[index]
+            let shared = owners.filter { $0 == owner }.count > 1 && owner != run.id
+            return PlotSeries(
+                label: shared ? "\(owner) \(run.id.prefix(6))" : owner,
                 points: run.curve.map { (Double($0.step), $0.value) })
         }
         return try SVGPlot.render(
             series, title: "\(experiment): \(plotMetric)", yLabel: plotMetric, logScale: logScale)
-    }
-
-    func runLabel(_ run: Run) -> String {
-        let who = run.pseudonym ?? run.name
-        let short = run.id.count > 10 ? String(run.id.prefix(10)) : run.id
-        return who.map { "\($0) \(short)" } ?? short
     }
 
     /// What the curves show, e.g. "the 8 best of 12 runs by eval_loss.min".
