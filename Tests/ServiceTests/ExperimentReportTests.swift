@@ -50,9 +50,11 @@ import Testing
         #expect(markdown.contains("| run-a | FINISHED |"))
 
         let svg = try Data(contentsOf: directory.appendingPathComponent("loss.svg"))
-        let document = try XMLDocument(data: svg)
-        let paths = try document.nodes(forXPath: "//*[local-name()='path']")
-            .compactMap { ($0 as? XMLElement)?.attribute(forName: "d")?.stringValue }
+        let parser = XMLParser(data: svg)
+        let collector = PathData()
+        parser.delegate = collector
+        #expect(parser.parse(), "not well-formed XML: \(String(describing: parser.parserError))")
+        let paths = collector.paths
         // Plot area: x 70…550 (720 wide, margins 70 and 170), y 40…390 (440 high, margins 40
         // and 50). Steps 0…10. Values 1…4 padded by 5% of 3 → 0.85…4.15 (3.3 tall), so
         // y(v) = 40 + (1 − (v − 0.85)/3.3)·350: y(1) = 374.09, y(2) = 268.03, y(3) = 161.97,
@@ -79,5 +81,17 @@ import Testing
         #expect(report.leaderboard.first?.displayName == pseudonymB)
         #expect(report.leaderboard.map(\.value) == [1, 2])
         #expect(report.leaderboard.map(\.step) == [10, 10])
+    }
+}
+
+/// The `d` attribute of every `<path>` element, in document order.
+private final class PathData: NSObject, XMLParserDelegate {
+    var paths: [String] = []
+
+    func parser(
+        _ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
+        qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
+        if element == "path", let d = attributes["d"] { paths.append(d) }
     }
 }
