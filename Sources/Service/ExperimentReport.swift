@@ -176,14 +176,15 @@ extension ExperimentReport {
     public func curvesSVG(logScale: Bool = false) throws -> String? {
         let plotted = plottedRuns
         guard !plotted.isEmpty else { return nil }
-        // The legend names a run by its student's pseudonym, adding the start of the run id
-        // only where a student has several runs drawn (the legend has room for ~17 characters).
+        // The legend names a run by its student's pseudonym, led by the start of the run id
+        // where a student has several runs drawn (the legend cuts labels at ~17 characters,
+        // so the part that tells such runs apart comes first).
         let owners = plotted.map { $0.pseudonym ?? $0.name ?? $0.id }
         let series = plotted.enumerated().map { index, run in
             let owner = owners[index]
             let shared = owners.filter { $0 == owner }.count > 1 && owner != run.id
             return PlotSeries(
-                label: shared ? "\(owner) \(run.id.prefix(6))" : owner,
+                label: shared ? "\(run.id.prefix(6)) \(owner)" : owner,
                 points: run.curve.map { (Double($0.step), $0.value) })
         }
         return try SVGPlot.render(
