@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Server", "Store", "Grading",
+                "Server", "Store", "Grading", "Tracking",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -64,10 +64,7 @@ public enum SVGPlot {
             svg += line(X, top, X, top + plotH, stroke: "#e5e5e5")
             svg += text(X, top + plotH + 18, label(x), anchor: "middle")
         }
-        let yTicks: [Double] =
-            logScale
-            ? (Int(floor(yMin))...Int(ceil(yMax))).map { Double($0) }.filter { $0 >= yMin && $0 <= yMax }
-            : niceTicks(yMin, yMax)
+        let yTicks = logScale ? logTicks(yMin, yMax) : niceTicks(yMin, yMax)
         for t in yTicks {
             let Y = top + (1 - (t - yMin) / (yMax - yMin)) * plotH
             svg += line(left, Y, left + plotW, Y, stroke: "#e5e5e5")
@@ -106,17 +103,23 @@ public enum SVGPlot {
             // Legend.
             let ly = top + 10 + Double(index) * 20
             svg += line(left + plotW + 14, ly, left + plotW + 38, ly, stroke: color, width: 3)
-            svg += text(left + plotW + 44, ly + 4, s.label, anchor: "start")
+            // Long labels would run off the right edge: cut them, keep the whole as a tooltip.
+            svg += text(
+                left + plotW + 44, ly + 4, shortened(s.label, to: Int((right - 50) / 7)),
+                anchor: "start", tooltip: s.label)
         }
         svg += "</svg>\n"
         return svg
     }
 
-    /// About five round tick values (1, 2 or 5 × 10^k apart) covering [lo, hi].
+    /// Round tick values (1, 2 or 5 × 10^k apart) covering [lo, hi], the spacing whose count
+    /// is nearest five (the first spacing ≥ range/5 could leave only two or three).
     static func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
         let raw = (hi - lo) / 5
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        let step =
+            [1.0, 2, 5, 10].map { $0 * magnitude }
+            .min { abs((hi - lo) / $0 - 5) < abs((hi - lo) / $1 - 5) } ?? raw
         var ticks: [Double] = []
         var t = ceil(lo / step) * step
         while t <= hi + step * 1e-9 {
@@ -124,6 +127,26 @@ public enum SVGPlot {
             t += step
         }
         return ticks
+    }
+
+    /// Ticks for a log10 axis spanning [lo, hi] (in log10 units): powers of ten, with 2× and 5×
+    /// between them when there are few decades, or round linear values inside one decade.
+    static func logTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        let decades = (Int(floor(lo))...Int(ceil(hi))).map(Double.init)
+        let inRange = { (t: Double) in t >= lo - 1e-12 && t <= hi + 1e-12 }
+        var ticks = decades.filter(inRange)
+        if hi - lo <= 2.5 {
+            ticks = decades.flatMap { k in [1.0, 2, 5].map { log10($0) + k } }.filter(inRange)
+        }
+        if ticks.count < 3 {
+            ticks = niceTicks(pow(10, lo), pow(10, hi)).filter { $0 > 0 }.map(log10)
+        }
+        return ticks
+    }
+
+    /// `s` cut to `limit` characters, ending in "…" when cut.
+    static func shortened(_ s: String, to limit: Int) -> String {
+        s.count <= limit ? s : String(s.prefix(max(1, limit - 1))) + "…"
     }
 
     static func label(_ v: Double) -> String {
@@ -141,8 +164,12 @@ public enum SVGPlot {
             + " stroke-width=\"\(f(width))\"/>\n"
     }
 
-    private static func text(_ x: Double, _ y: Double, _ s: String, anchor: String) -> String {
-        "<text x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\">\(escape(s))</text>\n"
+    private static func text(
+        _ x: Double, _ y: Double, _ s: String, anchor: String, tooltip: String? = nil
+    ) -> String {
+        let title = tooltip.flatMap { $0 == s ? nil : "<title>\(escape($0))</title>" } ?? ""
+        return "<text x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\">\(title)"
+            + "\(escape(s))</text>\n"
     }
 
     static func escape(_ s: String) -> String {

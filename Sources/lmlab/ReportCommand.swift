@@ -1,5 +1,6 @@
-// `lmlab report class | lab L | student S`: instructor reports in the terminal (aligned tables,
-// a histogram, colour on a TTY), as Markdown (--markdown) or as JSON (--json).
+// `lmlab report class | lab L | student S | experiment E`: instructor reports in the terminal
+// (aligned tables, a histogram, sparklines, colour on a TTY), as Markdown (--markdown, with
+// --out DIR also the curves as SVG files) or as JSON (--json).
 import ArgumentParser
 import Foundation
 import Service
@@ -29,7 +30,7 @@ struct OutputFlags: ParsableArguments {
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Reports for instructors.",
-        subcommands: [Class.self, LabReport.self, Student.self])
+        subcommands: [Class.self, LabReport.self, Student.self, Experiment.self])
 
     struct Class: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,13 +39,35 @@ struct ReportCommand: ParsableCommand {
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
 
+        @Option(
+            help: ArgumentHelp(
+                "With --markdown: write DIR/report.md, with a section per experiment embedding "
+                    + "its curves (DIR/<experiment>-<metric>.svg).", valueName: "DIR"))
+        var out: String?
+
+        func validate() throws {
+            if out != nil && !output.markdown {
+                throw ValidationError("--out writes Markdown: add --markdown.")
+            }
+        }
+
         func run() throws {
             try remote.requireLocal("report class")
             let store = try data.openStore()
             let roster = try store.students().filter { !$0.isInstructor }.count
-            print(try renderClassOverview(
-                classOverview(store: store), rosterSize: roster, format: output.format),
-                terminator: "")
+            let overview = try renderClassOverview(
+                classOverview(store: store), rosterSize: roster, format: output.format)
+            guard let out else {
+                print(overview, terminator: "")
+                return
+            }
+            let experiments = try store.experiments().map {
+                try store.experimentReport(experiment: $0.name)
+            }
+            let written = try writeClassReport(
+                overview: overview, experiments: experiments,
+                to: URL(fileURLWithPath: out, isDirectory: true))
+            for url in written { print("wrote \(url.path)") }
         }
     }
 
@@ -85,6 +108,52 @@ struct ReportCommand: ParsableCommand {
             }
             print(try renderStudentReport(store.studentReport(student: student), format: output.format),
                   terminator: "")
+        }
+    }
+
+    struct Experiment: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One experiment: its runs, leaderboard and curves.",
+            discussion: """
+                Lists every run (status, DEAD when the heartbeat stopped, student pseudonym, \
+                the params that differ, each metric's last and min with their steps) and the \
+                leaderboard. In the terminal each run gets a sparkline of --metric; with \
+                --markdown --out DIR it writes DIR/report.md embedding DIR/<metric>.svg, the \
+                curves of the \(ExperimentReport.plotCap) best runs by --rank-by.
+                """)
+        @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
+        @OptionGroup var output: OutputFlags
+        @Argument(help: "The experiment's name.") var experiment: String
+        @Option(help: "The metric to plot (default: loss if logged, else the first metric).")
+        var metric: String?
+        @Option(
+            name: .customLong("rank-by"),
+            help: "key.min, key.max or key.last to rank by (default: the plotted metric's min).")
+        var rankBy: String?
+        @Option(help: ArgumentHelp("With --markdown: write DIR/report.md and the SVG.", valueName: "DIR"))
+        var out: String?
+        @Flag(name: .customLong("log-scale"), help: "Use a logarithmic y axis in the SVG.")
+        var logScale = false
+
+        func validate() throws {
+            if out != nil && !output.markdown {
+                throw ValidationError("--out writes Markdown: add --markdown.")
+            }
+        }
+
+        func run() throws {
+            try remote.requireLocal("report experiment")
+            let store = try data.openStore()
+            let report = try store.experimentReport(
+                experiment: experiment, metric: metric, rankBy: rankBy)
+            if let out {
+                let written = try writeExperimentReport(
+                    report, to: URL(fileURLWithPath: out, isDirectory: true), logScale: logScale)
+                for url in written { print("wrote \(url.path)") }
+            } else {
+                print(try renderExperimentReport(report, format: output.format), terminator: "")
+            }
         }
     }
 }
