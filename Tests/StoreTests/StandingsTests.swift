@@ -39,7 +39,7 @@ struct StandingsTests {
         _ store: LabStore, known: inout [Int64: Known], rng: inout SystemRandomNumberGenerator
     ) throws {
         while let claimed = try store.claimNext(worker: "w", lease: 60, now: at(5000)) {
-            let score = [0, 2.5, 5, 7.5, 10].randomElement(using: &rng) ?? 0
+            let score: Double = [0, 2.5, 5, 7.5, 10].randomElement(using: &rng) ?? 0
             let results = randomResults(&rng)
             try store.complete(
                 id: claimed.id, worker: "w",
