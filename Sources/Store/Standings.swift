@@ -96,6 +96,8 @@ enum Standings {
         """
 
     /// Creates the tables, fills them from the existing grades, and installs the triggers.
+    /// This is the body of the shipped migration "v3-standings": like every migration it is
+    /// never edited; a change to the derived tables or triggers is a new migration.
     static func migrate(_ db: Database) throws {
         try db.execute(
             sql: """

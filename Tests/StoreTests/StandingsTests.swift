@@ -1,6 +1,8 @@
 // The trigger-kept standings and diagnosis counts, cross-checked against a brute-force
 // computation in Swift over a random class (best/latest, late penalties, regrades, ties).
 import Foundation
+import GRDB
+import TestSupport
 import Testing
 
 @testable import Store
@@ -175,5 +177,88 @@ struct StandingsTests {
             #expect(report.submitters == students.filter { submitted.contains($0) }.count)
             #expect(report.rosterSize == students.count)
         }
+    }
+
+    @Test func migrationBackfillsFromExistingGrades() throws {
+        // Given a database at schema v2 holding graded work (written as rows, as v2 did):
+        //   alice  1 +100  6.0 (grade 1)     2 +1500 late 10.0 → 7.5 (grade 2)
+        //   bob    3 +150  9.0 (grade 3, replaced) → 7.5 (grade 4, current)
+        //   prof   4 +50   10.0 (instructor)
+        // Results: grade 1 t1 "no-scale"; grade 3 t1 "wrong-axis" (not current);
+        //          grade 4 t1 "no-scale", t2 "no-scale" near miss; grade 5 (prof) t1 "no-scale"
+        let queue = try DatabaseQueue(configuration: LabStore.makeConfiguration())
+        try LabStore.migrator.migrate(queue, upTo: "v2-tracking")
+        try queue.write { db in
+            for (id, instructor) in [("alice", false), ("bob", false), ("prof", true)] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO students (id, name, pseudonym, is_instructor, created_at)
+                        VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id, id, "p-\(id)", instructor, t0])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO labs (id, version, title, due, late_penalty, counting, synced_at)
+                    VALUES ('attention', '1', 'A', ?, 0.25, 'best', ?)
+                    """,
+                arguments: [at(1000), t0])
+            let submissions: [(Int64, String, Double, Bool)] = [
+                (1, "alice", 100, false), (2, "alice", 1500, true), (3, "bob", 150, false),
+                (4, "prof", 50, false),
+            ]
+            for (id, student, seconds, late) in submissions {
+                try db.execute(
+                    sql: """
+                        INSERT INTO submissions (id, student_id, lab_id, sha256, filename, size,
+                            submitted_at, status, score, max_score, late, penalty, source)
+                        VALUES (?, ?, 'attention', ?, 'a.py', 1, ?, 'graded', 0, 10, ?, ?, 'cli')
+                        """,
+                    arguments: [
+                        id, student, String(repeating: "a", count: 64), at(seconds), late,
+                        late ? 0.25 : 0,
+                    ])
+            }
+            let grades: [(Int64, Int64, Double, Bool)] = [
+                (1, 1, 6, true), (2, 2, 10, true), (3, 3, 9, false), (4, 3, 7.5, true),
+                (5, 4, 10, true),
+            ]
+            for (id, submission, score, current) in grades {
+                try db.execute(
+                    sql: """
+                        INSERT INTO grades (id, submission_id, grader_version, seed, score,
+                                            max_score, graded_at, is_current)
+                        VALUES (?, ?, 'g', 1, ?, 10, ?, ?)
+                        """,
+                    arguments: [id, submission, score, t0, current])
+            }
+            let results: [(Int64, Int64, String, String?, Bool)] = [
+                (1, 1, "t1", "no-scale", false), (2, 2, "t1", nil, false),
+                (3, 3, "t1", "wrong-axis", false), (4, 3, "t1", "no-scale", false),
+                (4, 3, "t2", "no-scale", true), (5, 4, "t1", "no-scale", false),
+            ]
+            for (grade, submission, name, diagnosis, nearMiss) in results {
+                try db.execute(
+                    sql: """
+                        INSERT INTO test_results (submission_id, grade_id, name, points,
+                            max_points, status, visibility, diagnosis, diagnosis_near_miss)
+                        VALUES (?, ?, ?, 0, 5, 'fail', 'visible', ?, ?)
+                        """,
+                    arguments: [submission, grade, name, diagnosis, nearMiss])
+            }
+        }
+        // When the store opens it (running v3-standings)
+        let store = try LabStore(queue, blobs: try BlobStore(root: try makeScratchDirectory()))
+        // Then best: bob 7.5 at +150 before alice's late 7.5 at +1500; latest: the same two
+        let best = try store.leaderboard(lab: "attention", counting: .best, includeNames: true)
+        #expect(best.map(\.submissionID) == [3, 2])
+        #expect(best.map(\.score) == [7.5, 7.5])
+        let latest = try store.leaderboard(lab: "attention", counting: .latest)
+        #expect(latest.map(\.submissionID) == [3, 2])
+        // No-scale: alice (grade 1) and bob (grade 4, its near miss left out); wrong-axis was
+        // only in bob's replaced grade; the instructor is left out.
+        let report = try store.classReport(lab: "attention")
+        #expect(report.diagnoses == [DiagnosisCount(diagnosis: "no-scale", occurrences: 2, students: 2)])
+        #expect(report.lateCount == 1)
     }
 }
