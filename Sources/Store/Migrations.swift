@@ -218,6 +218,12 @@ extension LabStore {
                         """)
             }
         }
+
+        // Each student's counted submission per lab (both rules) and per-lab diagnosis counts,
+        // kept by triggers, so the leaderboard and class report read small indexed tables.
+        migrator.registerMigration("v3-standings") { db in
+            try Standings.migrate(db)
+        }
         return migrator
     }
 }

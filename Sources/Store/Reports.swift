@@ -71,17 +71,23 @@ public struct StudentReport: Sendable, Equatable {
 
 extension LabStore {
     public func classReport(lab labID: String) throws -> ClassReport {
-        let board = try leaderboard(lab: labID, includeNames: true)
-        return try reader.read { db in
+        try reader.read { db in
+            guard let lab = try LabRecord.fetchOne(db, key: labID) else {
+                throw StoreError.unknownLab(labID)
+            }
+            // Everything below reads `standings` and `diagnosis_counts` (kept by triggers) and
+            // index probes per roster student; no scan of the lab's submissions or results.
+            let board = try LabStore.standings(db, lab: labID, counting: lab.counting)
             let rosterSize =
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM students WHERE NOT is_instructor") ?? 0
             let missing = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT id FROM students
+                    SELECT id FROM students st
                     WHERE NOT is_instructor
-                      AND id NOT IN (SELECT student_id FROM submissions WHERE lab_id = ?)
+                      AND NOT EXISTS (SELECT 1 FROM submissions s
+                                      WHERE s.lab_id = ? AND s.student_id = st.id)
                     ORDER BY id
                     """,
                 arguments: [labID])
@@ -94,19 +100,19 @@ extension LabStore {
                 histogram[min(max(Int((fraction * 10).rounded(.down)), 0), 9)].count += 1
             }
 
+            // The results of each student's counted grade, through test_results_on_grade.
             let passRows = try Row.fetchAll(
                 db,
-                sql: LabStore.countedSubmissionsSQL(filter: "s.lab_id = ?") + """
+                sql: """
                     SELECT r.name, r.component, SUM(r.status = 'pass') AS passed,
                            COUNT(*) AS total
-                    FROM counted c
-                    JOIN grades g ON g.submission_id = c.submission_id AND g.is_current
-                    JOIN test_results r ON r.grade_id = g.id
-                    WHERE c.pick = 1
+                    FROM standings x CROSS JOIN students st CROSS JOIN test_results r
+                    WHERE x.lab_id = ? AND x.counting = ? AND st.id = x.student_id
+                      AND NOT st.is_instructor AND r.grade_id = x.grade_id
                     GROUP BY r.name, r.component
                     ORDER BY r.name, r.component
                     """,
-                arguments: [nil, labID])
+                arguments: [labID, lab.counting.rawValue])
             let passRates = passRows.map {
                 TestPassRate(
                     name: $0["name"], component: $0["component"], passed: $0["passed"],
@@ -116,15 +122,12 @@ extension LabStore {
             let diagnosisRows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT r.diagnosis, COUNT(*) AS occurrences,
-                           COUNT(DISTINCT s.student_id) AS students
-                    FROM test_results r
-                    JOIN grades g ON g.id = r.grade_id AND g.is_current
-                    JOIN submissions s ON s.id = r.submission_id
-                    JOIN students st ON st.id = s.student_id AND NOT st.is_instructor
-                    WHERE s.lab_id = ? AND r.diagnosis IS NOT NULL AND NOT r.diagnosis_near_miss
-                    GROUP BY r.diagnosis
-                    ORDER BY students DESC, occurrences DESC, r.diagnosis
+                    SELECT d.diagnosis, SUM(d.occurrences) AS occurrences,
+                           COUNT(*) AS students
+                    FROM diagnosis_counts d CROSS JOIN students st
+                    WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor
+                    GROUP BY d.diagnosis
+                    ORDER BY students DESC, occurrences DESC, d.diagnosis
                     """,
                 arguments: [labID])
             let diagnoses = diagnosisRows.map {
@@ -137,9 +140,10 @@ extension LabStore {
                 try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT COUNT(DISTINCT s.student_id) FROM submissions s
-                        JOIN students st ON st.id = s.student_id AND NOT st.is_instructor
-                        WHERE s.lab_id = ?
+                        SELECT COUNT(*) FROM students st
+                        WHERE NOT st.is_instructor
+                          AND EXISTS (SELECT 1 FROM submissions s
+                                      WHERE s.lab_id = ? AND s.student_id = st.id)
                         """,
                     arguments: [labID]) ?? 0
 

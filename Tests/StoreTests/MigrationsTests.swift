@@ -12,7 +12,7 @@ struct MigrationsTests {
         let store = try LabStore.inMemory()
         // Then every migration is applied and the v1 tables have the columns the brief lists
         let applied = try store.reader.read { db in try LabStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-tracking"])
+        #expect(applied == ["v1", "v2-tracking", "v3-standings"])
         let expected: [String: [String]] = [
             "students": [
                 "id", "name", "email", "pseudonym", "token_hash", "is_instructor",
