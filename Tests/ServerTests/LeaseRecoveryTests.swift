@@ -30,8 +30,7 @@ struct GatedGrader: SubmissionGrader {
 }
 
 @Suite struct LeaseRecoveryTests {
-    // Disabled: this test hangs (not yet diagnosed whether in the test's gate or the pool).
-    @Test(.disabled("hangs: under investigation, see the serverfix report")) func runningPoolRequeuesAPeersExpiredLease() async throws {
+    @Test func runningPoolRequeuesAPeersExpiredLease() async throws {
         // Given a running one-worker pool (lease 1 s, so it looks every 0.5 s) busy grading B
         let fixture = try Fixture.make()
         defer { fixture.remove() }
@@ -47,7 +46,9 @@ struct GatedGrader: SubmissionGrader {
             configuration: configuration, logger: quietLogger)
         #expect(pool.leaseRecoveryInterval == 0.5)
         let running = Task { try await pool.run() }
-        #expect(await eventually { await log.started == [held] })
+        // (The gated grader logs B only after the gate opens, so wait on B's status instead.)
+        #expect(
+            try await eventually(timeout: .seconds(60)) { try status(fixture, held) == .running })
 
         // When a peer daemon claims A after this pool started, then dies (lease 0.3 s)
         let orphan = try enqueue(fixture, "score=3")
