@@ -14,7 +14,7 @@ public struct SubmissionReceipt: ResponseCodable, Equatable {
     public var submittedAt: String
 }
 
-/// Answer to GET /api/submissions/:id.
+/// Answer to GET /api/submissions/:id, filtered by what the viewer may see.
 public struct SubmissionFeedback: ResponseCodable, Equatable {
     public var id: Int64
     public var student: String
@@ -28,7 +28,12 @@ public struct SubmissionFeedback: ResponseCodable, Equatable {
     public var late: Bool
     public var penalty: Double?
     public var error: String?
+    /// The tests this viewer may see (a student sees after_due tests only after the due date).
     public var tests: [TestFeedback]
+    /// How many after_due tests, and how many points, are withheld from this student until the
+    /// due date (0 otherwise); `score` and `maxScore` leave them out.
+    public var afterDueTests: Int
+    public var afterDueMaxScore: Double
 }
 
 /// One test in a submission's feedback; a hidden test's message is withheld from students.

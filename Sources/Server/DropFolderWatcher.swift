@@ -1,19 +1,19 @@
-// Turns files dropped into `submissions/<student>/<lab>/<file>` into queued submissions.
-// Each top-level .py or .ipynb file in a lab folder is its own submission (a lab has one entry
-// module, so a folder rarely holds more than one); subfolders and other files are ignored.
-// The folder is polled: a file is taken once its size and modification time held still between
-// two scans, and again whenever its content (sha256) changes.
+// Turns lab folders in `submissions/<student>/<lab>/` into queued submissions, as
+// `lmlab submit <folder>` would: a folder holding only one .py/.ipynb file is that file; a folder
+// holding more (helpers, notes, subpackages) is ONE submission of the whole folder, packed as a
+// SubmissionBundle. A folder with no top-level .py/.ipynb file has no entry module and waits.
+// The folder is polled: it is taken once every file's size and modification time held still
+// between two scans, and again whenever the packed content's sha256 changes.
 import Foundation
 import Logging
 import ServiceLifecycle
 import Store
 
 public final class DropFolderWatcher: Service, Sendable {
-    /// What the watcher remembers about one file between scans.
+    /// What the watcher remembers about one lab folder between scans.
     private struct Seen {
-        var size: Int
-        var modified: Date
-        /// The (size, modified) pair that was last handled, whatever the outcome.
+        var signature: [FileStamp]
+        /// Whether this signature was already handled, whatever the outcome.
         var handled: Bool = false
         var submittedSHA: String?
     }
@@ -51,29 +51,42 @@ public final class DropFolderWatcher: Service, Sendable {
     @discardableResult
     public func scan() -> [Int64] {
         var queued: [Int64] = []
-        for file in candidates() {
-            if let id = consider(file) { queued.append(id) }
+        for labFolder in candidates() {
+            if let id = consider(labFolder) { queued.append(id) }
         }
         return queued
     }
 
+    /// One `<student>/<lab>` folder that holds at least one top-level .py/.ipynb file.
     private struct Candidate {
-        var url: URL
+        var folder: URL
         var student: String
         var lab: String
+        /// The one code file when it is the folder's only (visible) entry; nil for a folder.
+        var single: URL?
+        /// Every file the submission would hold with its size and modification date, so a
+        /// change to any of them (or one appearing or going) is noticed.
+        var signature: [FileStamp]
+    }
+
+    struct FileStamp: Equatable, Sendable {
+        var path: String
         var size: Int
         var modified: Date
     }
 
-    /// Top-level .py/.ipynb regular files two levels below the folder.
+    static func isCode(_ name: String) -> Bool {
+        let ext = (name as NSString).pathExtension.lowercased()
+        return ext == "py" || ext == "ipynb"
+    }
+
+    /// The lab folders two levels below the drop folder that hold an entry module.
     private func candidates() -> [Candidate] {
         let fm = FileManager.default
-        let keys: [URLResourceKey] = [
-            .isDirectoryKey, .isRegularFileKey, .fileSizeKey, .contentModificationDateKey,
-        ]
         func children(_ url: URL) -> [URL] {
             (try? fm.contentsOfDirectory(
-                at: url, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles])) ?? []
+                at: url, includingPropertiesForKeys: [.isDirectoryKey],
+                options: [.skipsHiddenFiles])) ?? []
         }
         func isDirectory(_ url: URL) -> Bool {
             (try? url.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory == true
@@ -81,79 +94,138 @@ public final class DropFolderWatcher: Service, Sendable {
         var found: [Candidate] = []
         for studentDir in children(folder) where isDirectory(studentDir) {
             for labDir in children(studentDir) where isDirectory(labDir) {
-                for file in children(labDir) {
-                    let ext = file.pathExtension.lowercased()
-                    guard ext == "py" || ext == "ipynb",
-                        let values = try? file.resourceValues(forKeys: Set(keys)),
-                        values.isRegularFile == true
-                    else { continue }
-                    found.append(
-                        Candidate(
-                            url: file, student: studentDir.lastPathComponent,
-                            lab: labDir.lastPathComponent, size: values.fileSize ?? 0,
-                            modified: values.contentModificationDate ?? .distantPast))
+                // The same rule as `lmlab submit <folder>` (SubmissionPayload.read): a folder
+                // whose only visible entry is a .py/.ipynb file is that file; anything more is
+                // the folder, packed as a SubmissionBundle. A folder with no top-level code
+                // (notes only, or code only in subfolders) has no entry module: skipped.
+                // Caches the packer leaves out (__pycache__ after a local run) do not count.
+                let entries = children(labDir).filter {
+                    !SubmissionBundle.skipped.contains($0.lastPathComponent)
+                }
+                let code = entries.filter {
+                    Self.isCode($0.lastPathComponent) && !isDirectory($0)
+                }
+                guard !code.isEmpty else { continue }
+                let single = entries.count == 1 ? code.first : nil
+                let signature =
+                    single.map { Self.stamps(of: $0, in: labDir) }
+                    ?? Self.stamps(under: labDir)
+                found.append(
+                    Candidate(
+                        folder: labDir, student: studentDir.lastPathComponent,
+                        lab: labDir.lastPathComponent, single: single, signature: signature))
+            }
+        }
+        return found.sorted { $0.folder.path < $1.folder.path }
+    }
+
+    private static func stamp(_ url: URL, path: String) -> FileStamp? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+            attributes[.type] as? FileAttributeType == .typeRegular
+        else { return nil }
+        return FileStamp(
+            path: path, size: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+            modified: attributes[.modificationDate] as? Date ?? .distantPast)
+    }
+
+    private static func stamps(of file: URL, in folder: URL) -> [FileStamp] {
+        stamp(file, path: file.lastPathComponent).map { [$0] } ?? []
+    }
+
+    /// The files SubmissionBundle.pack would take (same walk, same skipped names).
+    static func stamps(under folder: URL) -> [FileStamp] {
+        var result: [FileStamp] = []
+        func walk(_ url: URL, _ relative: String, depth: Int) {
+            // Bounded: a symbolic link loop cannot occur (pack and this walk skip links), but
+            // an absurdly deep tree is not a lab submission.
+            guard depth < 32,
+                let names = try? FileManager.default.contentsOfDirectory(atPath: url.path)
+            else { return }
+            for name in names.sorted() where !SubmissionBundle.skipped.contains(name) {
+                let item = url.appendingPathComponent(name)
+                let path = relative.isEmpty ? name : relative + "/" + name
+                let type = (try? FileManager.default.attributesOfItem(atPath: item.path))?[.type]
+                    as? FileAttributeType
+                if type == .typeDirectory {
+                    walk(item, path, depth: depth + 1)
+                } else if let stamp = stamp(item, path: path) {
+                    result.append(stamp)
                 }
             }
         }
-        return found.sorted { $0.url.path < $1.url.path }
+        walk(folder, "", depth: 0)
+        return result
     }
 
-    /// Queues the file if it is stable and new; nil when it waits, is a repeat, or is skipped.
-    private func consider(_ file: Candidate) -> Int64? {
-        let key = file.url.path
-        // A file seen for the first time, or whose size or date moved, may still be written.
+    /// What a lab folder is handed in as: the single file, or the packed folder.
+    private func payload(_ candidate: Candidate) throws -> (filename: String, content: Data) {
+        if let single = candidate.single {
+            return (single.lastPathComponent, try Data(contentsOf: single))
+        }
+        return try SubmissionBundle.pack(folder: candidate.folder)
+    }
+
+    /// Queues the folder if it is stable and new; nil when it waits, is a repeat, or is skipped.
+    private func consider(_ candidate: Candidate) -> Int64? {
+        let key = candidate.folder.path
+        // A folder seen for the first time, or in which any file's size or date moved (or a
+        // file came or went), may still be being written: wait for it to hold still.
         let ready = seen.withLock { seen -> Bool in
-            if var known = seen[key], known.size == file.size, known.modified == file.modified {
+            if var known = seen[key], known.signature == candidate.signature {
                 if known.handled { return false }
                 known.handled = true
                 seen[key] = known
                 return true
             }
             let sha = seen[key]?.submittedSHA
-            seen[key] = Seen(size: file.size, modified: file.modified, submittedSHA: sha)
+            seen[key] = Seen(signature: candidate.signature, submittedSHA: sha)
             return false
         }
         guard ready else { return nil }
         var log = logger
-        log[metadataKey: "file"] = "\(key)"
-        log[metadataKey: "student"] = "\(file.student)"
-        log[metadataKey: "lab"] = "\(file.lab)"
+        log[metadataKey: "folder"] = "\(key)"
+        log[metadataKey: "student"] = "\(candidate.student)"
+        log[metadataKey: "lab"] = "\(candidate.lab)"
         do {
-            let content = try Data(contentsOf: file.url)
+            let (filename, content) = try payload(candidate)
             let sha = SHA256.hexDigest(content)
             if seen.withLock({ $0[key]?.submittedSHA }) == sha { return nil }
-            guard try store.student(id: file.student) != nil else {
+            guard try store.student(id: candidate.student) != nil else {
                 retryLater(
                     key, warning: "drop folder: unknown student; skipped until imported", log)
                 return nil
             }
-            guard try store.lab(id: file.lab) != nil else {
+            guard try store.lab(id: candidate.lab) != nil else {
                 retryLater(key, warning: "drop folder: unknown lab; skipped until synced", log)
                 return nil
             }
             // After a restart the memory is empty: if the student's latest submission to the
-            // lab is this very file, it was already queued. (With several files in one lab
-            // folder, a restart may queue the others once more.)
-            let filename = file.url.lastPathComponent
-            if let latest = try store.latestSubmission(student: file.student, lab: file.lab),
+            // lab is this very file or folder, it was already queued.
+            if let latest = try store.latestSubmission(
+                student: candidate.student, lab: candidate.lab),
                 latest.filename == filename, latest.sha256 == sha
             {
                 seen.withLock { $0[key]?.submittedSHA = sha }
                 return nil
             }
             let id = try store.enqueue(
-                student: file.student, lab: file.lab, filename: filename,
+                student: candidate.student, lab: candidate.lab, filename: filename,
                 content: content, source: .drop, submittedAt: Date())
             seen.withLock { $0[key]?.submittedSHA = sha }
-            log.info("drop folder: queued", metadata: ["submission": "\(id)"])
+            log.info(
+                "drop folder: queued", metadata: ["submission": "\(id)", "file": "\(filename)"])
             return id
+        } catch let error as LabGraderError {
+            // The folder cannot be packed (too large, empty): no use retrying until it changes.
+            log.warning("drop folder: not queued: \(error)")
+            return nil
         } catch {
-            retryLater(key, warning: "drop folder: could not queue file: \(error)", log)
+            retryLater(key, warning: "drop folder: could not queue: \(error)", log)
             return nil
         }
     }
 
-    /// Looks at the file again next scan, warning once per file rather than every second.
+    /// Looks at the folder again next scan, warning once per folder rather than every second.
     private func retryLater(_ key: String, warning: String, _ log: Logger) {
         let first = warned.withLock { $0.insert(key).inserted }
         seen.withLock { $0[key]?.handled = false }

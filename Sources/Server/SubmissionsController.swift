@@ -81,17 +81,49 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             throw ServerError.submissionNotFound(id)
         }
         let results = try store.feedback(submissionID: id)
+        let due = try store.lab(id: submission.labID)?.due
+        let view = Self.studentView(
+            results, forInstructor: student.isInstructor, due: due, now: Date())
+        // Before the due date a student's total leaves the after_due tests out, as Grading's
+        // student view does: their points would give their results away.
+        let withheldScore = view.withheld.reduce(0) { $0 + $1.points }
+        let withheldMax = view.withheld.reduce(0) { $0 + $1.maxPoints }
         return SubmissionFeedback(
             id: id, student: submission.studentID, lab: submission.labID,
             filename: submission.filename, status: submission.status.rawValue,
             submittedAt: submission.submittedAt.iso8601, gradedAt: submission.gradedAt?.iso8601,
-            score: submission.score, maxScore: submission.maxScore, late: submission.late,
+            score: submission.score.map { $0 - withheldScore },
+            maxScore: submission.maxScore.map { $0 - withheldMax }, late: submission.late,
             penalty: submission.penalty, error: submission.error,
-            tests: results.map { Self.feedback($0, forInstructor: student.isInstructor) })
+            tests: view.shown.map { Self.feedback($0, forInstructor: student.isInstructor) },
+            afterDueTests: view.withheld.count, afterDueMaxScore: withheldMax)
+    }
+
+    /// The tests a viewer may see, and the after_due ones withheld from a student until the
+    /// lab's due date has passed (Grading's `view(of:due:by:)`: instructors see everything; a
+    /// student sees visible tests in full, hidden ones as status and points, after_due ones not
+    /// at all before the due date). A lab without a due date has no "before".
+    static func studentView(
+        _ results: [TestResultRecord], forInstructor: Bool, due: Date?, now: Date
+    ) -> (shown: [TestResultRecord], withheld: [TestResultRecord]) {
+        guard !forInstructor, let due, now <= due else { return (results, []) }
+        var shown: [TestResultRecord] = []
+        var withheld: [TestResultRecord] = []
+        for result in results {
+            if result.visibility == "after_due" {
+                withheld.append(result)
+            } else {
+                shown.append(result)
+            }
+        }
+        return (shown, withheld)
     }
 
     static func feedback(_ result: TestResultRecord, forInstructor: Bool) -> TestFeedback {
-        let hidden = result.visibility == "hidden" && !forInstructor
+        // Only visible tests, and after_due ones once shown, keep their detail for a student;
+        // any other visibility counts as hidden, as in Grading.
+        let hidden =
+            !forInstructor && result.visibility != "visible" && result.visibility != "after_due"
         return TestFeedback(
             name: result.name, component: result.component ?? "", status: result.status.rawValue,
             points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
