@@ -67,7 +67,12 @@ public final class WorkerPool: Service, Sendable {
 
     public func run() async throws {
         // A previous daemon that died mid-grading left leases behind: give that work back.
-        try recoverExpiredLeases()
+        let recovery = try store.requeueExpiredLeases(now: Date())
+        if !recovery.requeued.isEmpty || !recovery.gaveUp.isEmpty {
+            logger.notice(
+                "recovered expired leases",
+                metadata: ["requeued": "\(recovery.requeued)", "gaveUp": "\(recovery.gaveUp)"])
+        }
         logger.info(
             "workers starting",
             metadata: ["workers": "\(configuration.workers)", "prefix": "\(workerPrefix)"])
@@ -82,7 +87,6 @@ public final class WorkerPool: Service, Sendable {
                     }
                 }
                 group.addTask { await self.watchGracePeriod() }
-                group.addTask { await self.recoverExpiredLeasesWhileRunning() }
             }
         } onGracefulShutdown: {
             self.stop()
@@ -90,41 +94,6 @@ public final class WorkerPool: Service, Sendable {
         // Whatever is still leased to this pool was abandoned: back to the queue.
         let requeued = try store.requeue(workerPrefix: workerPrefix)
         logger.info("workers stopped", metadata: ["requeued": "\(requeued)"])
-    }
-
-    /// Gives expired leases back to the queue (or gives up on work that crashed too often).
-    /// Only leases that ran out are touched, and this pool renews its own well before that.
-    func recoverExpiredLeases(now: Date = Date()) throws {
-        let recovery = try store.requeueExpiredLeases(now: now)
-        if !recovery.requeued.isEmpty || !recovery.gaveUp.isEmpty {
-            logger.notice(
-                "recovered expired leases",
-                metadata: ["requeued": "\(recovery.requeued)", "gaveUp": "\(recovery.gaveUp)"])
-        }
-    }
-
-    /// How often a running pool looks for expired leases: a peer daemon sharing the store may
-    /// crash mid-grading, and its work should not wait for this daemon's restart.
-    var leaseRecoveryInterval: TimeInterval { max(0.05, configuration.lease / 2) }
-
-    /// Re-queues expired leases every lease/2 until the pool stops (claims end) — so work a
-    /// crashed peer left behind is back in the queue at most 1.5 leases after it was claimed.
-    private func recoverExpiredLeasesWhileRunning() async {
-        let interval = leaseRecoveryInterval
-        var next = ContinuousClock.now + .seconds(interval)
-        while !shouldStop && state.withLock({ $0.running }) > 0 {
-            // Short naps so a stop is noticed promptly even with long leases.
-            if ContinuousClock.now < next {
-                try? await Task.sleep(for: .milliseconds(min(50, Int(interval * 1000))))
-                continue
-            }
-            next = ContinuousClock.now + .seconds(interval)
-            do {
-                try recoverExpiredLeases()
-            } catch {
-                logger.warning("recovering expired leases failed", metadata: ["error": "\(error)"])
-            }
-        }
     }
 
     /// Ends the grace period once shutdown has waited long enough; returns when all workers did.
