@@ -101,7 +101,7 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
             // Swift prints 1.0 as "1.0" and 1e-05 as "1e-05": both valid JSON that Python
             // reads back as a float, never as an int.
             out += "\(value)"
-        case .string(let value): JSONValue.writeString(value, into: &out)
+        case .string(let value): out += jsonQuoted(value)
         case .array(let values):
             out += "["
             for (index, value) in values.enumerated() {
@@ -113,32 +113,12 @@ public enum JSONValue: Sendable, Equatable, Codable, CustomStringConvertible {
             out += "{"
             for (index, key) in object.keys.sorted().enumerated() {
                 if index > 0 { out += "," }
-                JSONValue.writeString(key, into: &out)
+                out += jsonQuoted(key)
                 out += ":"
                 try object[key, default: .null].write(into: &out)
             }
             out += "}"
         }
-    }
-
-    private static func writeString(_ value: String, into out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 
     /// Parses JSON text; numbers with a fraction or exponent become `.double`, others `.int`.

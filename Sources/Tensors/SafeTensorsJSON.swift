@@ -256,8 +256,9 @@ struct JSONParser {
     }
 }
 
-/// `s` as a JSON string literal, quotes included.
-func jsonQuoted(_ s: String) -> String {
+/// `s` as a JSON string literal, quotes included (control characters as \u00XX); shared by
+/// every hand-written JSON writer in lmlab.
+public func jsonQuoted(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {
