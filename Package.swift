@@ -72,11 +72,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The course service behind the CLI: local or remote client, reports, the demo, benchmarks.
+        // The course service behind the CLI: local or remote client, reports, the demo, benchmarks,
+        // and verified experiment runs graded through the daemon's queue.
         .target(
             name: "Service",
             dependencies: [
-                "Server", "Store", "Grading", "Tracking",
+                "Server", "Store", "Grading", "Tracking", "Experiments",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
