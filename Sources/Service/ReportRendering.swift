@@ -140,32 +140,9 @@ public func renderLabReport(_ report: ClassReport, title: String, format: Output
     return out
 }
 
-/// One lab's line in the class overview.
-public struct ClassOverviewRow: Codable, Sendable, Equatable {
-    public var lab: String
-    public var title: String
-    public var due: Date?
-    public var submitters: Int
-    public var graded: Int
-    /// Mean of the counted scores as a fraction of the maximum; nil when nothing is graded.
-    public var meanFraction: Double?
-    public var late: Int
-    public var missing: Int
-}
-
 /// The rows of `lmlab report class`, one per synced lab.
 public func classOverview(store: LabStore) throws -> [ClassOverviewRow] {
-    try store.labs().map { lab in
-        let report = try store.classReport(lab: lab.id)
-        let board = try store.leaderboard(lab: lab.id)
-        let fractions = board.compactMap { $0.maxScore > 0 ? $0.score / $0.maxScore : nil }
-        return ClassOverviewRow(
-            lab: lab.id, title: lab.title, due: lab.due, submitters: report.submitters,
-            graded: report.graded,
-            meanFraction: fractions.isEmpty
-                ? nil : fractions.reduce(0, +) / Double(fractions.count),
-            late: report.lateCount, missing: report.missingStudents.count)
-    }
+    try store.classOverview()
 }
 
 /// `lmlab report class`.
