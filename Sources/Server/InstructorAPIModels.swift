@@ -6,7 +6,7 @@ import Hummingbird
 import Store
 
 /// Answer to GET /api/reports/class: what `lmlab report class` prints.
-public struct ClassOverviewBody: ResponseCodable, Equatable {
+public struct ClassOverviewBody: ResponseCodable, Sendable, Equatable {
     /// Students on the roster (instructors left out).
     public var rosterSize: Int
     public var labs: [ClassOverviewRow]
@@ -18,7 +18,7 @@ public struct ClassOverviewBody: ResponseCodable, Equatable {
 }
 
 /// Answer to GET /api/reports/labs/:lab.
-public struct LabReportBody: ResponseCodable, Equatable {
+public struct LabReportBody: ResponseCodable, Sendable, Equatable {
     public var title: String
     public var report: ClassReport
 
@@ -29,7 +29,7 @@ public struct LabReportBody: ResponseCodable, Equatable {
 }
 
 /// Answer to GET /api/reports/students/:id; the student's token hash is never sent.
-public struct StudentReportBody: ResponseCodable, Equatable {
+public struct StudentReportBody: ResponseCodable, Sendable, Equatable {
     public var report: StudentReport
 
     public init(report: StudentReport) { self.report = report.withoutSecrets }
@@ -37,7 +37,7 @@ public struct StudentReportBody: ResponseCodable, Equatable {
 
 /// Answer to GET /api/exports/grades?lab=L[&results=true]: one row per roster student, and
 /// with `results` each counted submission's test results (for Gradescope's results.json).
-public struct GradesExportBody: ResponseCodable, Equatable {
+public struct GradesExportBody: ResponseCodable, Sendable, Equatable {
     public var lab: String
     public var rows: [GradeExportRow]
     public var counted: [CountedSubmission]?
@@ -69,14 +69,14 @@ public struct RosterMember: Codable, Sendable, Equatable {
 }
 
 /// Answer to GET /api/students: everyone on the roster, instructors included, by id.
-public struct RosterBody: ResponseCodable, Equatable {
+public struct RosterBody: ResponseCodable, Sendable, Equatable {
     public var students: [RosterMember]
 
     public init(students: [RosterMember]) { self.students = students }
 }
 
 /// Answer to POST /api/students/import.
-public struct RosterImportBody: ResponseCodable, Equatable {
+public struct RosterImportBody: ResponseCodable, Sendable, Equatable {
     public var added: Int
     public var updated: Int
 
@@ -118,7 +118,7 @@ public struct NewStudentBody: Codable, Sendable, Equatable {
 }
 
 /// Answer to POST /api/students (201).
-public struct StudentAddedBody: ResponseCodable, Equatable {
+public struct StudentAddedBody: ResponseCodable, Sendable, Equatable {
     public var student: RosterMember
     /// A new API token, for an instructor only (shown once).
     public var token: String?
@@ -130,7 +130,7 @@ public struct StudentAddedBody: ResponseCodable, Equatable {
 }
 
 /// Answer to POST /api/students/:id/token: the new token, shown once (the old one stops working).
-public struct TokenBody: ResponseCodable, Equatable {
+public struct TokenBody: ResponseCodable, Sendable, Equatable {
     public var student: String
     public var token: String
 
@@ -141,7 +141,7 @@ public struct TokenBody: ResponseCodable, Equatable {
 }
 
 /// Answer to POST /api/regrade?lab=L[&student=S].
-public struct RegradeBody: ResponseCodable, Equatable {
+public struct RegradeBody: ResponseCodable, Sendable, Equatable {
     public var lab: String
     public var student: String?
     /// How many graded or failed submissions were queued again.

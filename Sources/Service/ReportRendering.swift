@@ -3,6 +3,7 @@
 // labs, one student across labs, and a lab's leaderboard.
 import Foundation
 import Grading
+import Server
 import Store
 
 /// The lab report's JSON shape (scripts read it; keys are camelCase).
@@ -219,6 +220,19 @@ public func renderStudentReport(_ report: StudentReport, format: OutputFormat) t
         ])
     }
     return out + table.render(format)
+}
+
+/// `lmlab students list`: the roster with each person's role and whether a token was issued.
+public func renderRoster(_ members: [RosterMember], format: OutputFormat) throws -> String {
+    if format == .json { return try jsonString(members) }
+    var table = TextTable(["id", "name", "email", "pseudonym", "role", "token"])
+    for s in members {
+        table.append([
+            s.id, s.name, s.email ?? "", s.pseudonym, s.isInstructor ? "instructor" : "student",
+            s.hasToken ? "issued" : "—",
+        ])
+    }
+    return table.render(format)
 }
 
 /// `lmlab leaderboard L`.
