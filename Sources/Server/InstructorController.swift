@@ -102,7 +102,8 @@ struct InstructorController<Context: RequestContext>: Sendable {
         }
         let result = try store.importRoster(csv: text)
         context.logger.info(
-            "roster imported", metadata: ["added": "\(result.added)", "updated": "\(result.updated)"])
+            "roster imported",
+            metadata: ["added": "\(result.added)", "updated": "\(result.updated)"])
         return RosterImportBody(added: result.added, updated: result.updated)
     }
 

@@ -184,7 +184,8 @@ func withLiveServer<T: Sendable>(
             let remote = try RemoteClient(server: url, token: given.profToken, timeout: 30)
 
             // students import / add / token / list
-            let imported = try await remote.importRoster(csv: "id,name,email\ncarol,Carol,c@x.org\n")
+            let imported = try await remote.importRoster(
+                csv: "id,name,email\ncarol,Carol,c@x.org\n")
             #expect(imported.added == 1 && imported.updated == 0)
             let added = try await remote.addStudent(NewStudentBody(id: "dan", name: "Dan"))
             #expect(added.token == nil && added.student.pseudonym == Pseudonym.make(id: "dan"))
