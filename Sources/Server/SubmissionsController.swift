@@ -62,9 +62,11 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         if SubmissionBundle.isBundle(filename: filename) {
             try Self.validateBundle(content, filename: filename)
         }
+        // The limit again, in the insert's own transaction: a request that raced another for
+        // the last slot while its body arrived is refused here (429 too).
         let id = try store.enqueue(
             student: student.id, lab: labID, filename: filename, content: content,
-            source: .http, submittedAt: now)
+            source: .http, submittedAt: now, enforcingRateLimit: true)
         context.logger.info(
             "submission received",
             metadata: [
@@ -213,8 +215,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
     }
 
     /// At most `rateLimitPerHour` submissions per student and lab in any hour, counted from the
-    /// stored timestamps so a restart does not reset it. (Two requests racing for the last slot
-    /// may both pass: the check and the insert are separate transactions.)
+    /// stored timestamps so a restart does not reset it. Checked here before the body is read
+    /// (cheap refusal) and again by the store in the insert's transaction (no race).
     func checkRateLimit(student: String, lab: LabRecord, now: Date) throws {
         guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
         let window: TimeInterval = 3600

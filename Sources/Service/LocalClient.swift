@@ -29,20 +29,18 @@ public struct LocalClient: CourseClient {
             throw ServiceError.unknownStudent(studentID)
         }
         let payload = try SubmissionPayload.read(path)
-        if let limit = lab.rateLimitPerHour, limit > 0,
-            try store.submissionsSince(
-                student: studentID, lab: labID, since: now.addingTimeInterval(-3600)) >= limit
-        {
-            throw ServiceError.badSubmission(
-                "\(studentID) already made \(limit) submissions to \(labID) in the last hour (the"
-                    + " lab's limit); try again later")
-        }
         let id: Int64
         do {
             id = try store.enqueue(
                 student: studentID, lab: labID, filename: payload.filename,
-                content: payload.content, source: source, submittedAt: now)
+                content: payload.content, source: source, submittedAt: now,
+                enforcingRateLimit: true)
         } catch let error as StoreError {
+            if case .rateLimited(_, let limit, _) = error {
+                throw ServiceError.badSubmission(
+                    "\(studentID) already made \(limit) submissions to \(labID) in the last hour: "
+                        + error.description)
+            }
             throw ServiceError.badSubmission(error.description)
         }
         guard let record = try store.submission(id: id) else {

@@ -28,9 +28,13 @@ extension LabStore {
     /// queued. Whether it is late, and its penalty, follow the lab's deadlines at `submittedAt`.
     /// Throws if the student or lab is unknown or the late deadline has passed.
     @discardableResult
+    ///
+    /// With `enforcingRateLimit`, a lab's `rate_limit_per_hour` is checked in the same write
+    /// transaction as the insert (StoreError.rateLimited), so two requests racing for the last
+    /// slot cannot both take it.
     public func enqueue(
         student studentID: String, lab labID: String, filename: String, content: Data,
-        source: SubmissionSource, submittedAt: Date = Date()
+        source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false
     ) throws -> Int64 {
         try writer.write { db in
             guard try StudentRecord.exists(db, key: studentID) else {
@@ -41,6 +45,10 @@ extension LabStore {
             }
             if let lateDue = lab.lateDue, submittedAt > lateDue {
                 throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
+            }
+            if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
+                try Self.checkRateLimit(
+                    db, student: studentID, lab: labID, limit: limit, now: submittedAt)
             }
             let late = lab.due.map { submittedAt > $0 } ?? false
             // The content is on disk before the row that points at it is committed.
@@ -53,6 +61,29 @@ extension LabStore {
             guard let id = submission.id else { throw StoreError.unknownSubmission(0) }
             return id
         }
+    }
+
+    /// Throws StoreError.rateLimited when the student's submissions to the lab in the hour
+    /// before `now` number `limit` or more; the retry delay is when the oldest one that must
+    /// leave the window for a slot to open leaves it.
+    static func checkRateLimit(
+        _ db: Database, student: String, lab: String, limit: Int, now: Date
+    ) throws {
+        let window: TimeInterval = 3600
+        let recent = try Date.fetchAll(
+            db,
+            sql: """
+                SELECT submitted_at FROM submissions
+                WHERE student_id = ? AND lab_id = ? AND submitted_at >= ?
+                ORDER BY submitted_at
+                """,
+            arguments: [student, lab, now.addingTimeInterval(-window)])
+        guard recent.count >= limit else { return }
+        // Once the (count - limit + 1) oldest have left the window, limit - 1 remain.
+        let leaving = recent[recent.count - limit]
+        let retry = leaving.addingTimeInterval(window).timeIntervalSince(now)
+        throw StoreError.rateLimited(
+            lab: lab, limit: limit, retryAfterSeconds: max(1, Int(retry.rounded(.up))))
     }
 
     /// Atomically takes the oldest queued submission for `worker`: it becomes running with a

@@ -19,6 +19,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case blob(sha256: String, reason: String)
     /// The data directory or a file in it could not be created or written.
     case io(path: String, reason: String)
+    /// The student already made the lab's `limit` submissions in the last hour; the next one
+    /// is accepted in `retryAfterSeconds`.
+    case rateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
 
     public var description: String {
         switch self {
@@ -43,6 +46,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .io(let path, let reason):
             return "cannot write \(path): \(reason); check the data directory's permissions"
                 + " and free space"
+        case .rateLimited(let lab, let limit, let retry):
+            return "at most \(limit) submissions per hour for lab '\(lab)' (the lab's limit):"
+                + " try again in \(retry) s"
         }
     }
 }
