@@ -54,6 +54,18 @@ public struct SubmissionVerification: Sendable, Equatable {
     public var note: String? { notes.isEmpty ? nil : notes.joined(separator: "\n") }
 }
 
+extension RunSource {
+    /// The run filter (Tracking's language) that keeps verified runs only: what a leaderboard's
+    /// `--verified` / `?verified=true` adds to its `where`.
+    public static let verifiedOnlyFilter = "attributes.source = 'verified'"
+
+    /// `filter` limited to verified runs when `verifiedOnly`.
+    public static func filter(_ filter: String?, verifiedOnly: Bool) -> String? {
+        guard verifiedOnly else { return filter }
+        return filter.map { "(\($0)) AND \(verifiedOnlyFilter)" } ?? verifiedOnlyFilter
+    }
+}
+
 extension LabStore {
     /// The tag naming the submission a verified run was made from.
     public static let submissionTag = "submission"
