@@ -169,10 +169,13 @@ public func verifySubmission(
         } catch {
             let what = item.tags["scheme"].map { "\($0) quantizer" }
                 ?? "adapter \(item.tags["adapter"] ?? "")"
+            // Paths inside the daemon's scratch folder are shown relative to the submission.
+            let scratch = job.submission.deletingLastPathComponent().path + "/"
+            let reason = "\(error)".replacingOccurrences(of: scratch, with: "")
             results.append(
                 try recordFailure(
                     target, name: item.name, tags: item.tags,
-                    note: "\(what) not verified: \(error)"))
+                    note: "\(what) not verified: \(reason)"))
         }
     }
     return results

@@ -128,7 +128,10 @@ extension LabStore {
         var result = SubmissionVerification()
         for details in try verifiedRuns(submissionID: submissionID) {
             guard details.run.status == .finished else {
-                if let note = details.tags[Self.verificationNoteTag] { result.notes.append(note) }
+                // One note per reason (no base model is the same reason for every scheme).
+                if let note = details.tags[Self.verificationNoteTag], !result.notes.contains(note) {
+                    result.notes.append(note)
+                }
                 continue
             }
             func last(_ key: String) -> Double? { details.summaries[key]?.last }
