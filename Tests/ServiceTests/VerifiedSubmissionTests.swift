@@ -297,3 +297,18 @@ struct VerifiedSubmissionTests {
         #expect(json.contains("\"verifiedRuns\"") && json.contains("\"verification\""), "\(json)")
     }
 }
+
+@Test func adapterSampleFitsTheCourseBaseModel() throws {
+    // submissions/s10-ken/05-lora (Tests/Oracle/lora_make_adapter_sample.py): the shape that
+    // `lmlab experiment base-model` trains (BaseModelRecipe: 4 layers, 4 heads, C = 128,
+    // context 128, vocab 2048).
+    let recipe = BaseModelRecipe()
+    let config = try GPT2Config(
+        vocabSize: recipe.vocabSize, nPositions: 128, nEmbd: 128, nLayer: 4, nHead: 4)
+    let folder = repositoryRoot.appendingPathComponent("submissions/s10-ken/05-lora")
+    #expect(adapterFolders(in: folder) == ["adapter"])
+    let adapters = try LoRAWeights.load(
+        from: folder.appendingPathComponent("adapter"), for: config)
+    #expect(adapters.config.rank == 4 && adapters.adapters.count == 4)
+    #expect(adapters.adapters.allSatisfy { $0.b.data.contains { $0 != 0 } }, "B must be non-zero")
+}
