@@ -124,13 +124,13 @@ public func verifySubmission(
     switch job.verification.kind {
     case .quantizer:
         for scheme in job.verification.schemes {
-            items.append((submissionTags.merging(["kind": "quantize", "scheme": scheme]) { a, _ in a },
-                          "submission \(job.submissionID) \(scheme)"))
+            let tags = submissionTags.merging(["kind": "quantize", "scheme": scheme]) { a, _ in a }
+            items.append((tags, "submission \(job.submissionID) \(scheme)"))
         }
     case .adapter:
         for folder in adapterFolders(in: job.submission) {
-            items.append((submissionTags.merging(["kind": "lora", "adapter": folder]) { a, _ in a },
-                          "submission \(job.submissionID) \(folder)"))
+            let tags = submissionTags.merging(["kind": "lora", "adapter": folder]) { a, _ in a }
+            items.append((tags, "submission \(job.submissionID) \(folder)"))
         }
     }
     try store.deleteVerifiedRuns(submissionID: job.submissionID)

@@ -76,7 +76,8 @@ public enum QuantizerFunctions: Sendable, Equatable {
     /// Every function called, in call order.
     public var names: [String] {
         switch self {
-        case .lab(let quantize, let pack, let scales): return [quantize] + (pack.map { [$0] } ?? []) + [scales]
+        case .lab(let quantize, let pack, let scales):
+            return [quantize] + (pack.map { [$0] } ?? []) + [scales]
         case .combined(let name): return [name]
         }
     }
