@@ -10,7 +10,7 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
     case tokenizerMismatch(tokenizer: String, tokens: Int, vocabSize: Int)
     /// A file could not be written.
     case io(file: String, reason: String)
-    /// The student's quantizer module lacks the function the scheme needs.
+    /// The student's quantizer module lacks the functions the scheme needs.
     case missingQuantizer(function: String, file: String, found: [String])
     /// The student's quantizer raised, timed out or crashed on a weight matrix.
     case quantizerFailed(function: String, tensor: String, reason: String)
@@ -18,6 +18,8 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
     case malformedQuantizerOutput(function: String, tensor: String, reason: String)
     /// Only the ggml block schemes can be verified from a student's quantizer.
     case unverifiableScheme(String)
+    /// The base model for verified runs cannot be used.
+    case baseModel(folder: String, reason: String)
 
     public var description: String {
         switch self {
@@ -32,8 +34,9 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
             return "\(file): \(reason)"
         case .missingQuantizer(let function, let file, let found):
             let listed = found.isEmpty ? "none" : found.sorted().joined(separator: ", ")
-            return "\(file) defines no function \(function) (it defines: \(listed)); the lab asks "
-                + "for \(function)(w) returning (codes, scales)"
+            return "\(file) does not define \(function) (it defines: \(listed)); verification "
+                + "calls the lab's functions, or one function quantize_<scheme>(w) returning "
+                + "(codes, scales)"
         case .quantizerFailed(let function, let tensor, let reason):
             return "\(function) failed on \(tensor): \(reason)"
         case .malformedQuantizerOutput(let function, let tensor, let reason):
@@ -41,6 +44,8 @@ public enum ExperimentError: Error, CustomStringConvertible, Equatable {
                 + "recorded"
         case .unverifiableScheme(let scheme):
             return "a student quantizer can be verified for q8_0 or q4_0, not \(scheme)"
+        case .baseModel(let folder, let reason):
+            return "base model \(folder) \(reason)"
         }
     }
 }

@@ -23,10 +23,10 @@ public struct VerifiedAdapter: Sendable {
 
 /// Loads the PEFT adapter in `adapter` for `base`, merges it (W += s·(B·A)ᵀ), evaluates the
 /// merged model on `evalTokens` in windows of its context and records a `verified` run in
-/// `target` if given.
+/// `target` if given, with `tags` added to its own.
 public func verifyAdapter(
     adapter: URL, base: GPT2Model, basePath: String, evalTokens: [Int], evalFile: String,
-    target: RunTarget?
+    target: RunTarget?, tags: [String: String] = [:]
 ) throws -> VerifiedAdapter {
     let adapters = try LoRAWeights.load(from: adapter, for: base.config)
     let merged = try adapters.merged(into: base)
@@ -41,7 +41,8 @@ public func verifyAdapter(
         adapterDigest: SHA256.hexDigest(bytes))
     guard let target else { return result }
     let recorder = try RunRecorder(
-        target: target, source: .verified, tags: ["verified": "true", "kind": "lora"])
+        target: target, source: .verified,
+        tags: tags.merging(["verified": "true", "kind": "lora"]) { _, own in own })
     result.runID = try recorder.recording { r in
         var params = modelParams(base.config)
         params["base_model"] = basePath

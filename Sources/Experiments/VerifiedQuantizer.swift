@@ -1,16 +1,17 @@
-// Verified quantization runs: a student's quantizer (lab 06: `quantize_q8_0(w) -> (codes,
-// scales)`, `quantize_q4_0(w) -> (packed, scales)`) runs INSIDE the grading sandbox on every
+// Verified quantization runs: a student's quantizer runs INSIDE the grading sandbox on every
 // linear weight of the base model; lmlab checks what comes back, dequantizes it with its own
 // reference, evaluates the perplexity itself and records the run as `verified`.
 //
 // The contract (ggml's layout): w is float32 [out, in] — the transposed Conv1D weight, one row
 // per output channel, blocks of 32 consecutive weights along a row (in is a multiple of 32).
-// - quantize_q8_0(w) -> (codes, scales): codes int8 [out, in] (q = round(w / d), d = absmax/127
-//   per block), scales [out, in/32] (d; float16, or float32 rounded to fp16 by lmlab).
-// - quantize_q4_0(w) -> (packed, scales): packed uint8 [out, in/2], byte j of a block holding
+// The lab's own functions (lab 06), preferred when the module defines them:
+// - Q8_0: codes = q8_0_quantize(w) int8 [out, in] (q = round(w / d), d = absmax/127 per block),
+//   scales = q8_0_scales(w) [out, in/32] (d; float16, or float32 rounded to fp16 by lmlab).
+// - Q4_0: packed = q4_0_pack(q4_0_quantize(w)) uint8 [out, in/2], byte j of a block holding
 //   element j in its low nibble and element j + 16 in its high nibble (codes 0...15, value
-//   (q - 8)·d), scales [out, in/32] (d = signed max / -8).
-// Flattened arrays of the same sizes are accepted too.
+//   (q - 8)·d), scales = q4_0_scales(w) [out, in/32] (d = signed max / -8).
+// Or one function per scheme returning the pair: quantize_q8_0(w) -> (codes, scales),
+// quantize_q4_0(w) -> (packed, scales). Flattened arrays of the same sizes are accepted too.
 import Foundation
 import Grading
 import Quantization
@@ -39,40 +40,85 @@ public struct VerifiedQuantizer: Sendable {
     public var matrices: Int
 }
 
-/// The student function a scheme calls for.
-public func quantizerFunction(_ scheme: QuantScheme) throws -> String {
-    guard scheme == .q8_0 || scheme == .q4_0 else {
-        throw ExperimentError.unverifiableScheme(scheme.rawValue)
+/// Which student functions quantize one weight matrix for a scheme.
+public enum QuantizerFunctions: Sendable, Equatable {
+    /// The lab's functions: codes, (for Q4_0) the packing, and the block scales.
+    case lab(quantize: String, pack: String?, scales: String)
+    /// One function returning (codes or packed, scales).
+    case combined(String)
+
+    /// The lab's functions for `scheme` (lab 06's names).
+    public static func lab(_ scheme: QuantScheme) throws -> QuantizerFunctions {
+        let s = try verifiable(scheme).rawValue
+        return .lab(
+            quantize: "\(s)_quantize", pack: scheme == .q4_0 ? "\(s)_pack" : nil,
+            scales: "\(s)_scales")
     }
-    return "quantize_\(scheme.rawValue)"
+
+    /// The single-function alternative for `scheme`.
+    public static func combined(_ scheme: QuantScheme) throws -> QuantizerFunctions {
+        .combined("quantize_\(try verifiable(scheme).rawValue)")
+    }
+
+    /// The lab's functions if the module defines them all, else the combined one if it is
+    /// defined, else an error naming both choices.
+    public static func choose(_ scheme: QuantScheme, defined: [String], file: String) throws
+        -> QuantizerFunctions
+    {
+        let lab = try lab(scheme)
+        if lab.names.allSatisfy(defined.contains) { return lab }
+        let combined = try combined(scheme)
+        if combined.names.allSatisfy(defined.contains) { return combined }
+        throw ExperimentError.missingQuantizer(
+            function: lab.names.joined(separator: ", "), file: file, found: defined)
+    }
+
+    /// Every function called, in call order.
+    public var names: [String] {
+        switch self {
+        case .lab(let quantize, let pack, let scales):
+            return [quantize] + (pack.map { [$0] } ?? []) + [scales]
+        case .combined(let name): return [name]
+        }
+    }
+
+    /// How error messages name the quantizer.
+    public var label: String { names.joined(separator: "/") }
+
+    static func verifiable(_ scheme: QuantScheme) throws -> QuantScheme {
+        guard scheme == .q8_0 || scheme == .q4_0 else {
+            throw ExperimentError.unverifiableScheme(scheme.rawValue)
+        }
+        return scheme
+    }
 }
 
-/// Runs the student's quantizer in `file` (a .py, folder or notebook) for `scheme` in a
-/// harness session configured by `harness` (the sandbox for untrusted code) on every linear
-/// weight of `base`, evaluates the result on `evalTokens` and records a `verified` run in
-/// `target` if given. Malformed outputs are refused with a message naming the tensor.
+/// Runs the student's quantizer in `file` (a .py, folder or notebook whose module is `entry`)
+/// for `scheme` in a harness session configured by `harness` (the sandbox for untrusted code)
+/// on every linear weight of `base`, evaluates the result on `evalTokens` and records a
+/// `verified` run in `target` if given, with `tags` added to its own. Malformed outputs are
+/// refused with a message naming the tensor.
 public func verifyQuantizer(
-    file: URL, scheme: QuantScheme, base: GPT2Model, basePath: String, evalTokens: [Int],
-    evalFile: String, harness: HarnessConfiguration, callTimeout: Double = 60,
-    target: RunTarget?
+    file: URL, entry: String = "quantize.py", scheme: QuantScheme, base: GPT2Model,
+    basePath: String, evalTokens: [Int], evalFile: String, harness: HarnessConfiguration,
+    callTimeout: Double = 60, target: RunTarget?, tags: [String: String] = [:]
 ) throws -> VerifiedQuantizer {
-    let function = try quantizerFunction(scheme)
-    let staged = try SubmissionSource.stage(file, entry: "quantize.py")
+    _ = try QuantizerFunctions.verifiable(scheme)
+    let staged = try SubmissionSource.stage(file, entry: entry)
     defer { staged.remove() }
     let session = HarnessSession(
         submission: staged.folder, entry: staged.entry, configuration: harness)
     defer { session.close() }
-    let functions: [String]
+    let defined: [String]
     do {
-        functions = try session.start()
+        defined = try session.start()
     } catch HarnessError.importFailed(let error) {
         throw ExperimentError.quantizerFailed(
-            function: function, tensor: "import", reason: "\(staged.remap(error))")
+            function: entry, tensor: "import", reason: "\(staged.remap(error))")
     }
-    guard functions.contains(function) else {
-        throw ExperimentError.missingQuantizer(
-            function: function, file: file.lastPathComponent, found: functions)
-    }
+    let functions = try QuantizerFunctions.choose(
+        scheme, defined: defined, file: file.lastPathComponent)
+    let function = functions.label
 
     var weights = base.weights
     var stats = WeightStats()
@@ -85,8 +131,8 @@ public func verifyQuantizer(
                     tensor: tensorName, inputs: w.shape[0], scheme: scheme)
             }
             let rows = w.transposed  // [out, in]
-            let outcome = session.call(
-                function, args: [.tensor(HarnessTensor(rows))], timeout: callTimeout)
+            let outcome = try callQuantizer(
+                functions, session: session, rows: rows, timeout: callTimeout, tensor: tensorName)
             let theirs = try quantizedMatrix(
                 outcome, scheme: scheme, outputs: rows.shape[0], inputs: rows.shape[1],
                 function: function, tensor: tensorName)
@@ -108,7 +154,9 @@ public func verifyQuantizer(
     guard let target else { return result }
     let recorder = try RunRecorder(
         target: target, source: .verified,
-        tags: ["verified": "true", "kind": "quantize", "scheme": scheme.rawValue])
+        tags: tags.merging(
+            ["verified": "true", "kind": "quantize", "scheme": scheme.rawValue]
+        ) { _, own in own })
     result.runID = try recorder.recording { r in
         var params = modelParams(base.config)
         params["model"] = basePath
@@ -136,6 +184,34 @@ public func verifyQuantizer(
         return r.runID
     }
     return result
+}
+
+/// Calls the student's functions on one weight [out, in]; the reply is a pair (codes or packed,
+/// scales) as `quantizedMatrix` reads it, or the first call that did not return a value.
+func callQuantizer(
+    _ functions: QuantizerFunctions, session: HarnessSession, rows: Tensor, timeout: Double,
+    tensor: String
+) throws -> CallOutcome {
+    let w = HarnessValue.tensor(HarnessTensor(rows))
+    switch functions {
+    case .combined(let name):
+        return session.call(name, args: [w], timeout: timeout)
+    case .lab(let quantize, let pack, let scales):
+        var codes = session.call(quantize, args: [w], timeout: timeout)
+        if let pack {
+            guard case .value(let unpacked, _) = codes else { return codes }
+            guard case .tensor = unpacked else {
+                throw ExperimentError.malformedQuantizerOutput(
+                    function: quantize, tensor: tensor,
+                    reason: "expected an array of codes 0...15, got \(unpacked)")
+            }
+            codes = session.call(pack, args: [unpacked], timeout: timeout)
+        }
+        guard case .value(let codesValue, let seconds) = codes else { return codes }
+        let d = session.call(scales, args: [w], timeout: timeout)
+        guard case .value(let scalesValue, let more) = d else { return d }
+        return .value(.list([codesValue, scalesValue]), seconds: seconds + more)
+    }
 }
 
 /// The four linear weights of block `layer`, with their checkpoint names.

@@ -24,6 +24,8 @@ public struct Lab: Sendable, Equatable {
     public var limits: Limits
     public var components: [LabComponent]
     public var tests: [LabTest]
+    /// What the daemon re-runs on the course's base model after grading (`[verify]`), if any.
+    public var verify: LabVerification?
     /// The lab folder (fixtures and the handout live here).
     public var folder: URL
 
@@ -31,7 +33,8 @@ public struct Lab: Sendable, Equatable {
         id: String, title: String, version: String, due: Date, lateDue: Date? = nil,
         latePenalty: Double = 0, counting: Counting = .best, entry: String,
         rateLimitPerHour: Int? = nil, handout: String = "README.md", limits: Limits = Limits(),
-        components: [LabComponent], tests: [LabTest], folder: URL
+        components: [LabComponent], tests: [LabTest], verify: LabVerification? = nil,
+        folder: URL
     ) {
         self.id = id
         self.title = title
@@ -46,6 +49,7 @@ public struct Lab: Sendable, Equatable {
         self.limits = limits
         self.components = components
         self.tests = tests
+        self.verify = verify
         self.folder = folder
     }
 
@@ -61,6 +65,33 @@ public struct Lab: Sendable, Equatable {
 
     /// A fixture file of this lab, e.g. `fixtureURL("vocab.json")`.
     public func fixtureURL(_ name: String) -> URL { folder.appendingPathComponent(name) }
+}
+
+/// A lab's `[verify]` table: after grading, the daemon applies what the submission carries (the
+/// quantizer functions, or a PEFT adapter) to the course's base model with the reference,
+/// measures the perplexity itself and records a verified run. It never changes the score.
+public struct LabVerification: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        /// Lab 06: the student's Q8_0 / Q4_0 functions quantize every linear weight.
+        case quantizer
+        /// Lab 05: a folder submission holding adapter_config.json + adapter_model.safetensors.
+        case adapter
+    }
+
+    /// The schemes a quantizer may be verified for.
+    public static let quantizerSchemes = ["q8_0", "q4_0"]
+
+    public var kind: Kind
+    /// For `quantizer`: one verified run per scheme, in this order (empty for `adapter`).
+    public var schemes: [String]
+    /// The experiment the verified runs are recorded in.
+    public var experiment: String
+
+    public init(kind: Kind, schemes: [String] = [], experiment: String) {
+        self.kind = kind
+        self.schemes = schemes
+        self.experiment = experiment
+    }
 }
 
 /// Which of a student's graded submissions counts for the lab.
@@ -391,7 +422,7 @@ struct LabReader {
 
     static let topKeys: Set<String> = [
         "id", "title", "version", "due", "late_due", "late_penalty", "counting", "entry",
-        "rate_limit_per_hour", "handout", "limits", "components", "tests",
+        "rate_limit_per_hour", "handout", "limits", "components", "tests", "verify",
     ]
     static let componentKeys: Set<String> = [
         "name", "args", "optional", "returns", "atol", "rtol", "summary",
@@ -471,12 +502,64 @@ struct LabReader {
                 "component \"\(component.name)\" has no tests; add at least one [[tests]]")
         }
 
+        let verify = top["verify"].flatMap { readVerification($0) }
+
         guard let due else { return nil }
         return Lab(
             id: id, title: title, version: version, due: due, lateDue: lateDue,
             latePenalty: latePenalty, counting: counting, entry: entry,
             rateLimitPerHour: rateLimit, handout: handout, limits: limits,
-            components: components, tests: tests, folder: folder)
+            components: components, tests: tests, verify: verify, folder: folder)
+    }
+
+    // MARK: Verification
+
+    mutating func readVerification(_ node: TOMLNode) -> LabVerification? {
+        guard case .table(let table) = node else {
+            problem("verify", "must be a table ([verify]), not \(node.kindName)")
+            return nil
+        }
+        checkKeys(table, allowed: ["kind", "schemes", "experiment"], at: "verify")
+        let experiment = string(table, "experiment", at: "verify")
+        let kinds = LabVerification.Kind.allCases.map { "\"\($0.rawValue)\"" }
+        var kind: LabVerification.Kind?
+        if let text = string(table, "kind", at: "verify") {
+            kind = LabVerification.Kind(rawValue: text)
+            if kind == nil {
+                problem("verify.kind", "is \"\(text)\"; use \(kinds.joined(separator: " or "))")
+            }
+        }
+        var schemes: [String] = []
+        if let value = table["schemes"] {
+            if case .array(let items) = value, !items.isEmpty {
+                let known = LabVerification.quantizerSchemes
+                for (index, item) in items.enumerated() {
+                    guard case .string(let text) = item, known.contains(text) else {
+                        problem(
+                            "verify.schemes[\(index)]",
+                            "must be one of \(known.map { "\"\($0)\"" }.joined(separator: ", "))"
+                                + " (a student quantizer can be verified for these only)")
+                        continue
+                    }
+                    if schemes.contains(text) {
+                        problem("verify.schemes[\(index)]", "lists \"\(text)\" twice")
+                    }
+                    schemes.append(text)
+                }
+            } else {
+                problem("verify.schemes", "must be a non-empty array such as [\"q8_0\", \"q4_0\"]")
+            }
+        }
+        switch kind {
+        case .quantizer? where table["schemes"] == nil:
+            problem("verify.schemes", "is missing; a quantizer is verified per scheme, e.g. [\"q8_0\"]")
+        case .adapter? where table["schemes"] != nil:
+            problem("verify.schemes", "applies only to kind = \"quantizer\"")
+        default:
+            break
+        }
+        guard let kind, let experiment else { return nil }
+        return LabVerification(kind: kind, schemes: schemes, experiment: experiment)
     }
 
     // MARK: Components

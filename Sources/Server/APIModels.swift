@@ -1,6 +1,7 @@
 // The JSON bodies the HTTP API returns. Dates are ISO 8601 strings; names are camelCase.
 import Foundation
 import Hummingbird
+import Store
 
 /// Answer to POST /api/submissions (status 202).
 public struct SubmissionReceipt: ResponseCodable, Equatable {
@@ -34,6 +35,11 @@ public struct SubmissionFeedback: ResponseCodable, Equatable {
     /// due date (0 otherwise); `score` and `maxScore` leave them out.
     public var afterDueTests: Int
     public var afterDueMaxScore: Double
+    /// The runs the daemon verified on the course's base model from this submission (lab
+    /// [verify] tables): lmlab's own perplexity, not the student's claim.
+    public var verifiedRuns: [VerifiedRunSummary]
+    /// Why verification failed or was skipped, if it did.
+    public var verification: String?
 }
 
 /// One test in a submission's feedback; a hidden test's message is withheld from students.

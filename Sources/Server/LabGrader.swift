@@ -9,12 +9,15 @@ public struct LabGrader: SubmissionGrader {
     public let graders: [String: Grader]
     /// Where restored submissions are unpacked (a fresh folder per job, removed afterwards).
     public let scratchRoot: URL
+    /// Called after grading for labs with a `[verify]` table (nil: no verification).
+    public var verifier: (any SubmissionVerifier)?
 
     /// A grader for each of `labs`, whose harness lives in `harnessDirectory` (labs/harness).
     /// With `.sandbox` this throws HarnessError.sandboxUnavailable when bubblewrap cannot run.
     public init(
         labs: [Lab], harnessDirectory: URL, isolation: Isolation,
-        scratchRoot: URL = FileManager.default.temporaryDirectory
+        scratchRoot: URL = FileManager.default.temporaryDirectory,
+        verifier: (any SubmissionVerifier)? = nil
     ) throws {
         var graders: [String: Grader] = [:]
         // One sandbox check for all labs: Sandbox.make runs bwrap once.
@@ -28,6 +31,7 @@ public struct LabGrader: SubmissionGrader {
         }
         self.graders = graders
         self.scratchRoot = scratchRoot
+        self.verifier = verifier
     }
 
     public func grade(_ job: GradeJob) async throws -> GradeOutcome {
@@ -35,6 +39,7 @@ public struct LabGrader: SubmissionGrader {
             throw LabGraderError.unknownLab(job.labID, known: graders.keys.sorted())
         }
         let scratchRoot = self.scratchRoot
+        let verifier = self.verifier
         // The harness blocks (it waits on a Python process), so it runs on its own thread, not
         // on the cooperative pool that also serves HTTP and renews leases. It cannot be
         // interrupted: a cancelled job still finishes its current tests (each has a time limit)
@@ -43,15 +48,17 @@ public struct LabGrader: SubmissionGrader {
             DispatchQueue.global().async {
                 continuation.resume(
                     with: Result {
-                        try Self.gradeBlocking(job, grader: grader, scratchRoot: scratchRoot)
+                        try Self.gradeBlocking(
+                            job, grader: grader, scratchRoot: scratchRoot, verifier: verifier)
                     })
             }
         }
     }
 
-    static func gradeBlocking(_ job: GradeJob, grader: Grader, scratchRoot: URL) throws
-        -> GradeOutcome
-    {
+    static func gradeBlocking(
+        _ job: GradeJob, grader: Grader, scratchRoot: URL,
+        verifier: (any SubmissionVerifier)? = nil
+    ) throws -> GradeOutcome {
         let folder = scratchRoot.appendingPathComponent("lmlab-job-\(job.submissionID)-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -67,6 +74,14 @@ public struct LabGrader: SubmissionGrader {
         }
         let report = try grader.grade(
             submission: path, seed: UInt64(bitPattern: job.seed), mode: .instructor)
+        // Verification comes after the tests and records runs of its own; the grade is the
+        // tests' alone.
+        if let verifier, grader.lab.verify != nil {
+            verifier.verify(
+                VerificationJob(
+                    submissionID: job.submissionID, studentID: job.studentID, lab: grader.lab,
+                    submission: path, harness: grader.configuration))
+        }
         return outcome(report, seed: job.seed)
     }
 

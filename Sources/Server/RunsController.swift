@@ -109,8 +109,9 @@ struct RunsController<Context: RequestContext>: Sendable {
             })
     }
 
-    /// `?metric=eval_loss.min&order=asc|desc&where=FILTER[&names=true]`: one row per student,
-    /// their best run; pseudonyms unless an instructor asks for names.
+    /// `?metric=eval_loss.min&order=asc|desc&where=FILTER[&names=true][&verified=true]`: one row
+    /// per student, their best run (with verified=true, among runs lmlab verified itself);
+    /// pseudonyms unless an instructor asks for names.
     @Sendable func leaderboard(_ request: Request, context: Context) async throws
         -> ExperimentLeaderboardBody
     {
@@ -125,7 +126,10 @@ struct RunsController<Context: RequestContext>: Sendable {
         guard order == "asc" || order == "desc" else {
             throw ServerError.badRequest("order must be asc or desc, not '\(order)'")
         }
-        let filter = query["where"].flatMap { $0.isEmpty ? nil : $0 }
+        if let given = query["where"], !given.isEmpty { _ = try FilterParser.parse(given) }
+        let verified = query["verified"].map { $0 == "true" || $0 == "1" } ?? false
+        let filter = RunSource.filter(
+            query["where"].flatMap { $0.isEmpty ? nil : $0 }, verifiedOnly: verified)
         let names = query["names"].map { $0 == "true" || $0 == "1" } ?? false
         if names && !student.isInstructor {
             throw ServerError.notInstructor("the leaderboard with real names (?names=true)")

@@ -1,6 +1,7 @@
 // The seam between the daemon and the grading engine: the daemon hands a stored file to a
 // SubmissionGrader and records what comes back; the real engine is wired in by the CLI.
 import Foundation
+import Grading
 
 /// Grades one stored submission. Implementations must honour task cancellation (the daemon
 /// cancels grading on its grading timeout and on shutdown after the grace period).
@@ -90,5 +91,35 @@ public struct TestOutcome: Sendable, Hashable {
         self.maxAbsError = maxAbsError
         self.maxRelError = maxRelError
         self.seconds = seconds
+    }
+}
+
+/// What the daemon does after grading a submission whose lab has a `[verify]` table: re-run what
+/// the submission carries on the course's base model and record verified runs (the Service
+/// module's implementation). It never changes the grade, so it reports its own failures (as
+/// runs the feedback shows) instead of throwing.
+public protocol SubmissionVerifier: Sendable {
+    func verify(_ job: VerificationJob)
+}
+
+/// A graded submission to verify, still unpacked in the grader's scratch folder.
+public struct VerificationJob: Sendable {
+    public var submissionID: Int64
+    public var studentID: String
+    public var lab: Lab
+    /// The restored submission (a file or a folder), removed once `verify` returns.
+    public var submission: URL
+    /// The sandbox the lab's tests ran in, for the student's code.
+    public var harness: HarnessConfiguration
+
+    public init(
+        submissionID: Int64, studentID: String, lab: Lab, submission: URL,
+        harness: HarnessConfiguration
+    ) {
+        self.submissionID = submissionID
+        self.studentID = studentID
+        self.lab = lab
+        self.submission = submission
+        self.harness = harness
     }
 }

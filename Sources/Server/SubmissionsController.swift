@@ -127,6 +127,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         // student view does: their points would give their results away.
         let withheldScore = view.withheld.reduce(0) { $0 + $1.points }
         let withheldMax = view.withheld.reduce(0) { $0 + $1.maxPoints }
+        let verification = try store.submissionVerification(submissionID: id)
         return SubmissionFeedback(
             id: id, student: submission.studentID, lab: submission.labID,
             filename: submission.filename, status: submission.status.rawValue,
@@ -135,7 +136,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             maxScore: submission.maxScore.map { $0 - withheldMax }, late: submission.late,
             penalty: submission.penalty, error: submission.error,
             tests: view.shown.map { Self.feedback($0, forInstructor: student.isInstructor) },
-            afterDueTests: view.withheld.count, afterDueMaxScore: withheldMax)
+            afterDueTests: view.withheld.count, afterDueMaxScore: withheldMax,
+            verifiedRuns: verification.runs, verification: verification.note)
     }
 
     /// The tests a viewer may see, and the after_due ones withheld from a student until the

@@ -15,21 +15,29 @@ public struct DaemonSetup: Sendable {
     public var sandboxed: Bool
     public var students: Int
     public var instructors: Int
+    /// Verified runs after grading (nil: not asked for, as in the demo).
+    public var verifier: BaseModelVerifier?
 }
 
 /// Syncs `labsRoot` into `store` and builds the grader. With `allowUnsandboxed` false, a
-/// machine where bubblewrap cannot run is an error that says what to do.
+/// machine where bubblewrap cannot run is an error that says what to do. With `verification`,
+/// labs with a `[verify]` table get verified runs on that base model after grading (its model
+/// and evaluation tokens are loaded here, once).
 public func prepareDaemon(
-    store: LabStore, labsRoot: URL, allowUnsandboxed: Bool
+    store: LabStore, labsRoot: URL, allowUnsandboxed: Bool,
+    verification: VerificationOptions? = nil
 ) throws -> DaemonSetup {
     let labs = try syncLabs(labsRoot: labsRoot, into: store)
     let harness = labsRoot.appendingPathComponent("harness", isDirectory: true)
+    let verifier = try verification.map { try BaseModelVerifier.load($0, store: store) }
     let grader: LabGrader
     if allowUnsandboxed {
-        grader = try LabGrader(labs: labs, harnessDirectory: harness, isolation: .none)
+        grader = try LabGrader(
+            labs: labs, harnessDirectory: harness, isolation: .none, verifier: verifier)
     } else {
         do {
-            grader = try LabGrader(labs: labs, harnessDirectory: harness, isolation: .sandbox)
+            grader = try LabGrader(
+                labs: labs, harnessDirectory: harness, isolation: .sandbox, verifier: verifier)
         } catch let error as HarnessError {
             throw ServiceError.usage(
                 "cannot sandbox student code: \(error). Install bubblewrap (apt-get install"
@@ -41,7 +49,7 @@ public func prepareDaemon(
     return DaemonSetup(
         labs: labs, grader: grader, sandboxed: !allowUnsandboxed,
         students: people.filter { !$0.isInstructor }.count,
-        instructors: people.filter(\.isInstructor).count)
+        instructors: people.filter(\.isInstructor).count, verifier: verifier)
 }
 
 /// Whether bubblewrap can run here (what the demo uses to decide how to isolate its samples).

@@ -91,5 +91,41 @@ public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws 
         }
         out += md ? "\n**\(total)**\n" : format.paint(total, "1") + "\n"
     }
+    return out + renderVerification(view, format: format)
+}
+
+/// The "Verified run" section: what lmlab measured itself from the submission on the course's
+/// base model (it does not change the score), or why it could not.
+func renderVerification(_ view: SubmissionView, format: OutputFormat) -> String {
+    let runs = view.verifiedRuns ?? []
+    guard !runs.isEmpty || view.verification != nil else { return "" }
+    let md = format == .markdown
+    var out = md ? "\n### Verified run\n\n" : "\n" + format.paint("Verified run", "1") + "\n"
+    if !runs.isEmpty {
+        out += (md ? "" : "  ") + "lmlab re-ran your submission on the course's base model and "
+            + "measured (not part of the score):\n"
+        if md { out += "\n| What | Perplexity | Base | Bits/weight | Run |\n|---|---:|---:|---:|---|\n" }
+    }
+    for run in runs {
+        let what = run.scheme.map { "\($0) quantizer" } ?? "adapter \(run.adapter ?? ".")"
+        let perplexity = run.perplexity.map { String(format: "%.4f", $0) } ?? "-"
+        let base = run.basePerplexity.map { String(format: "%.4f", $0) } ?? "-"
+        let bits = run.bitsPerWeight.map { String(format: "%.2f", $0) }
+        let run = "\(run.experiment)/\(run.runID)"
+        if md {
+            out += "| \(what) | \(perplexity) | \(base) | \(bits ?? "-") | `\(run)` |\n"
+        } else {
+            out += "  \(what): perplexity \(perplexity) (base \(base))"
+                + (bits.map { ", \($0) bits/weight" } ?? "") + " — run \(run)\n"
+        }
+    }
+    if let note = view.verification {
+        let lines = note.split(separator: "\n").map(String.init)
+        if md {
+            out += (runs.isEmpty ? "" : "\n") + lines.map { "> \($0)" }.joined(separator: "\n\n") + "\n"
+        } else {
+            for line in lines { out += "  " + format.paint(line, "33") + "\n" }
+        }
+    }
     return out
 }

@@ -60,7 +60,9 @@ public struct LocalClient: CourseClient {
         guard let record = try store.submission(id: id) else {
             throw ServiceError.unknownSubmission(id)
         }
-        return SubmissionView(record, results: try store.feedback(submissionID: id))
+        return SubmissionView(
+            record, results: try store.feedback(submissionID: id),
+            verification: try store.submissionVerification(submissionID: id))
     }
 
     public func latestSubmission(lab: String, student: String?) async throws -> SubmissionView {

@@ -21,6 +21,11 @@ public struct SubmissionView: Sendable, Codable, Equatable {
     public var penalty: Double?
     public var error: String?
     public var tests: [TestView]
+    /// Runs lmlab verified on the course's base model from this submission (nil from a server
+    /// that does not report them).
+    public var verifiedRuns: [VerifiedRunSummary]?
+    /// Why verification failed or was skipped.
+    public var verification: String?
 
     /// The score after the late penalty.
     public var finalScore: Double? { score.map { $0 * (1 - (penalty ?? 0)) } }
@@ -46,8 +51,11 @@ public struct SubmissionView: Sendable, Codable, Equatable {
 
 extension SubmissionView {
     /// The view of a stored submission and its current results (the instructor's view: the
-    /// local data directory belongs to whoever grades).
-    public init(_ submission: SubmissionRecord, results: [TestResultRecord]) {
+    /// local data directory belongs to whoever grades), with what verification recorded.
+    public init(
+        _ submission: SubmissionRecord, results: [TestResultRecord],
+        verification: SubmissionVerification = SubmissionVerification()
+    ) {
         self.init(
             id: submission.id ?? 0, student: submission.studentID, lab: submission.labID,
             filename: submission.filename, status: submission.status.rawValue,
@@ -62,7 +70,8 @@ extension SubmissionView {
                     diagnosis: $0.diagnosis, nearMiss: $0.diagnosisNearMiss, message: $0.message,
                     maxAbsError: $0.maxAbsError, maxRelError: $0.maxRelError,
                     seconds: $0.seconds ?? 0)
-            })
+            },
+            verifiedRuns: verification.runs, verification: verification.note)
     }
 }
 

@@ -201,13 +201,18 @@ extension ExperimentCommand {
             discussion: """
                 --adapter DIR: the student's PEFT adapter is merged into --model and lmlab
                 measures the perplexity itself. --quantizer FILE.py --scheme q8_0|q4_0: the
-                student's quantize_q8_0(w) -> (codes, scales) or quantize_q4_0(w) -> (packed,
-                scales) runs in the grading sandbox on every linear weight (w float32
-                [out, in], blocks of 32 along each row; codes int8 [out, in], packed uint8
-                [out, in/2] with element j low and j+16 high in byte j of a block, scales
-                [out, in/32]); lmlab dequantizes the codes itself and measures the perplexity.
+                student's lab-06 functions run in the grading sandbox on every linear weight
+                (w float32 [out, in], blocks of 32 along each row): for q8_0 codes =
+                q8_0_quantize(w) (int8 [out, in]) and scales = q8_0_scales(w); for q4_0 packed =
+                q4_0_pack(q4_0_quantize(w)) (uint8 [out, in/2], element j low and j+16 high in
+                byte j of a block) and scales = q4_0_scales(w) (scales [out, in/32]). A module
+                without them may define quantize_q8_0(w) -> (codes, scales) or quantize_q4_0(w)
+                -> (packed, scales) instead. lmlab dequantizes the codes itself and measures the
+                perplexity.
                 The run has source verified and tag verified=true, so a leaderboard can be
-                limited to it with --where "attributes.source = 'verified'".
+                limited to it with `lmlab leaderboard --experiment E --metric perplexity.last
+                --verified`. `lmlab serve` makes such runs itself from graded lab 05 and 06
+                submissions (see --base-model).
                 """)
 
         @Option(help: "The base model folder.")

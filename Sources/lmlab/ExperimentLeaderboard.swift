@@ -5,10 +5,11 @@ import Store
 import Tracking
 
 /// Prints the leaderboard of `experiment` by `metric` (`eval_loss.min`), `order` "asc" or
-/// "desc", among runs matching `where` if given, with names instead of pseudonyms if `names`.
+/// "desc", among runs matching `where` if given (and verified by lmlab if `verified`), with
+/// names instead of pseudonyms if `names`.
 func printExperimentLeaderboard(
     store: LabStore, experiment: String, metric: String, order: String, where filter: String?,
-    names: Bool
+    verified: Bool = false, names: Bool
 ) throws {
     let ascending: Bool
     switch order.lowercased() {
@@ -16,9 +17,10 @@ func printExperimentLeaderboard(
     case "desc": ascending = false
     default: throw TrackingError.syntax(text: order, column: 1, message: "--order is asc or desc")
     }
+    if let filter { _ = try FilterParser.parse(filter) }  // its errors point at its own columns
     let rows = try store.experimentLeaderboard(
-        experiment: experiment, metric: metric, ascending: ascending, where: filter,
-        includeNames: names)
+        experiment: experiment, metric: metric, ascending: ascending,
+        where: RunSource.filter(filter, verifiedOnly: verified), includeNames: names)
     var table = [["RANK", names ? "STUDENT" : "PSEUDONYM", metric.uppercased(), "STEP", "RUN"]]
     for row in rows {
         table.append([
@@ -27,5 +29,5 @@ func printExperimentLeaderboard(
         ])
     }
     printTable(table)
-    if rows.isEmpty { print("(no runs with \(metric) yet)") }
+    if rows.isEmpty { print("(no \(verified ? "verified " : "")runs with \(metric) yet)") }
 }

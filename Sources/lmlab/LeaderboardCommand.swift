@@ -20,11 +20,15 @@ struct LeaderboardCommand: ParsableCommand {
     @Option(help: "With --experiment: asc or desc.") var order = "asc"
     @Option(name: .customLong("where"), help: "With --experiment: a run filter, e.g. \"lr < 1e-3\".")
     var filter: String?
+    @Flag(help: "With --experiment: only runs lmlab verified itself (source verified).")
+    var verified = false
 
     func validate() throws {
         if experiment != nil {
             guard lab == nil else { throw ValidationError("Give a lab or --experiment, not both.") }
             guard metric != nil else { throw ValidationError("--experiment needs --metric M.") }
+        } else if verified {
+            throw ValidationError("--verified applies to --experiment leaderboards.")
         } else if lab == nil {
             throw ValidationError("Give a lab (e.g. 01-attention) or --experiment E --metric M.")
         }
@@ -35,7 +39,7 @@ struct LeaderboardCommand: ParsableCommand {
             try remote.requireLocal("leaderboard --experiment")
             try printExperimentLeaderboard(
                 store: try data.openStore(), experiment: experiment, metric: metric, order: order,
-                where: filter, names: names)
+                where: filter, verified: verified, names: names)
             return
         }
         let client = try remote.client(data: data)

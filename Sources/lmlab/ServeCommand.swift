@@ -1,6 +1,7 @@
 // `lmlab serve`: the grading daemon — workers over the durable queue, the drop folder, the HTTP
 // API — until SIGTERM/SIGINT, which let in-flight grading finish (or re-queue it).
 import ArgumentParser
+import Experiments
 import Foundation
 import Server
 import Service
@@ -22,18 +23,34 @@ struct ServeCommand: ParsableCommand {
     var noSandbox = false
     @Option(help: "Seconds a grading lease lasts without renewal (crash recovery waits this long).")
     var lease: Double = 60
+    @Option(
+        help: ArgumentHelp(
+            "The base model for verified runs (default: <data dir>/base-model if it exists).",
+            discussion: "A folder from `lmlab experiment base-model --out DIR` (DIR/model and "
+                + "DIR/corpus/eval.txt), or a Hugging Face GPT-2 folder with --verify-eval."))
+    var baseModel: String?
+    @Option(help: "The evaluation text for verified runs (default: the base model's corpus/eval.txt).")
+    var verifyEval: String?
+    @Option(help: "Evaluate verified runs on at most this many tokens.")
+    var verifyEvalTokens = VerificationBase.defaultMaxEvalTokens
 
     func validate() throws {
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1…1024") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
+        guard verifyEvalTokens >= 2 else { throw ValidationError("--verify-eval-tokens must be at least 2") }
     }
 
     func run() throws {
         let store = try data.openStore()
         let setup = try prepareDaemon(
             store: store, labsRoot: URL(fileURLWithPath: labs, isDirectory: true),
-            allowUnsandboxed: noSandbox)
+            allowUnsandboxed: noSandbox,
+            verification: VerificationOptions(
+                baseModel: baseModel.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                evalFile: verifyEval.map { URL(fileURLWithPath: $0) },
+                maxEvalTokens: verifyEvalTokens,
+                defaultBaseModel: data.directory.appendingPathComponent("base-model")))
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
@@ -48,6 +65,13 @@ struct ServeCommand: ParsableCommand {
             + " \(setup.students) students, \(setup.instructors) instructor(s)")
         print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)"))
         print("  drop folder: " + (configuration.dropFolder?.path ?? "off"))
+        if let verifier = setup.verifier {
+            if let base = verifier.base {
+                print("  verified runs on \(base.path) (\(base.evalTokens.count) eval tokens of \(base.evalFile))")
+            } else {
+                print("  verified runs: off — no base model; \(verifier.unavailable)")
+            }
+        }
         if setup.instructors == 0 {
             print("  no instructor yet: `lmlab students add ID --name NAME --instructor` prints a token")
         }

@@ -177,7 +177,8 @@ struct VerifiedRunTests {
                 file: missing, scheme: .q4_0, base: world.model, basePath: "tiny",
                 evalTokens: world.evalTokens, evalFile: "eval.txt", harness: config, target: nil)
         } throws: { error in
-            "\(error)".contains("defines no function quantize_q4_0 (it defines: quantize)")
+            "\(error)".contains(
+                "does not define q4_0_quantize, q4_0_pack, q4_0_scales (it defines: quantize)")
         }
     }
 }
