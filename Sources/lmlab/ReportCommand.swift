@@ -34,7 +34,12 @@ struct ReportCommand: ParsableCommand {
 
     struct Class: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Every lab across the class: submitted, graded, mean, late, missing.")
+            abstract: "Every lab across the class: submitted, graded, mean, late, missing.",
+            discussion: """
+                Then the Experiments part: each quantization study's perplexity against bits \
+                per weight (with --markdown --out DIR also as DIR/<experiment>-study.svg) and \
+                each training or LoRA run's loss curve.
+                """)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
@@ -55,15 +60,16 @@ struct ReportCommand: ParsableCommand {
             try remote.requireLocal("report class")
             let store = try data.openStore()
             let roster = try store.students().filter { !$0.isInstructor }.count
-            let overview = try renderClassOverview(
-                classOverview(store: store), rosterSize: roster, format: output.format)
+            let experiments = try store.experimentReports()
             guard let out else {
-                print(overview, terminator: "")
+                print(try renderClassReport(
+                    overview: classOverview(store: store), rosterSize: roster,
+                    experiments: ClassExperiments(experiments), format: output.format),
+                    terminator: "")
                 return
             }
-            let experiments = try store.experiments().map {
-                try store.experimentReport(experiment: $0.name)
-            }
+            let overview = try renderClassOverview(
+                classOverview(store: store), rosterSize: roster, format: output.format)
             let written = try writeClassReport(
                 overview: overview, experiments: experiments,
                 to: URL(fileURLWithPath: out, isDirectory: true))
