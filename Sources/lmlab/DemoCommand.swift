@@ -61,11 +61,12 @@ struct DemoCommand: ParsableCommand {
             study.loraSteps = loraSteps
             options.study = study
         }
+        let demo = options
         let tty = isTTY
         // Without a terminal (a log file) the progress line is printed every ~10 s.
         let lastPrinted = LockedDate()
         let summary = try runBlocking {
-            try await runDemo(options, say: { print($0) }) { line, final in
+            try await runDemo(demo, say: { print($0) }) { line, final in
                 if tty {
                     print("\r\u{1B}[K" + line, terminator: final ? "\n" : "")
                     fflush(nil)
