@@ -221,7 +221,9 @@ public func runDemo(
     if options.showResults {
         let written = try writeDemoClassReport(store: store, to: options.dataDirectory)
         report = written.first { $0.lastPathComponent == "report.md" }
-        featured = try showResults(store: store, labs: setup.labs.map(\.id), options: options, say: say)
+        featured = try showResults(
+            store: store, labs: setup.labs.map(\.id).filter(labIDs.contains), options: options,
+            say: say)
         if let study, let base {
             say("")
             say(
