@@ -156,7 +156,7 @@ func renderCurves(_ curves: [CurveSummary], format: OutputFormat) -> String {
             eval = "\(lossText(before)) → \(lossText(after))"
         }
         var row = [
-            curve.experiment, curve.name.map { "\($0) (\(curve.run))" } ?? curve.run,
+            curve.experiment, curve.name.map { "\($0) (\(curve.run.prefix(8)))" } ?? curve.run,
             curve.pseudonym ?? "—", "\(curve.firstStep)–\(curve.lastStep)",
             "\(loss[0]) → \(loss[1])", eval,
         ]
@@ -173,8 +173,8 @@ public func renderClassExperiments(
 ) throws -> String {
     if format == .json { return try jsonString(experiments) }
     let gap = format == .markdown ? "\n" : ""
-    var out = format.heading("Experiments", level: 2) + "\n" + gap
-    if experiments.isEmpty { return out + "no quantization study or training run yet\n" }
+    var out = format.heading("Experiments", level: 2) + "\n"
+    if experiments.isEmpty { return out + gap + "no quantization study or training run yet\n" }
     for study in experiments.studies {
         out += "\n" + format.heading("Quantization study: \(study.experiment)", level: 3) + "\n"
             + gap
