@@ -34,12 +34,27 @@ public func buildApplication(
 
 /// The HTTP API alone; `workers` feeds /api/health (nil: no workers in this process).
 ///
-/// - `POST /api/submissions?lab=<lab>&filename=<name.py|name.ipynb>`, raw file as the body,
-///   `Authorization: Bearer <token>` → 202 SubmissionReceipt; 400 bad/missing query or empty
-///   body, 401, 403 after late_due, 404 unknown lab, 413 over maxSubmissionBytes, 429 with
+/// - `POST /api/submissions?lab=<lab>&filename=<name.py|name.ipynb|name.lmlab-folder.json>`, raw
+///   file (or a folder packed as a SubmissionBundle) as the body, `Authorization: Bearer
+///   <token>` → 202 SubmissionReceipt; 400 bad/missing query, empty body or malformed bundle,
+///   401, 403 after late_due, 404 unknown lab, 413 over maxSubmissionBytes, 429 with
 ///   Retry-After over the lab's rate_limit_per_hour.
 /// - `GET /api/submissions/:id` → SubmissionFeedback (own submissions; all for an instructor;
 ///   404 otherwise). Hidden tests show status and points only.
+/// - `GET /api/labs/:lab/submissions/latest[?student=S]` → SubmissionFeedback of the caller's
+///   latest submission (an instructor names any student; a student naming another: 403); 404
+///   unknown lab or student, or no submission yet.
+/// Instructors only (401 without a known token, 403 with a student's):
+/// - `GET /api/reports/class` → ClassOverviewBody; `GET /api/reports/labs/:lab` →
+///   LabReportBody (404 unknown lab); `GET /api/reports/students/:id` → StudentReportBody (404
+///   unknown student; no token hash).
+/// - `GET /api/exports/grades?lab=L[&results=true]` → GradesExportBody (with results: each
+///   counted submission's tests, for Gradescope); 400 without lab, 404 unknown lab.
+/// - `GET /api/students` → RosterBody (no token hashes); `POST /api/students/import`, the CSV
+///   as the body → RosterImportBody (all lines or none; 400 naming the bad line); `POST
+///   /api/students`, JSON NewStudentBody → 201 StudentAddedBody (a token for an instructor);
+///   `POST /api/students/:id/token` → TokenBody (shown once; 404 unknown student).
+/// - `POST /api/regrade?lab=L[&student=S]` → RegradeBody (how many were queued again).
 /// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
 /// - `GET /api/health` (no token) → Health.
 /// - `POST /api/runs/batch`, a JSON batch (labs/client/PROTOCOL.md) of at most 4 MiB →
@@ -57,14 +72,21 @@ public func buildRouter(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     let authenticator = Authenticator(store: store)
-    SubmissionsController(
-        store: store, configuration: configuration, authenticator: authenticator
-    ).addRoutes(to: router.group("api/submissions"))
+    let submissions = SubmissionsController<AppRequestContext>(
+        store: store, configuration: configuration, authenticator: authenticator)
+    submissions.addRoutes(to: router.group("api/submissions"))
+    submissions.addLabRoutes(to: router.group("api/labs"))
     LabsController(store: store, authenticator: authenticator)
         .addRoutes(to: router.group("api/labs"))
     HealthController(store: store, workers: workers).addRoutes(to: router.group("api/health"))
     let runs = RunsController<AppRequestContext>(store: store, authenticator: authenticator)
     runs.addRunRoutes(to: router.group("api/runs"))
     runs.addExperimentRoutes(to: router.group("api/experiments"))
+    let instructor = InstructorController<AppRequestContext>(
+        store: store, authenticator: authenticator)
+    instructor.addReportRoutes(to: router.group("api/reports"))
+    instructor.addExportRoutes(to: router.group("api/exports"))
+    instructor.addStudentRoutes(to: router.group("api/students"))
+    instructor.addRegradeRoutes(to: router.group("api/regrade"))
     return router
 }

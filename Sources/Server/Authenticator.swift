@@ -18,4 +18,12 @@ struct Authenticator: Sendable {
         }
         return student
     }
+
+    /// The instructor whose token the request carries: 401 without a known token, 403 for a
+    /// student's token. `what` names the endpoint in the 403 message.
+    func instructor(for request: Request, _ what: String) throws -> StudentRecord {
+        let person = try student(for: request)
+        guard person.isInstructor else { throw ServerError.notInstructor(what) }
+        return person
+    }
 }

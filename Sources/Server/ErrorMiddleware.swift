@@ -40,6 +40,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return .pastLateDue(lab: lab, lateDue: lateDue)
             // A token whose student was removed, say: the client cannot act on more detail.
             case .unknownStudent: return .badToken
+            case .roster: return .badRequest(error.description)
             default: return .internalError(error.description)
             }
         case let error as RunsError:

@@ -18,8 +18,9 @@ public struct ServerConfiguration: Sendable {
     public var gradingTimeout: TimeInterval = 600
     /// On SIGTERM/SIGINT, in-flight grading may finish within this time, else it is re-queued.
     public var shutdownGrace: TimeInterval = 30
-    /// Largest accepted submission body, in bytes.
-    public var maxSubmissionBytes: Int = 2 << 20
+    /// Largest accepted submission body, in bytes: room for a folder packed at
+    /// SubmissionBundle's 5 MiB limit, whose files travel base64-encoded (4/3 of their size).
+    public var maxSubmissionBytes: Int = 8 << 20
     /// The drop folder (`submissions/<student>/<lab>/<file>`); nil turns the watcher off.
     public var dropFolder: URL? = nil
     /// How often the drop folder is scanned.

@@ -10,6 +10,9 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
     case notInstructor(String)
     case unknownLab(String)
     case submissionNotFound(Int64)
+    case studentNotFound(String)
+    /// The student has handed nothing in to the lab yet.
+    case noSubmission(student: String, lab: String)
     case badRequest(String)
     case tooLarge(limit: Int)
     case rateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
@@ -31,7 +34,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .missingToken, .badToken: .unauthorized
         case .notInstructor: .forbidden
-        case .unknownLab, .submissionNotFound: .notFound
+        case .unknownLab, .submissionNotFound, .studentNotFound, .noSubmission: .notFound
         case .badRequest: .badRequest
         case .tooLarge: .contentTooLarge
         case .rateLimited: .tooManyRequests
@@ -58,6 +61,10 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
             "no lab '\(lab)': check the lab id (as in labs/<lab>/)"
         case .submissionNotFound(let id):
             "no submission \(id) of yours: check the id the submission returned"
+        case .studentNotFound(let id):
+            "no student '\(id)' on the roster: check the id (GET /api/students lists them)"
+        case .noSubmission(let student, let lab):
+            "no submission yet: \(student) has handed nothing in to lab '\(lab)'"
         case .badRequest(let message):
             message
         case .tooLarge(let limit):

@@ -1,5 +1,6 @@
-// POST /api/submissions and GET /api/submissions/:id: students hand in a file and read back
-// its status and feedback. The body is the raw file; `?lab=<lab>&filename=<name>` says what it is
+// POST /api/submissions, GET /api/submissions/:id and GET /api/labs/:lab/submissions/latest:
+// students hand in a file (or a folder packed as a SubmissionBundle) and read back its status
+// and feedback. The body is the raw file; `?lab=<lab>&filename=<name>` says what it is
 // (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
 //  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
 import Foundation
@@ -17,6 +18,11 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.post(use: create)
         group.get(":id", use: show)
+    }
+
+    /// Routes under /api/labs.
+    func addLabRoutes(to group: RouterGroup<Context>) {
+        group.get(":lab/submissions/latest", use: latest)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws
@@ -53,6 +59,9 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             throw ServerError.badRequest("empty body: send the file's bytes as the request body")
         }
         let content = Data(buffer.readableBytesView)
+        if SubmissionBundle.isBundle(filename: filename) {
+            try Self.validateBundle(content, filename: filename)
+        }
         let id = try store.enqueue(
             student: student.id, lab: labID, filename: filename, content: content,
             source: .http, submittedAt: now)
@@ -74,6 +83,34 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         guard let id = context.parameters.get("id", as: Int64.self) else {
             throw ServerError.badRequest("submission id must be a number")
         }
+        return try feedback(id: id, viewer: student)
+    }
+
+    /// The caller's own latest submission to the lab; an instructor names the student with
+    /// `?student=S`. The same view as GET /api/submissions/:id; 404 when there is none.
+    @Sendable func latest(_ request: Request, context: Context) async throws -> SubmissionFeedback {
+        let viewer = try authenticator.student(for: request)
+        let labID = try RunsController<Context>.pathParameter("lab", context)
+        let asked = RunsController<Context>.formQuery(request)["student"]
+            .flatMap { $0.isEmpty ? nil : $0 }
+        if let asked, asked != viewer.id, !viewer.isInstructor {
+            throw ServerError.notInstructor("another student's submissions (?student=)")
+        }
+        let studentID = asked ?? viewer.id
+        guard try store.lab(id: labID) != nil else { throw ServerError.unknownLab(labID) }
+        guard try store.student(id: studentID) != nil else {
+            throw ServerError.studentNotFound(studentID)
+        }
+        guard let record = try store.latestSubmission(student: studentID, lab: labID),
+            let id = record.id
+        else {
+            throw ServerError.noSubmission(student: studentID, lab: labID)
+        }
+        return try feedback(id: id, viewer: viewer)
+    }
+
+    /// Submission `id` as `student` may see it.
+    func feedback(id: Int64, viewer student: StudentRecord) throws -> SubmissionFeedback {
         // Someone else's submission is reported as missing, so ids reveal nothing.
         guard let submission = try store.submission(id: id),
             student.isInstructor || submission.studentID == student.id
@@ -134,7 +171,29 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
     }
 
-    /// A plain file name with an accepted extension: no folders, nothing hidden.
+    /// A folder bundle must decode and unpack (safe paths, base64 content) as the grader will
+    /// unpack it; it is tried in a scratch folder so a malformed one is refused before the queue.
+    static func validateBundle(_ content: Data, filename: String) throws {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lmlab-bundle-check-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        do {
+            let bundle = try SubmissionBundle.decode(content, filename: filename)
+            guard !bundle.files.isEmpty else {
+                throw LabGraderError.bundle("\(filename) holds no files")
+            }
+            try bundle.unpack(into: scratch)
+        } catch let error as LabGraderError {
+            throw ServerError.badRequest(
+                "malformed folder submission: \(error.description); pack the folder with"
+                    + " `lmlab submit <folder>`")
+        } catch {
+            throw ServerError.internalError("cannot check the folder submission: \(error)")
+        }
+    }
+
+    /// A plain file name with an accepted extension (or a packed folder's
+    /// `<name>.lmlab-folder.json`): no folders, nothing hidden.
     static func validate(filename: String) throws {
         let allowed = acceptedExtensions.sorted().map { ".\($0)" }.joined(separator: " or ")
         let ext = filename.split(separator: ".").last.map { String($0).lowercased() } ?? ""
@@ -144,9 +203,12 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             throw ServerError.badRequest(
                 "bad filename '\(filename)': give a plain file name such as attention.py")
         }
-        guard filename.contains("."), acceptedExtensions.contains(ext) else {
+        guard filename.contains("."),
+            acceptedExtensions.contains(ext) || SubmissionBundle.isBundle(filename: filename)
+        else {
             throw ServerError.badRequest(
-                "bad filename '\(filename)': submissions must be \(allowed) files")
+                "bad filename '\(filename)': submissions must be \(allowed) files or a folder"
+                    + " packed by `lmlab submit` (name\(SubmissionBundle.filenameSuffix))")
         }
     }
 

@@ -192,20 +192,22 @@ public func renderClassExperiments(
 }
 
 /// `lmlab report class` in the terminal or as JSON: the overview of every lab, then the
-/// Experiments part. JSON is `{"labs": [overview rows], "experiments": {studies, curves}}`.
+/// Experiments part (left out when nil: over --server, which does not send the runs). JSON is
+/// `{"labs": [overview rows], "experiments": {studies, curves}}`.
 public func renderClassReport(
-    overview rows: [ClassOverviewRow], rosterSize: Int, experiments: ClassExperiments,
+    overview rows: [ClassOverviewRow], rosterSize: Int, experiments: ClassExperiments?,
     format: OutputFormat
 ) throws -> String {
     if format == .json {
         struct Shape: Encodable {
             var labs: [ClassOverviewRow]
-            var experiments: ClassExperiments
+            var experiments: ClassExperiments?
         }
         return try jsonString(Shape(labs: rows, experiments: experiments))
     }
-    return try renderClassOverview(rows, rosterSize: rosterSize, format: format) + "\n"
-        + renderClassExperiments(experiments, format: format)
+    let overview = try renderClassOverview(rows, rosterSize: rosterSize, format: format)
+    guard let experiments else { return overview }
+    return overview + "\n" + (try renderClassExperiments(experiments, format: format))
 }
 
 private func lossText(_ value: Double) -> String { String(format: "%.3f", value) }

@@ -76,20 +76,21 @@ public struct GradescopeResult: Codable, Sendable, Equatable {
 /// `lab`; returns how many were written.
 @discardableResult
 public func writeGradescopeResults(store: LabStore, lab: String, to folder: URL) throws -> Int {
+    try writeGradescopeResults(store.countedSubmissions(lab: lab), to: folder)
+}
+
+/// Writes `<folder>/<student>/results.json` for each counted submission (read locally or from
+/// the daemon's grades export); returns how many were written.
+@discardableResult
+public func writeGradescopeResults(_ counted: [CountedSubmission], to folder: URL) throws -> Int {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    var written = 0
-    for row in try store.gradesExport(lab: lab) {
-        guard let id = row.submissionID, let submission = try store.submission(id: id) else {
-            continue
-        }
-        let result = GradescopeResult(
-            submission: submission, results: try store.feedback(submissionID: id))
-        let directory = folder.appendingPathComponent(row.studentID, isDirectory: true)
+    for entry in counted {
+        let result = GradescopeResult(submission: entry.submission, results: entry.results)
+        let directory = folder.appendingPathComponent(entry.studentID, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try encoder.encode(result).write(
             to: directory.appendingPathComponent("results.json"), options: .atomic)
-        written += 1
     }
-    return written
+    return counted.count
 }

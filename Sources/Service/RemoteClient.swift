@@ -1,12 +1,15 @@
-// The CourseClient over a running daemon's HTTP API (see Server/Application+build.swift): the
-// bearer token identifies the student; errors come back as {"error": "…"} and are shown as is.
+// The CourseClient (and InstructorClient) over a running daemon's HTTP API (see
+// Server/Application+build.swift): the bearer token identifies the student or instructor;
+// errors come back as {"error": "…"} and are shown as is.
 import Foundation
+import Server
+import Store
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
-public struct RemoteClient: CourseClient {
+public struct RemoteClient: CourseClient, InstructorClient {
     public let server: URL
     public let token: String
     public let timeout: TimeInterval
@@ -28,49 +31,115 @@ public struct RemoteClient: CourseClient {
     }
 
     public func submit(path: URL, lab: String, student: String?) async throws -> ReceiptView {
+        // A folder travels packed, as the bundle the grader unpacks.
         let payload = try SubmissionPayload.read(path)
-        guard !payload.isBundle else {
-            throw ServiceError.badSubmission(
-                "the server accepts one .py or .ipynb file; \(path.lastPathComponent) is a folder"
-                    + " of several files — submit the lab's entry module (or a notebook)")
-        }
-        var components = URLComponents(
-            url: server.appendingPathComponent("api/submissions"), resolvingAgainstBaseURL: false)
-        components?.queryItems = [
-            URLQueryItem(name: "lab", value: lab),
-            URLQueryItem(name: "filename", value: payload.filename),
-        ]
-        guard let url = components?.url else {
-            throw ServiceError.usage("cannot build a submission URL for lab '\(lab)'")
-        }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = payload.content
-        request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        return try await send(request, as: ReceiptView.self)
+        return try await send(
+            "POST", ["api", "submissions"], query: ["lab": lab, "filename": payload.filename],
+            body: payload.content, contentType: "application/octet-stream", as: ReceiptView.self)
     }
 
     public func submission(id: Int64) async throws -> SubmissionView {
-        let request = URLRequest(url: server.appendingPathComponent("api/submissions/\(id)"))
-        return try await send(request, as: SubmissionView.self)
+        try await send("GET", ["api", "submissions", "\(id)"], as: SubmissionView.self)
     }
 
+    /// The token's owner's latest submission; an instructor's token may name `student`.
     public func latestSubmission(lab: String, student: String?) async throws -> SubmissionView {
-        throw ServiceError.localOnly("feedback --latest")
+        try await send(
+            "GET", ["api", "labs", lab, "submissions", "latest"], query: ["student": student],
+            as: SubmissionView.self)
     }
 
     public func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView {
-        var components = URLComponents(
-            url: server.appendingPathComponent("api/labs/\(lab)/leaderboard"),
-            resolvingAgainstBaseURL: false)
-        if names { components?.queryItems = [URLQueryItem(name: "names", value: "true")] }
-        guard let url = components?.url else {
-            throw ServiceError.usage("cannot build a leaderboard URL for lab '\(lab)'")
-        }
-        return try await send(URLRequest(url: url), as: LeaderboardView.self)
+        try await send(
+            "GET", ["api", "labs", lab, "leaderboard"], query: ["names": names ? "true" : nil],
+            as: LeaderboardView.self)
     }
 
+    // MARK: - InstructorClient
+
+    public func classOverview() async throws -> ClassOverviewBody {
+        try await send("GET", ["api", "reports", "class"], as: ClassOverviewBody.self)
+    }
+
+    public func labReport(lab: String) async throws -> LabReportBody {
+        try await send("GET", ["api", "reports", "labs", lab], as: LabReportBody.self)
+    }
+
+    public func studentReport(student: String) async throws -> StudentReport {
+        try await send("GET", ["api", "reports", "students", student], as: StudentReportBody.self)
+            .report
+    }
+
+    public func gradesExport(lab: String, withResults: Bool) async throws -> GradesExportBody {
+        try await send(
+            "GET", ["api", "exports", "grades"],
+            query: ["lab": lab, "results": withResults ? "true" : nil], as: GradesExportBody.self)
+    }
+
+    public func roster() async throws -> [RosterMember] {
+        try await send("GET", ["api", "students"], as: RosterBody.self).students
+    }
+
+    public func importRoster(csv: String) async throws -> RosterImportBody {
+        try await send(
+            "POST", ["api", "students", "import"], body: Data(csv.utf8),
+            contentType: "text/csv; charset=utf-8", as: RosterImportBody.self)
+    }
+
+    public func addStudent(_ student: NewStudentBody) async throws -> StudentAddedBody {
+        try await send(
+            "POST", ["api", "students"], body: try JSONEncoder().encode(student),
+            contentType: "application/json", as: StudentAddedBody.self)
+    }
+
+    public func issueToken(student: String) async throws -> TokenBody {
+        try await send("POST", ["api", "students", student, "token"], as: TokenBody.self)
+    }
+
+    public func regrade(lab: String, student: String?) async throws -> RegradeBody {
+        try await send(
+            "POST", ["api", "regrade"], query: ["lab": lab, "student": student],
+            as: RegradeBody.self)
+    }
+
+    // MARK: - HTTP
+
     private struct ErrorBody: Decodable { var error: String }
+
+    /// `path` segments are percent-encoded one by one (a lab or student id may hold any
+    /// character); nil query values are left out.
+    private func send<T: Decodable>(
+        _ method: String, _ path: [String], query: [String: String?] = [:], body: Data? = nil,
+        contentType: String? = nil, as type: T.Type
+    ) async throws -> T {
+        var segment = CharacterSet.urlPathAllowed
+        segment.remove(charactersIn: "/")
+        let encoded = path.map { $0.addingPercentEncoding(withAllowedCharacters: segment) ?? $0 }
+        guard var components = URLComponents(url: server, resolvingAgainstBaseURL: false) else {
+            throw ServiceError.usage("cannot build a URL from --server \(server.absoluteString)")
+        }
+        let base = components.percentEncodedPath
+        components.percentEncodedPath =
+            (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/"
+            + encoded.joined(separator: "/")
+        let items = query.sorted { $0.key < $1.key }.compactMap { key, value in
+            value.map { URLQueryItem(name: key, value: $0) }
+        }
+        components.queryItems = items.isEmpty ? nil : items
+        // The daemon reads queries as forms, where '+' is a space.
+        let query = components.percentEncodedQuery
+        components.percentEncodedQuery = query?.replacingOccurrences(of: "+", with: "%2B")
+        guard let url = components.url else {
+            throw ServiceError.usage("cannot build a URL for /\(path.joined(separator: "/"))")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = body
+            if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        }
+        return try await send(request, as: type)
+    }
 
     private func send<T: Decodable>(_ request: URLRequest, as type: T.Type) async throws -> T {
         var request = request
@@ -98,7 +167,9 @@ public struct RemoteClient: CourseClient {
             throw ServiceError.server(status: status, message: message)
         }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(T.self, from: data)
         } catch {
             throw ServiceError.server(
                 status: status, message: "unexpected answer from \(serverName): \(error)")

@@ -3,6 +3,7 @@
 // labs, one student across labs, and a lab's leaderboard.
 import Foundation
 import Grading
+import Server
 import Store
 
 /// The lab report's JSON shape (scripts read it; keys are camelCase).
@@ -140,32 +141,9 @@ public func renderLabReport(_ report: ClassReport, title: String, format: Output
     return out
 }
 
-/// One lab's line in the class overview.
-public struct ClassOverviewRow: Codable, Sendable, Equatable {
-    public var lab: String
-    public var title: String
-    public var due: Date?
-    public var submitters: Int
-    public var graded: Int
-    /// Mean of the counted scores as a fraction of the maximum; nil when nothing is graded.
-    public var meanFraction: Double?
-    public var late: Int
-    public var missing: Int
-}
-
 /// The rows of `lmlab report class`, one per synced lab.
 public func classOverview(store: LabStore) throws -> [ClassOverviewRow] {
-    try store.labs().map { lab in
-        let report = try store.classReport(lab: lab.id)
-        let board = try store.leaderboard(lab: lab.id)
-        let fractions = board.compactMap { $0.maxScore > 0 ? $0.score / $0.maxScore : nil }
-        return ClassOverviewRow(
-            lab: lab.id, title: lab.title, due: lab.due, submitters: report.submitters,
-            graded: report.graded,
-            meanFraction: fractions.isEmpty
-                ? nil : fractions.reduce(0, +) / Double(fractions.count),
-            late: report.lateCount, missing: report.missingStudents.count)
-    }
+    try store.classOverview()
 }
 
 /// `lmlab report class`.
@@ -242,6 +220,19 @@ public func renderStudentReport(_ report: StudentReport, format: OutputFormat) t
         ])
     }
     return out + table.render(format)
+}
+
+/// `lmlab students list`: the roster with each person's role and whether a token was issued.
+public func renderRoster(_ members: [RosterMember], format: OutputFormat) throws -> String {
+    if format == .json { return try jsonString(members) }
+    var table = TextTable(["id", "name", "email", "pseudonym", "role", "token"])
+    for s in members {
+        table.append([
+            s.id, s.name, s.email ?? "", s.pseudonym, s.isInstructor ? "instructor" : "student",
+            s.hasToken ? "issued" : "—",
+        ])
+    }
+    return table.render(format)
 }
 
 /// `lmlab leaderboard L`.

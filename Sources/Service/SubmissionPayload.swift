@@ -7,10 +7,11 @@ import Server
 public struct SubmissionPayload: Sendable, Equatable {
     public var filename: String
     public var content: Data
-    /// Whether it is a packed folder (the HTTP API takes single files only).
+    /// Whether it is a packed folder (`<folder>.lmlab-folder.json`).
     public var isBundle: Bool
 
-    /// Reads `path`; a folder holding exactly one .py or .ipynb file is handed in as that file.
+    /// Reads `path`; a folder holding exactly one .py or .ipynb file (caches such as
+    /// `__pycache__` and hidden files aside) is handed in as that file.
     public static func read(_ path: URL) throws -> SubmissionPayload {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -18,19 +19,25 @@ public struct SubmissionPayload: Sendable, Equatable {
             throw ServiceError.missingFile(path.path)
         }
         if isDirectory.boolValue {
-            let entries = ((try? manager.contentsOfDirectory(atPath: path.path)) ?? [])
-                .filter { !$0.hasPrefix(".") }
-            let code = entries.filter { $0.hasSuffix(".py") || $0.hasSuffix(".ipynb") }
-            if entries.count == 1, code.count == 1 {
-                return try read(path.appendingPathComponent(code[0]))
-            }
+            // Packing walks the folder as the grader will see it (the bundle's skipped names
+            // left out), so what counts as "one file" is decided by the same rule.
+            let packed: (filename: String, content: Data)
+            let files: [String]
             do {
-                let packed = try SubmissionBundle.pack(folder: path)
-                return SubmissionPayload(
-                    filename: packed.filename, content: packed.content, isBundle: true)
+                packed = try SubmissionBundle.pack(folder: path)
+                files = try SubmissionBundle.decode(packed.content, filename: packed.filename)
+                    .files.map(\.path)
+                    .filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
             } catch let error as LabGraderError {
                 throw ServiceError.badSubmission(error.description)
             }
+            if files.count == 1, !files[0].contains("/"),
+                files[0].hasSuffix(".py") || files[0].hasSuffix(".ipynb")
+            {
+                return try read(path.appendingPathComponent(files[0]))
+            }
+            return SubmissionPayload(
+                filename: packed.filename, content: packed.content, isBundle: true)
         }
         let name = path.lastPathComponent
         let ext = path.pathExtension.lowercased()

@@ -1,17 +1,18 @@
-// Reports for instructors (a lab across the class) and for one student (across labs).
+// Reports for instructors (a lab across the class, the class across labs) and for one student
+// (across labs). Codable: the daemon sends them as they are and the CLI renders either copy.
 import Foundation
 import GRDB
 
 /// Students whose counted score falls in [lowerPercent, upperPercent) of the maximum (the last
 /// bucket includes 100%).
-public struct ScoreBucket: Sendable, Equatable {
+public struct ScoreBucket: Sendable, Equatable, Codable {
     public var lowerPercent: Int
     public var upperPercent: Int
     public var count: Int
 }
 
 /// How many counted submissions passed a test.
-public struct TestPassRate: Sendable, Equatable {
+public struct TestPassRate: Sendable, Equatable, Codable {
     public var name: String
     public var component: String?
     public var passed: Int
@@ -20,7 +21,7 @@ public struct TestPassRate: Sendable, Equatable {
 }
 
 /// How often a diagnosed mistake was seen in the lab's graded submissions.
-public struct DiagnosisCount: Sendable, Equatable {
+public struct DiagnosisCount: Sendable, Equatable, Codable {
     public var diagnosis: String
     /// Test results carrying it (near misses excluded).
     public var occurrences: Int
@@ -28,7 +29,7 @@ public struct DiagnosisCount: Sendable, Equatable {
     public var students: Int
 }
 
-public struct ClassReport: Sendable, Equatable {
+public struct ClassReport: Sendable, Equatable, Codable {
     public var labID: String
     /// Students on the roster (instructors left out).
     public var rosterSize: Int
@@ -49,7 +50,7 @@ public struct ClassReport: Sendable, Equatable {
 }
 
 /// One lab as one student stands in it.
-public struct StudentLabSummary: Sendable, Equatable {
+public struct StudentLabSummary: Sendable, Equatable, Codable {
     public var labID: String
     public var title: String
     public var submissions: Int
@@ -63,13 +64,75 @@ public struct StudentLabSummary: Sendable, Equatable {
     public var late: Bool?
 }
 
-public struct StudentReport: Sendable, Equatable {
+public struct StudentReport: Sendable, Equatable, Codable {
+    /// Over HTTP its token hash is left out (see `withoutSecrets`).
     public var student: StudentRecord
     /// Every synced lab, in `labs()` order.
     public var labs: [StudentLabSummary]
 }
 
+extension StudentReport {
+    /// The report with the student's token hash removed, for sending over the network.
+    public var withoutSecrets: StudentReport {
+        var copy = self
+        copy.student.tokenHash = nil
+        return copy
+    }
+}
+
+/// One lab's line in the class overview (`lmlab report class`).
+public struct ClassOverviewRow: Codable, Sendable, Equatable {
+    public var lab: String
+    public var title: String
+    public var due: Date?
+    public var submitters: Int
+    public var graded: Int
+    /// Mean of the counted scores as a fraction of the maximum; nil when nothing is graded.
+    public var meanFraction: Double?
+    public var late: Int
+    public var missing: Int
+}
+
+/// A roster student's counted submission of a lab with the results of its current grade: what
+/// a Gradescope results.json is made of.
+public struct CountedSubmission: Codable, Sendable, Equatable {
+    public var studentID: String
+    public var submission: SubmissionRecord
+    public var results: [TestResultRecord]
+}
+
 extension LabStore {
+    /// One row per synced lab, in `labs()` order.
+    public func classOverview() throws -> [ClassOverviewRow] {
+        try labs().map { lab in
+            let report = try classReport(lab: lab.id)
+            let board = try leaderboard(lab: lab.id)
+            let fractions = board.compactMap { $0.maxScore > 0 ? $0.score / $0.maxScore : nil }
+            return ClassOverviewRow(
+                lab: lab.id, title: lab.title, due: lab.due, submitters: report.submitters,
+                graded: report.graded,
+                meanFraction: fractions.isEmpty
+                    ? nil : fractions.reduce(0, +) / Double(fractions.count),
+                late: report.lateCount, missing: report.missingStudents.count)
+        }
+    }
+
+    /// The counted submission of each roster student of `lab` who has one (by student id),
+    /// with its current results.
+    public func countedSubmissions(lab labID: String) throws -> [CountedSubmission] {
+        var counted: [CountedSubmission] = []
+        for row in try gradesExport(lab: labID) {
+            guard let id = row.submissionID, let submission = try submission(id: id) else {
+                continue
+            }
+            counted.append(
+                CountedSubmission(
+                    studentID: row.studentID, submission: submission,
+                    results: try feedback(submissionID: id)))
+        }
+        return counted
+    }
+
     public func classReport(lab labID: String) throws -> ClassReport {
         try reader.read { db in
             guard let lab = try LabRecord.fetchOne(db, key: labID) else {

@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 
 /// One roster student's line in a lab's grades export.
-public struct GradeExportRow: Sendable, Equatable {
+public struct GradeExportRow: Sendable, Equatable, Codable {
     public var studentID: String
     public var name: String
     public var email: String?

@@ -59,23 +59,6 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A string in double quotes with control characters escaped, so blanks and newlines show.
-func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                out += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+/// A string in double quotes with control characters escaped, so blanks and newlines show
+/// (the same escapes as the JSON files lmlab writes).
+func quoted(_ text: String) -> String { jsonString(text) }

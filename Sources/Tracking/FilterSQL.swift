@@ -59,6 +59,17 @@ struct FilterSQL {
         }
     }
 
+    /// ORDER BY terms for `field` in `direction`: a param orders numerically where its value
+    /// parses as a number (its `num` column: lr 0.0001 before 0.001 before 0.01), then as text
+    /// after every number; everything else by its column.
+    mutating func orderTerms(_ field: FilterField, direction: String) -> [String] {
+        if case .param(let key) = field {
+            let alias = alias(for: field, key: key)
+            return ["(\(alias).num IS NULL)", "\(alias).num \(direction)", "\(alias).value \(direction)"]
+        }
+        return ["\(column(field)) \(direction)"]
+    }
+
     /// The step at which `aggregate` of metric `key` was reached (`min_step`, …).
     mutating func metricStep(key: String, aggregate: MetricAggregate) -> String {
         "\(alias(for: .metric(key: key, aggregate: .last), key: key)).\(aggregate.rawValue)_step"

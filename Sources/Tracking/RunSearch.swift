@@ -54,16 +54,17 @@ extension LabStore {
         if !query.includeDeleted { conditions.append("r.deleted_at IS NULL") }
         var selected: [String] = []
         var columns: [String] = []
+        var orderTerms: [[String]] = []
         for (index, ordering) in orderings.enumerated() {
             let column = sql.column(ordering.field)
             columns.append(column)
             selected.append("\(column) AS order\(index)")
+            orderTerms.append(
+                sql.orderTerms(ordering.field, direction: ordering.ascending ? "ASC" : "DESC"))
         }
         /// ORDER BY terms for orderings `from…`: runs lacking a field go last either way.
         func terms(from first: Int) -> [String] {
-            (first..<orderings.count).flatMap { i in
-                ["(\(columns[i]) IS NULL)", "\(columns[i]) \(orderings[i].ascending ? "ASC" : "DESC")"]
-            }
+            (first..<orderings.count).flatMap { i in ["(\(columns[i]) IS NULL)"] + orderTerms[i] }
         }
         // Two passes when ordering: runs having the first field, ordered by it (SQLite then
         // walks that summary's or param's index and stops at the limit), then, if the limit is
@@ -78,7 +79,7 @@ extension LabStore {
             if case .attribute = orderings[0].field { inner = nil }
             passes.append(
                 ("\(first) IS NOT NULL",
-                 ["\(first) \(direction)"] + terms(from: 1) + ["r.pk \(direction)"], inner))
+                 orderTerms[0] + terms(from: 1) + ["r.pk \(direction)"], inner))
             passes.append(("\(first) IS NULL", terms(from: 1) + ["r.pk DESC"], nil))
         } else {
             passes.append((nil, ["+r.pk DESC"], nil))

@@ -103,6 +103,20 @@ extension KVCache {
                                     (kh + (start + i) * hs).update(from: row + c, count: hs)
                                     (vh + (start + i) * hs).update(from: row + 2 * c, count: hs)
                                 }
+                                if t == 1 {
+                                    // One new token (decoding): the same products as
+                                    // matrix-vector ones, cheaper than sgemm's small path.
+                                    // scores = K q / √hs : [L+1, hs] @ [hs] -> [L+1]
+                                    sgemv(
+                                        trans: false, rows: total, cols: hs, alpha: scale,
+                                        a: kh, lda: hs, x: qkv + h * hs, y: s)
+                                    causalSoftmaxInPlace(s, rows: 1, cols: total, offset: start)
+                                    // out_h = Vᵀ weights : [hs, L+1] @ [L+1] -> [hs]
+                                    sgemv(
+                                        trans: true, rows: total, cols: hs, a: vh, lda: hs,
+                                        x: s, y: out + h * hs)
+                                    continue
+                                }
                                 // scores = q Kᵀ / √hs : [T, hs] @ [hs, L+T] -> [T, L+T]
                                 sgemm(
                                     transA: false, transB: true, m: t, n: total, k: hs,

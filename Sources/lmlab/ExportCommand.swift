@@ -1,5 +1,6 @@
 // `lmlab export grades --lab L --format csv|gradescope`: a lab's grades as CSV (stdout or --out)
-// or as Gradescope results.json files, one folder per student under --out.
+// or as Gradescope results.json files, one folder per student under --out; locally or from a
+// daemon (--server), rendered by the same functions.
 import ArgumentParser
 import Foundation
 import Service
@@ -13,21 +14,30 @@ struct ExportCommand: ParsableCommand {
 
     struct Grades: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A lab's grades: the counted submission of each roster student.")
+            abstract: "A lab's grades: the counted submission of each roster student.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
         @Option(help: "The lab, e.g. 01-attention.") var lab: String
         @Option(help: "csv or gradescope.") var format: Format = .csv
         @Option(help: "csv: a file (default stdout); gradescope: a folder (required).")
         var out: String?
 
+        func validate() throws {
+            if format == .gradescope && out == nil {
+                throw ValidationError("--format gradescope needs --out FOLDER")
+            }
+        }
+
         func run() throws {
-            let store = try data.openStore()
-            guard try store.lab(id: lab) != nil else {
-                throw ServiceError.unknownLab(lab, known: try store.labs().map(\.id))
+            let client = try remote.instructorClient(data: data)
+            let (lab, withResults) = (lab, format == .gradescope)
+            let export = try runBlocking {
+                try await client.gradesExport(lab: lab, withResults: withResults)
             }
             switch format {
             case .csv:
-                let text = gradesCSV(try store.gradesExport(lab: lab), lab: lab)
+                let text = gradesCSV(export.rows, lab: lab)
                 if let out {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
                     print("wrote \(out)")
@@ -39,7 +49,7 @@ struct ExportCommand: ParsableCommand {
                     throw ValidationError("--format gradescope needs --out FOLDER")
                 }
                 let count = try writeGradescopeResults(
-                    store: store, lab: lab, to: URL(fileURLWithPath: out, isDirectory: true))
+                    export.counted ?? [], to: URL(fileURLWithPath: out, isDirectory: true))
                 print("wrote \(count) results.json files under \(out)/<student>/")
             }
         }

@@ -1,20 +1,29 @@
 // `lmlab feedback <id>` or `lmlab feedback --latest --lab L [--student S]`: a submission's status
-// and, once graded, each test's verdict with the diagnosed mistake and its hint.
+// and, once graded, each test's verdict with the diagnosed mistake and its hint; locally or
+// against a daemon (--server: your own, or any student's with an instructor's token).
 import ArgumentParser
 import Foundation
 import Service
 
 struct FeedbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "feedback", abstract: "Show a submission's grade and feedback.")
+        commandName: "feedback", abstract: "Show a submission's grade and feedback.",
+        discussion: """
+            Works on the local data directory (--data), or against a running `lmlab serve` with \
+            --server URL --token T: a student sees their own submissions, an instructor anyone's \
+            (--latest --student S).
+            """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var remote: RemoteOptions
     @OptionGroup var output: OutputFlags
     @Argument(help: "The submission id.") var id: Int64?
-    @Flag(help: "The latest submission to --lab (of --student locally).") var latest = false
+    @Flag(help: "The latest submission to --lab (of --student locally, else your own).")
+    var latest = false
     @Option(help: "The lab, with --latest.") var lab: String?
-    @Option(help: "The student, with --latest on the local data directory.") var student: String?
+    @Option(
+        help: "The student, with --latest (required locally; remotely an instructor may name anyone).")
+    var student: String?
 
     func validate() throws {
         if latest {

@@ -45,6 +45,18 @@ struct RemoteOptions: ParsableArguments {
         return LocalClient(store: try data.openStore())
     }
 
+    /// The instructors' client: remote (an instructor's token) if a server is named, else the
+    /// local store.
+    func instructorClient(data: DataOptions) throws -> any InstructorClient {
+        if let serverURL { return try RemoteClient(server: serverURL, token: resolvedToken) }
+        return LocalClient(store: try data.openStore())
+    }
+
+    /// Said in the help of every instructor command that works both ways.
+    static let instructorDiscussion =
+        "Works on the local data directory (--data), or against a running `lmlab serve` with"
+        + " --server URL --token T (an instructor's token)."
+
     /// Fails for commands that only work on the local data directory.
     func requireLocal(_ what: String) throws {
         if serverURL != nil { throw ServiceError.localOnly(what) }

@@ -1,6 +1,7 @@
 // `lmlab report class | lab L | student S | experiment E`: instructor reports in the terminal
 // (aligned tables, a histogram, sparklines, colour on a TTY), as Markdown (--markdown, with
-// --out DIR also the curves as SVG files) or as JSON (--json).
+// --out DIR also the curves as SVG files) or as JSON (--json); class, lab and student also
+// against a daemon (--server), rendered by the same functions.
 import ArgumentParser
 import Foundation
 import Service
@@ -35,11 +36,11 @@ struct ReportCommand: ParsableCommand {
     struct Class: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every lab across the class: submitted, graded, mean, late, missing.",
-            discussion: """
-                Then the Experiments part: each quantization study's perplexity against bits \
-                per weight (with --markdown --out DIR also as DIR/<experiment>-study.svg) and \
-                each training or LoRA run's loss curve.
-                """)
+            discussion: RemoteOptions.instructorDiscussion
+                + " Then the Experiments part, read from the local data directory (left out over"
+                + " --server): each quantization study's perplexity against bits per weight and"
+                + " each training or LoRA run's loss curve. --markdown --out DIR (local only) also"
+                + " writes each study's plot as DIR/<experiment>-study.svg.")
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
@@ -57,19 +58,26 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            try remote.requireLocal("report class")
-            let store = try data.openStore()
-            let roster = try store.students().filter { !$0.isInstructor }.count
-            let experiments = try store.experimentReports()
+            if out != nil {
+                // The experiment reports behind the curves are built from the store directly.
+                try remote.requireLocal(
+                    "report class --markdown --out (it embeds every experiment's curves, which"
+                        + " the server does not send; without --out the class report works remotely)")
+            }
+            let client = try remote.instructorClient(data: data)
+            let body = try runBlocking { try await client.classOverview() }
+            // The experiments are read from the store: not over --server.
+            let store = remote.serverURL == nil ? try data.openStore() : nil
+            let experiments = try store?.experimentReports() ?? []
             guard let out else {
                 print(try renderClassReport(
-                    overview: classOverview(store: store), rosterSize: roster,
-                    experiments: ClassExperiments(experiments), format: output.format),
-                    terminator: "")
+                    overview: body.labs, rosterSize: body.rosterSize,
+                    experiments: store.map { _ in ClassExperiments(experiments) },
+                    format: output.format), terminator: "")
                 return
             }
             let overview = try renderClassOverview(
-                classOverview(store: store), rosterSize: roster, format: output.format)
+                body.labs, rosterSize: body.rosterSize, format: output.format)
             let written = try writeClassReport(
                 overview: overview, experiments: experiments,
                 to: URL(fileURLWithPath: out, isDirectory: true))
@@ -80,40 +88,36 @@ struct ReportCommand: ParsableCommand {
     struct LabReport: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lab",
-            abstract: "One lab: score histogram, pass rate per test, common mistakes, late and missing work.")
+            abstract: "One lab: score histogram, pass rate per test, common mistakes, late and missing work.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
         @Argument(help: "The lab, e.g. 01-attention.") var lab: String
 
         func run() throws {
-            try remote.requireLocal("report lab")
-            let store = try data.openStore()
-            guard let record = try store.lab(id: lab) else {
-                throw ServiceError.unknownLab(lab, known: try store.labs().map(\.id))
-            }
-            print(try renderLabReport(
-                store.classReport(lab: lab), title: record.title, format: output.format),
+            let client = try remote.instructorClient(data: data)
+            let lab = lab
+            let body = try runBlocking { try await client.labReport(lab: lab) }
+            print(try renderLabReport(body.report, title: body.title, format: output.format),
                 terminator: "")
         }
     }
 
     struct Student: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One student across every lab.")
+            abstract: "One student across every lab.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
         @Argument(help: "The student's id.") var student: String
 
         func run() throws {
-            try remote.requireLocal("report student")
-            let store = try data.openStore()
-            guard try store.student(id: student) != nil else {
-                throw ServiceError.unknownStudent(student)
-            }
-            print(try renderStudentReport(store.studentReport(student: student), format: output.format),
-                  terminator: "")
+            let client = try remote.instructorClient(data: data)
+            let student = student
+            let report = try runBlocking { try await client.studentReport(student: student) }
+            print(try renderStudentReport(report, format: output.format), terminator: "")
         }
     }
 
@@ -125,7 +129,8 @@ struct ReportCommand: ParsableCommand {
                 the params that differ, each metric's last and min with their steps) and the \
                 leaderboard. In the terminal each run gets a sparkline of --metric; with \
                 --markdown --out DIR it writes DIR/report.md embedding DIR/<metric>.svg, the \
-                curves of the \(ExperimentReport.plotCap) best runs by --rank-by.
+                curves of the \(ExperimentReport.plotCap) best runs by --rank-by. It reads the \
+                local data directory only (the server does not send experiment reports yet).
                 """)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
@@ -149,7 +154,9 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            try remote.requireLocal("report experiment")
+            try remote.requireLocal(
+                "report experiment (the server does not send experiment reports yet: they are built"
+                    + " from every run's metric history)")
             let store = try data.openStore()
             let report = try store.experimentReport(
                 experiment: experiment, metric: metric, rankBy: rankBy)

@@ -1,53 +1,62 @@
 // `lmlab students import roster.csv | add ID --name N [--instructor] | token ID | list`: the
-// roster and API tokens (shown once; only their hash is stored).
+// roster and API tokens (shown once; only their hash is stored). Locally or --server.
 import ArgumentParser
 import Foundation
+import Server
 import Service
 import Store
 
 struct StudentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "students", abstract: "The roster and API tokens.",
+        discussion: RemoteOptions.instructorDiscussion,
         subcommands: [Import.self, Add.self, Token.self, List.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import a roster CSV (id,name,email header); all lines or none.")
+            abstract: "Import a roster CSV (id,name,email header); all lines or none.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "The roster CSV.") var roster: String
 
         func run() throws {
             guard let text = try? String(contentsOfFile: roster, encoding: .utf8) else {
                 throw ServiceError.missingFile(roster)
             }
-            let result = try data.openStore().importRoster(csv: text)
+            let client = try remote.instructorClient(data: data)
+            let result = try runBlocking { try await client.importRoster(csv: text) }
             print("imported \(roster): \(result.added) added, \(result.updated) updated")
         }
     }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add or update one student; --instructor also prints an API token.")
+            abstract: "Add or update one student; --instructor also prints an API token.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "The student's id.") var id: String
         @Option(help: "Their name.") var name: String
         @Option(help: "Their e-mail.") var email: String?
         @Flag(help: "An instructor (sees every submission and real names).") var instructor = false
 
+        var body: NewStudentBody {
+            NewStudentBody(id: id, name: name, email: email, instructor: instructor)
+        }
+
         func validate() throws {
-            guard !id.isEmpty, !id.contains("/"), !id.hasPrefix(".") else {
-                throw ValidationError("the id must be non-empty, without '/' or a leading '.'")
-            }
+            if let problem = body.problem { throw ValidationError(problem) }
         }
 
         func run() throws {
-            let store = try data.openStore()
-            let record = try store.addStudent(
-                id: id, name: name, email: email, isInstructor: instructor)
+            let client = try remote.instructorClient(data: data)
+            let body = body
+            let added = try runBlocking { try await client.addStudent(body) }
+            let record = added.student
             print("\(record.isInstructor ? "instructor" : "student") \(record.id) (\(record.name)),"
                 + " shown as \(record.pseudonym)")
-            if instructor {
-                let token = try store.issueToken(studentID: id)
+            if let token = added.token {
                 print("API token (shown once, keep it secret): \(token)")
             }
         }
@@ -55,30 +64,31 @@ struct StudentsCommand: ParsableCommand {
 
     struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a new API token for a student (replacing the old one); shown once.")
+            abstract: "Issue a new API token for a student (replacing the old one); shown once.",
+            discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
         @Argument(help: "The student's id.") var id: String
 
         func run() throws {
-            let store = try data.openStore()
-            guard try store.student(id: id) != nil else { throw ServiceError.unknownStudent(id) }
-            print(try store.issueToken(studentID: id))
+            let client = try remote.instructorClient(data: data)
+            let id = id
+            print(try runBlocking { try await client.issueToken(student: id) }.token)
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the roster.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the roster.", discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
+        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            var table = TextTable(["id", "name", "email", "pseudonym", "role", "token"])
-            for s in try data.openStore().students() {
-                table.append([
-                    s.id, s.name, s.email ?? "", s.pseudonym, s.isInstructor ? "instructor" : "student",
-                    s.tokenHash == nil ? "—" : "issued",
-                ])
-            }
-            print(table.render(.terminal(colour: isTTY)), terminator: "")
+            let client = try remote.instructorClient(data: data)
+            let members = try runBlocking { try await client.roster() }
+            print(try renderRoster(members, format: json ? .json : .terminal(colour: isTTY)),
+                  terminator: "")
         }
     }
 }

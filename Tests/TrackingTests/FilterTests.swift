@@ -107,6 +107,22 @@ struct FilterTests {
         }
     }
 
+    @Test func orderingByAParamIsNumericThenText() throws {
+        // By hand: lr 1e-4 < 0.001 < 0.01 < 0.1 < 2 as numbers (as text "0.001" < "0.01" <
+        // "0.1" < "1e-4" < "2"); "auto" is not a number and comes after every number;
+        // the run without lr comes last either way.
+        let store = try makeStore()
+        let values = ["r1": "0.01", "r2": "2", "r3": "1e-4", "r4": "auto", "r5": "0.1", "r6": "0.001"]
+        for (i, id) in values.keys.sorted().enumerated() {
+            try loggedRun(store, id, params: ["lr": values[id] ?? ""], start: Double(i))
+        }
+        try loggedRun(store, "r7", params: ["opt": "adam"], start: 7)
+        let ascending = try store.searchRuns(RunQuery(orderBy: "params.lr"))
+        #expect(ascending.map(\.run.id) == ["r3", "r6", "r1", "r5", "r2", "r4", "r7"])
+        let descending = try store.searchRuns(RunQuery(orderBy: "params.lr DESC", limit: 3))
+        #expect(descending.map(\.run.id) == ["r2", "r5", "r1"])
+    }
+
     @Test func randomFiltersMatchBruteForce() throws {
         // Given 60 runs with random params, tags and metric series (some missing, some NaN)
         var rng = SplitMix(seed: 7)
