@@ -1,6 +1,9 @@
 // `lmlab demo`: from nothing to a graded class. A fresh data directory, the sample roster, the
-// labs, every sample submission through the durable queue, graded by the daemon's WorkerPool with
-// the real grader, then one student's feedback, lab 01's class report and its leaderboard.
+// course base model, the labs, every sample submission through the durable queue graded by the
+// daemon's WorkerPool with the real grader, a quantization study and a LoRA run on the base
+// model, then one student's feedback, lab 01's class report, its leaderboard, the study, the
+// LoRA run and the class report written as Markdown.
+import Experiments
 import Foundation
 import Logging
 import Server
@@ -17,6 +20,8 @@ public struct DemoOptions: Sendable {
     public var showResults = true
     /// Samples left out, as "student/lab" (the benchmark leaves out the deliberate hang).
     public var skipSamples: Set<String> = []
+    /// The base model, its quantization study and LoRA run (nil: grading only).
+    public var study: DemoStudyOptions?
 
     public init(
         dataDirectory: URL, repository: URL, workers: Int, labFilter: Set<String>? = nil,
@@ -41,6 +46,18 @@ public struct DemoSummary: Sendable, Equatable {
     public var sandboxed: Bool
     /// The submission whose feedback was shown.
     public var featuredSubmission: Int64?
+    /// The base model folder the study ran on (nil without a study).
+    public var baseModel: URL?
+    /// The class report's Markdown (nil when the results were not shown).
+    public var report: URL?
+    /// Seconds per phase, in order: "setup", "base model", "grading", "study", "results".
+    public var phases: [DemoPhase] = []
+}
+
+/// How long one phase of the demo took.
+public struct DemoPhase: Sendable, Equatable {
+    public var name: String
+    public var seconds: Double
 }
 
 /// One sample: a lab folder of the sample class.
@@ -93,6 +110,21 @@ public func runDemo(
     progress: @escaping @Sendable (String, _ final: Bool) -> Void
 ) async throws -> DemoSummary {
     let start = Date()
+    var phases: [DemoPhase] = []
+    var phaseStart = start
+    func endPhase(_ name: String) {
+        phases.append(DemoPhase(name: name, seconds: Date().timeIntervalSince(phaseStart)))
+        phaseStart = Date()
+    }
+    // A bad --model/--eval fails before anything is wiped.
+    _ = try options.study?.resolvedEvalText()
+    if let model = options.study?.model?.standardizedFileURL.path,
+        (model + "/").hasPrefix(options.dataDirectory.standardizedFileURL.path + "/")
+    {
+        throw ServiceError.usage(
+            "--model \(model) is inside the demo data directory, which the demo wipes; copy the"
+                + " model folder elsewhere first")
+    }
     let wiped = try resetDataDirectory(options.dataDirectory)
     say(
         (wiped ? "Wiped and recreated " : "Created ") + "the demo data directory "
@@ -106,6 +138,16 @@ public func runDemo(
     }
     let imported = try store.importRoster(csv: roster)
     say("Imported \(imported.added) students from \(rosterURL.lastPathComponent)")
+    endPhase("setup")
+
+    // The base model is ready before the grader is built, so grading can use it.
+    var base: DemoBaseModel?
+    if let study = options.study {
+        base = try prepareDemoBaseModel(
+            study, dataDirectory: options.dataDirectory, store: store, say: say,
+            progress: progress)
+        endPhase("base model")
+    }
 
     let sandboxed = sandboxWorks(labsRoot: options.labsRoot)
     // Without bubblewrap the demo still runs, unsandboxed, but only on its own shipped samples.
@@ -161,15 +203,54 @@ public func runDemo(
     try await running.value
     let gradingSeconds = Date().timeIntervalSince(gradingStart)
     counts = try store.queueCounts()
+    say(
+        "Graded \(counts[.graded] ?? 0) of \(total) in \(secondsText(gradingSeconds))"
+            + ((counts[.error] ?? 0) > 0 ? " (\(counts[.error] ?? 0) failed)" : ""))
+    endPhase("grading")
+
+    var study: DemoStudy?
+    if let studyOptions = options.study, let base {
+        study = try runDemoExperiments(
+            studyOptions, base: base, labsRoot: options.labsRoot,
+            dataDirectory: options.dataDirectory, store: store, say: say, progress: progress)
+        endPhase("study")
+    }
 
     var featured: Int64?
+    var report: URL?
     if options.showResults {
-        featured = try showResults(store: store, labs: setup.labs.map(\.id), options: options, say: say)
+        let written = try writeDemoClassReport(store: store, to: options.dataDirectory)
+        report = written.first { $0.lastPathComponent == "report.md" }
+        featured = try showResults(
+            store: store, labs: setup.labs.map(\.id).filter(labIDs.contains), options: options,
+            say: say)
+        if let study, let base {
+            say("")
+            say(
+                try renderDemoExperiments(
+                    study, base: base, store: store, reportFiles: written, format: options.format))
+        } else if let report {
+            say("")
+            say("The class report in Markdown: \(report.path)")
+        }
+        endPhase("results")
     }
     return DemoSummary(
         submissions: total, graded: counts[.graded] ?? 0, errors: counts[.error] ?? 0,
         seconds: options.showResults ? Date().timeIntervalSince(start) : gradingSeconds,
-        sandboxed: sandboxed, featuredSubmission: featured)
+        sandboxed: sandboxed, featuredSubmission: featured, baseModel: base?.folder,
+        report: report, phases: phases)
+}
+
+/// `lmlab report class --markdown --out <data>/report`: the overview, the Experiments part and a
+/// section per experiment. Returns the files written.
+func writeDemoClassReport(store: LabStore, to data: URL) throws -> [URL] {
+    let roster = try store.students().filter { !$0.isInstructor }.count
+    let overview = try renderClassOverview(
+        classOverview(store: store), rosterSize: roster, format: .markdown)
+    return try writeClassReport(
+        overview: overview, experiments: try store.experimentReports(),
+        to: data.appendingPathComponent("report", isDirectory: true))
 }
 
 /// Feedback of a submission with a named mistake (lab 01 first), then lab 01's report and

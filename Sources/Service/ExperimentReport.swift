@@ -309,8 +309,10 @@ public func writeExperimentReport(
     return written
 }
 
-/// The class overview followed by one section per experiment with its curves embedded, as
-/// `report.md` plus `<experiment>-<metric>.svg` files in `directory`.
+/// The class overview, the Experiments part (each quantization study's table and its
+/// perplexity-against-bits plot `<experiment>-study.svg`, every loss curve), then one section
+/// per experiment with its curves embedded, as `report.md` plus `<experiment>-<metric>.svg`
+/// files in `directory`.
 @discardableResult
 public func writeClassReport(
     overview: String, experiments: [ExperimentReport], to directory: URL
@@ -318,6 +320,16 @@ public func writeClassReport(
     try createDirectory(directory)
     var written: [URL] = []
     var markdown = overview
+    let part = ClassExperiments(experiments)
+    var studySVGs: [String: String] = [:]
+    for study in part.studies {
+        let name = svgFileName(metric: study.experiment + "-study")
+        let url = directory.appendingPathComponent(name)
+        try write(study.svg, to: url)
+        written.append(url)
+        studySVGs[study.experiment] = name
+    }
+    markdown += "\n" + (try renderClassExperiments(part, format: .markdown, studySVGs: studySVGs))
     for report in experiments {
         let svgName = svgFileName(metric: report.experiment + "-" + report.plotMetric)
         var embedded: String? = nil

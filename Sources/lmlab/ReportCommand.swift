@@ -37,8 +37,10 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every lab across the class: submitted, graded, mean, late, missing.",
             discussion: RemoteOptions.instructorDiscussion
-                + " With --markdown --out DIR it also reads the experiments, which needs the local"
-                + " data directory.")
+                + " Then the Experiments part, read from the local data directory (left out over"
+                + " --server): each quantization study's perplexity against bits per weight and"
+                + " each training or LoRA run's loss curve. --markdown --out DIR (local only) also"
+                + " writes each study's plot as DIR/<experiment>-study.svg.")
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
@@ -64,16 +66,18 @@ struct ReportCommand: ParsableCommand {
             }
             let client = try remote.instructorClient(data: data)
             let body = try runBlocking { try await client.classOverview() }
-            let overview = try renderClassOverview(
-                body.labs, rosterSize: body.rosterSize, format: output.format)
+            // The experiments are read from the store: not over --server.
+            let store = remote.serverURL == nil ? try data.openStore() : nil
+            let experiments = try store?.experimentReports() ?? []
             guard let out else {
-                print(overview, terminator: "")
+                print(try renderClassReport(
+                    overview: body.labs, rosterSize: body.rosterSize,
+                    experiments: store.map { _ in ClassExperiments(experiments) },
+                    format: output.format), terminator: "")
                 return
             }
-            let store = try data.openStore()
-            let experiments = try store.experiments().map {
-                try store.experimentReport(experiment: $0.name)
-            }
+            let overview = try renderClassOverview(
+                body.labs, rosterSize: body.rosterSize, format: output.format)
             let written = try writeClassReport(
                 overview: overview, experiments: experiments,
                 to: URL(fileURLWithPath: out, isDirectory: true))
