@@ -151,8 +151,10 @@ public func runDemo(
 
     let sandboxed = sandboxWorks(labsRoot: options.labsRoot)
     // Without bubblewrap the demo still runs, unsandboxed, but only on its own shipped samples.
+    // With a base model, graded lab-05 adapters and lab-06 quantizers become verified runs.
     let setup = try prepareDaemon(
-        store: store, labsRoot: options.labsRoot, allowUnsandboxed: !sandboxed)
+        store: store, labsRoot: options.labsRoot, allowUnsandboxed: !sandboxed,
+        verification: base.map { VerificationOptions(baseModel: $0.folder, evalFile: $0.evalText) })
     say("Synced \(setup.labs.count) labs: " + setup.labs.map(\.id).joined(separator: ", "))
     say(
         sandboxed

@@ -179,6 +179,8 @@ func renderDemoExperiments(
             + Sparkline.render(losses, width: 40) + String(format: " %.3f", last) + "\n"
     }
 
+    out += try renderVerifiedLeaderboards(store: store, format: format)
+
     out += "\n" + format.heading("Files") + "\n" + gap
     let files = study.files.filter { $0.pathExtension == "svg" || $0.pathExtension == "md" }
     for file in [base.folder] + files + reportFiles.filter({ $0.pathExtension == "md" }) {
@@ -198,4 +200,38 @@ func secondsText(_ seconds: Double) -> String {
     seconds < 60
         ? String(format: "%.1f s", seconds)
         : "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+}
+
+/// The verified-run leaderboards the graded samples produced: lab 06's quantizers by scheme and
+/// lab 05's adapters, by the perplexity lmlab measured on the base model (lower first).
+func renderVerifiedLeaderboards(store: LabStore, format: OutputFormat) throws -> String {
+    let gap = format == .markdown ? "\n" : ""
+    let boards: [(title: String, experiment: String, filter: String?)] = [
+        ("Q8_0 quantizers", "06-quantization-verified", "tags.scheme = 'q8_0'"),
+        ("Q4_0 quantizers", "06-quantization-verified", "tags.scheme = 'q4_0'"),
+        ("LoRA adapters", "05-lora-verified", nil),
+    ]
+    let known = Set(try store.experiments().map(\.name))
+    var out = ""
+    for board in boards where known.contains(board.experiment) {
+        let rows = try store.experimentLeaderboard(
+            experiment: board.experiment, metric: "perplexity", ascending: true,
+            where: RunSource.filter(board.filter, verifiedOnly: true))
+        guard !rows.isEmpty else { continue }
+        if out.isEmpty {
+            out += "\n" + format.heading("Verified runs: lmlab re-ran the submissions on the base model")
+                + "\n" + gap
+        }
+        out += (format == .markdown ? "**\(board.title)**" : board.title)
+            + " (experiment \(board.experiment), perplexity measured by lmlab)\n" + gap
+        var table = TextTable(["rank", "student", "perplexity", "run"])
+        for row in rows {
+            table.append([
+                "\(row.rank)", row.displayName, String(format: "%.3f", row.value),
+                String(row.runID.prefix(12)),
+            ])
+        }
+        out += table.render(format) + gap
+    }
+    return out
 }

@@ -289,7 +289,8 @@ private func forwardMatmulSeconds(_ c: GPT2Config, t: Int, repeat r: Int) -> Dou
 /// and by every core at once (each summing its own slice), whichever is faster.
 private func memoryReadBandwidth() -> Double {
     let count = 128 << 20  // floats: 512 MiB
-    let data = [Float](repeating: 1, count: count)
+    // Distinct values on every page, so no page can be shared or deduplicated by the system.
+    let data = (0..<count).map { Float($0 & 0xFFFF) }
     let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     // One partial sum per thread, read after the loop so the sums are not optimised away.
     nonisolated(unsafe) let partials = UnsafeMutableBufferPointer<Float>.allocate(capacity: cores)
