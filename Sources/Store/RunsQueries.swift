@@ -34,23 +34,28 @@ extension LabStore {
     /// The run with id `id` and its params, tags and summaries.
     public func runDetails(id: String) throws -> RunDetails {
         try reader.read { db in
-            guard let run = try RunRecord.filter(Column("id") == id).fetchOne(db),
-                let pk = run.pk
-            else { throw RunsError.unknownRun(id) }
-            let experiment =
-                try String.fetchOne(
-                    db, sql: "SELECT name FROM experiments WHERE id = ?",
-                    arguments: [run.experimentID]) ?? ""
-            let params = try ParamRecord.filter(Column("run_pk") == pk).fetchAll(db)
-            let tags = try RunTagRecord.filter(Column("run_pk") == pk).fetchAll(db)
-            let summaries = try MetricSummaryRecord.filter(Column("run_pk") == pk).fetchAll(db)
-            return RunDetails(
-                run: run, experiment: experiment,
-                params: Dictionary(params.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                tags: Dictionary(tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                summaries: Dictionary(
-                    summaries.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }))
+            guard let run = try RunRecord.filter(Column("id") == id).fetchOne(db) else {
+                throw RunsError.unknownRun(id)
+            }
+            return try Self.details(db, of: run)
         }
+    }
+
+    /// `run` with its experiment's name, params, tags and summaries, read in `db`.
+    static func details(_ db: Database, of run: RunRecord) throws -> RunDetails {
+        guard let pk = run.pk else { throw RunsError.unknownRun(run.id) }
+        let experiment =
+            try String.fetchOne(
+                db, sql: "SELECT name FROM experiments WHERE id = ?",
+                arguments: [run.experimentID]) ?? ""
+        let params = try ParamRecord.filter(Column("run_pk") == pk).fetchAll(db)
+        let tags = try RunTagRecord.filter(Column("run_pk") == pk).fetchAll(db)
+        let summaries = try MetricSummaryRecord.filter(Column("run_pk") == pk).fetchAll(db)
+        return RunDetails(
+            run: run, experiment: experiment,
+            params: Dictionary(params.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            tags: Dictionary(tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            summaries: Dictionary(summaries.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// Every point of metric `key` in run `id`, by step then logging order.

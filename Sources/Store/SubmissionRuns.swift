@@ -87,20 +87,7 @@ extension LabStore {
                 guard let run = try RunRecord.filter(Column("pk") == pk).fetchOne(db) else {
                     throw RunsError.unknownRun("pk \(pk)")
                 }
-                let experiment =
-                    try String.fetchOne(
-                        db, sql: "SELECT name FROM experiments WHERE id = ?",
-                        arguments: [run.experimentID]) ?? ""
-                let params = try ParamRecord.filter(Column("run_pk") == pk).fetchAll(db)
-                let tags = try RunTagRecord.filter(Column("run_pk") == pk).fetchAll(db)
-                let summaries = try MetricSummaryRecord.filter(Column("run_pk") == pk).fetchAll(db)
-                return RunDetails(
-                    run: run, experiment: experiment,
-                    params: Dictionary(
-                        params.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    tags: Dictionary(tags.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                    summaries: Dictionary(
-                        summaries.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }))
+                return try Self.details(db, of: run)
             }
         }
     }
