@@ -48,6 +48,9 @@ public func buildApplication(
 /// - `GET /api/reports/class` → ClassOverviewBody; `GET /api/reports/labs/:lab` →
 ///   LabReportBody (404 unknown lab); `GET /api/reports/students/:id` → StudentReportBody (404
 ///   unknown student; no token hash).
+/// - `GET /api/experiments/:name/report[?metric=M&rank_by=key.min|max|last]` →
+///   ExperimentReportBody (404 unknown experiment, 400 unknown metric or bad rank_by); `GET
+///   /api/reports/experiments` → ExperimentReportsBody (every experiment's report).
 /// - `GET /api/exports/grades?lab=L[&results=true]` → GradesExportBody (with results: each
 ///   counted submission's tests, for Gradescope); 400 without lab, 404 unknown lab.
 /// - `GET /api/students` → RosterBody (no token hashes); `POST /api/students/import`, the CSV
@@ -85,6 +88,7 @@ public func buildRouter(
     let instructor = InstructorController<AppRequestContext>(
         store: store, authenticator: authenticator)
     instructor.addReportRoutes(to: router.group("api/reports"))
+    instructor.addExperimentRoutes(to: router.group("api/experiments"))
     instructor.addExportRoutes(to: router.group("api/exports"))
     instructor.addStudentRoutes(to: router.group("api/students"))
     instructor.addRegradeRoutes(to: router.group("api/regrade"))

@@ -57,7 +57,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case let error as TrackingError:
             switch error {
-            case .syntax, .unknownField, .badComparison, .batch:
+            case .syntax, .unknownField, .badComparison, .batch, .unknownMetric:
                 return .badRequest(error.description)
             case .nothingToPlot, .io:
                 return .internalError(error.description)

@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import Store
+import Tracking
 
 /// Answer to GET /api/reports/class: what `lmlab report class` prints.
 public struct ClassOverviewBody: ResponseCodable, Sendable, Equatable {
@@ -33,6 +34,22 @@ public struct StudentReportBody: ResponseCodable, Sendable, Equatable {
     public var report: StudentReport
 
     public init(report: StudentReport) { self.report = report.withoutSecrets }
+}
+
+/// Answer to GET /api/experiments/:name/report[?metric=M&rank_by=K]: what `lmlab report
+/// experiment E` prints. Metric values that are not finite are "NaN", "Infinity", "-Infinity".
+public struct ExperimentReportBody: ResponseCodable, Sendable, Equatable {
+    public var report: ExperimentReport
+
+    public init(report: ExperimentReport) { self.report = report }
+}
+
+/// Answer to GET /api/reports/experiments: every experiment's report, by name, each with its
+/// default metric and ranking (the class report's Experiments part and Markdown sections).
+public struct ExperimentReportsBody: ResponseCodable, Sendable, Equatable {
+    public var experiments: [ExperimentReport]
+
+    public init(experiments: [ExperimentReport]) { self.experiments = experiments }
 }
 
 /// Answer to GET /api/exports/grades?lab=L[&results=true]: one row per roster student, and

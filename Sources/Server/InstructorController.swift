@@ -4,6 +4,7 @@
 import Foundation
 import Hummingbird
 import Store
+import Tracking
 
 struct InstructorController<Context: RequestContext>: Sendable {
     let store: LabStore
@@ -17,6 +18,12 @@ struct InstructorController<Context: RequestContext>: Sendable {
         group.get("class", use: classOverview)
         group.get("labs/:lab", use: labReport)
         group.get("students/:id", use: studentReport)
+        group.get("experiments", use: experimentReports)
+    }
+
+    /// Routes under /api/experiments (beside RunsController's search and leaderboard).
+    func addExperimentRoutes(to group: RouterGroup<Context>) {
+        group.get(":name/report", use: experimentReport)
     }
 
     /// Routes under /api/exports.
@@ -61,6 +68,27 @@ struct InstructorController<Context: RequestContext>: Sendable {
         let id = try RunsController<Context>.pathParameter("id", context)
         guard try store.student(id: id) != nil else { throw ServerError.studentNotFound(id) }
         return StudentReportBody(report: try store.studentReport(student: id))
+    }
+
+    /// `?metric=M&rank_by=key.min|max|last` (both optional): 404 unknown experiment, 400
+    /// unknown metric or a rank_by that does not parse.
+    @Sendable func experimentReport(_ request: Request, context: Context) async throws
+        -> ExperimentReportBody
+    {
+        _ = try authenticator.instructor(for: request, "an experiment's report")
+        let name = try RunsController<Context>.pathParameter("name", context)
+        let query = RunsController<Context>.formQuery(request)
+        func option(_ key: String) -> String? { query[key].flatMap { $0.isEmpty ? nil : $0 } }
+        return ExperimentReportBody(
+            report: try store.experimentReport(
+                experiment: name, metric: option("metric"), rankBy: option("rank_by")))
+    }
+
+    @Sendable func experimentReports(_ request: Request, context: Context) async throws
+        -> ExperimentReportsBody
+    {
+        _ = try authenticator.instructor(for: request, "the experiments' reports")
+        return ExperimentReportsBody(experiments: try store.experimentReports())
     }
 
     // MARK: - Export

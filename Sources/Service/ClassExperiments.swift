@@ -115,14 +115,6 @@ extension ClassExperiments {
     }
 }
 
-extension LabStore {
-    /// The report of every experiment, by name (what the class report's Experiments part and
-    /// its Markdown sections are made of).
-    public func experimentReports(now: Date = Date()) throws -> [ExperimentReport] {
-        try experiments().map { try experimentReport(experiment: $0.name, now: now) }
-    }
-}
-
 /// One study's table: scheme, bits/weight, size, perplexity, Δ vs fp32.
 public func renderStudyTable(_ study: StudyTable, format: OutputFormat) -> String {
     var table = TextTable(
@@ -192,7 +184,7 @@ public func renderClassExperiments(
 }
 
 /// `lmlab report class` in the terminal or as JSON: the overview of every lab, then the
-/// Experiments part (left out when nil: over --server, which does not send the runs). JSON is
+/// Experiments part (left out when nil). JSON is
 /// `{"labs": [overview rows], "experiments": {studies, curves}}`.
 public func renderClassReport(
     overview rows: [ClassOverviewRow], rosterSize: Int, experiments: ClassExperiments?,

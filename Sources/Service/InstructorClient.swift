@@ -4,6 +4,7 @@
 import Foundation
 import Server
 import Store
+import Tracking
 
 public protocol InstructorClient: Sendable {
     /// Every synced lab across the class (`report class`).
@@ -12,6 +13,13 @@ public protocol InstructorClient: Sendable {
     func labReport(lab: String) async throws -> LabReportBody
     /// One student across every lab (`report student S`).
     func studentReport(student: String) async throws -> StudentReport
+    /// One experiment (`report experiment E`): `metric` to plot, `rankBy` (`key.min|max|last`)
+    /// to rank by, nil for the defaults.
+    func experimentReport(name: String, metric: String?, rankBy: String?) async throws
+        -> ExperimentReport
+    /// Every experiment's report, by name (`report class`: the Experiments part, and with
+    /// --markdown --out a section per experiment).
+    func experimentReports() async throws -> [ExperimentReport]
     /// A lab's grades; `withResults` adds each counted submission's tests (for Gradescope).
     func gradesExport(lab: String, withResults: Bool) async throws -> GradesExportBody
     /// Everyone on the roster, instructors included, by id.
@@ -40,6 +48,16 @@ extension LocalClient: InstructorClient {
     public func studentReport(student: String) async throws -> StudentReport {
         try requireStudent(student)
         return try store.studentReport(student: student)
+    }
+
+    public func experimentReport(name: String, metric: String?, rankBy: String?) async throws
+        -> ExperimentReport
+    {
+        try store.experimentReport(experiment: name, metric: metric, rankBy: rankBy)
+    }
+
+    public func experimentReports() async throws -> [ExperimentReport] {
+        try store.experimentReports()
     }
 
     public func gradesExport(lab: String, withResults: Bool) async throws -> GradesExportBody {

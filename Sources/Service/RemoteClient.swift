@@ -4,6 +4,7 @@
 import Foundation
 import Server
 import Store
+import Tracking
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -68,6 +69,20 @@ public struct RemoteClient: CourseClient, InstructorClient {
     public func studentReport(student: String) async throws -> StudentReport {
         try await send("GET", ["api", "reports", "students", student], as: StudentReportBody.self)
             .report
+    }
+
+    public func experimentReport(name: String, metric: String?, rankBy: String?) async throws
+        -> ExperimentReport
+    {
+        try await send(
+            "GET", ["api", "experiments", name, "report"],
+            query: ["metric": metric, "rank_by": rankBy], as: ExperimentReportBody.self
+        ).report
+    }
+
+    public func experimentReports() async throws -> [ExperimentReport] {
+        try await send("GET", ["api", "reports", "experiments"], as: ExperimentReportsBody.self)
+            .experiments
     }
 
     public func gradesExport(lab: String, withResults: Bool) async throws -> GradesExportBody {

@@ -12,6 +12,8 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
     case batch(line: Int, entry: String, reason: String)
     /// A run asked for in a plot or compare has no such metric or does not exist.
     case nothingToPlot(String)
+    /// An experiment report asked for a metric no run of the experiment logged.
+    case unknownMetric(experiment: String, metric: String, known: [String])
     case io(path: String, reason: String)
 
     public var description: String {
@@ -27,6 +29,9 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
             return "line \(line), \(entry): \(reason) (the whole batch was rejected)"
         case .nothingToPlot(let message):
             return message
+        case .unknownMetric(let experiment, let metric, let known):
+            return "experiment '\(experiment)' has no metric '\(metric)'; its metrics are "
+                + known.joined(separator: ", ")
         case .io(let path, let reason):
             return "cannot use \(path): \(reason)"
         }

@@ -1,11 +1,12 @@
 // `lmlab report class | lab L | student S | experiment E`: instructor reports in the terminal
 // (aligned tables, a histogram, sparklines, colour on a TTY), as Markdown (--markdown, with
-// --out DIR also the curves as SVG files) or as JSON (--json); class, lab and student also
-// against a daemon (--server), rendered by the same functions.
+// --out DIR also the curves as SVG files) or as JSON (--json); each also against a daemon
+// (--server), rendered by the same functions.
 import ArgumentParser
 import Foundation
 import Service
 import Store
+import Tracking
 
 #if canImport(Glibc)
     import Glibc
@@ -37,10 +38,9 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every lab across the class: submitted, graded, mean, late, missing.",
             discussion: RemoteOptions.instructorDiscussion
-                + " Then the Experiments part, read from the local data directory (left out over"
-                + " --server): each quantization study's perplexity against bits per weight and"
-                + " each training or LoRA run's loss curve. --markdown --out DIR (local only) also"
-                + " writes each study's plot as DIR/<experiment>-study.svg.")
+                + " Then the Experiments part: each quantization study's perplexity against bits"
+                + " per weight and each training or LoRA run's loss curve. --markdown --out DIR"
+                + " also writes each study's plot as DIR/<experiment>-study.svg.")
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
         @OptionGroup var output: OutputFlags
@@ -58,22 +58,15 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            if out != nil {
-                // The experiment reports behind the curves are built from the store directly.
-                try remote.requireLocal(
-                    "report class --markdown --out (it embeds every experiment's curves, which"
-                        + " the server does not send; without --out the class report works remotely)")
-            }
             let client = try remote.instructorClient(data: data)
-            let body = try runBlocking { try await client.classOverview() }
-            // The experiments are read from the store: not over --server.
-            let store = remote.serverURL == nil ? try data.openStore() : nil
-            let experiments = try store?.experimentReports() ?? []
+            let (body, experiments) = try runBlocking {
+                (try await client.classOverview(), try await client.experimentReports())
+            }
             guard let out else {
                 print(try renderClassReport(
                     overview: body.labs, rosterSize: body.rosterSize,
-                    experiments: store.map { _ in ClassExperiments(experiments) },
-                    format: output.format), terminator: "")
+                    experiments: ClassExperiments(experiments), format: output.format),
+                    terminator: "")
                 return
             }
             let overview = try renderClassOverview(
@@ -129,8 +122,8 @@ struct ReportCommand: ParsableCommand {
                 the params that differ, each metric's last and min with their steps) and the \
                 leaderboard. In the terminal each run gets a sparkline of --metric; with \
                 --markdown --out DIR it writes DIR/report.md embedding DIR/<metric>.svg, the \
-                curves of the \(ExperimentReport.plotCap) best runs by --rank-by. It reads the \
-                local data directory only (the server does not send experiment reports yet).
+                curves of the \(ExperimentReport.plotCap) best runs by --rank-by. \
+                \(RemoteOptions.instructorDiscussion)
                 """)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
@@ -154,12 +147,11 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            try remote.requireLocal(
-                "report experiment (the server does not send experiment reports yet: they are built"
-                    + " from every run's metric history)")
-            let store = try data.openStore()
-            let report = try store.experimentReport(
-                experiment: experiment, metric: metric, rankBy: rankBy)
+            let client = try remote.instructorClient(data: data)
+            let (experiment, metric, rankBy) = (experiment, metric, rankBy)
+            let report = try runBlocking {
+                try await client.experimentReport(name: experiment, metric: metric, rankBy: rankBy)
+            }
             if let out {
                 let written = try writeExperimentReport(
                     report, to: URL(fileURLWithPath: out, isDirectory: true), logScale: logScale)
