@@ -49,19 +49,24 @@ public struct AdamW: Sendable {
         let correction1 = 1 - pow(b1, Float(step))
         let correction2 = 1 - pow(b2, Float(step))
         for (i, path) in paths.enumerated() {
-            let decay: Float = parameters[keyPath: path].rank == 2 ? 1 - lr * hyperparameters.weightDecay : 1
             let g = gradients[keyPath: path]
             precondition(g.count == m[i].count, "AdamW: gradient \(i) has \(g.count) values, state \(m[i].count)")
-            parameters[keyPath: path].data.withUnsafeMutableBufferPointer { p in
-                g.data.withUnsafeBufferPointer { g in
-                    m[i].withUnsafeMutableBufferPointer { m in
-                        v[i].withUnsafeMutableBufferPointer { v in
-                            for j in 0..<p.count {
-                                m[j] = b1 * m[j] + (1 - b1) * g[j]
-                                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                                let mHat = m[j] / correction1
-                                let vHat = v[j] / correction2
-                                p[j] = p[j] * decay - lr * mHat / (vHat.squareRoot() + eps)
+            withUniqueTensor(&parameters, at: path) { p in
+                let decay: Float = p.rank == 2 ? 1 - lr * hyperparameters.weightDecay : 1
+                p.data.withUnsafeMutableBufferPointer { p in
+                    g.data.withUnsafeBufferPointer { g in
+                        m[i].withUnsafeMutableBufferPointer { m in
+                            v[i].withUnsafeMutableBufferPointer { v in
+                                for j in 0..<p.count {
+                                    m[j] = b1 * m[j] + (1 - b1) * g[j]
+                                    v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+                                    let mHat = m[j] / correction1
+                                    // v̂ ≥ 0 already; the max tells the compiler so, and then it
+                                    // uses the sqrt instruction instead of calling libm's sqrtf
+                                    // (which sets errno below 0), so the loop vectorizes.
+                                    let vHat = max(v[j] / correction2, 0)
+                                    p[j] = p[j] * decay - lr * mHat / (vHat.squareRoot() + eps)
+                                }
                             }
                         }
                     }

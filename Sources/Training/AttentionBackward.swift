@@ -30,18 +30,15 @@ func softmaxRowBackwardInPlace(_ d: UnsafeMutablePointer<Float>, _ p: UnsafePoin
     for j in 0..<n { d[j] = p[j] * (d[j] - dot) }
 }
 
-/// The same stable row softmax the reference uses (max subtracted, expf, one reciprocal),
-/// over the first `visible` entries; the rest are masked to 0.
+/// The same stable row softmax the reference uses (max subtracted, `fastExp` in its own loop so
+/// it vectorizes, a left-to-right sum, one reciprocal), over the first `visible` entries; the
+/// rest are masked to 0.
 @inline(__always)
 func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, count n: Int) {
-    var m = -Float.infinity
-    for j in 0..<visible { m = max(m, row[j]) }
+    let m = vectorMax(row, count: visible)
+    for j in 0..<visible { row[j] = fastExp(row[j] - m) }
     var sum: Float = 0
-    for j in 0..<visible {
-        let e = expf(row[j] - m)
-        row[j] = e
-        sum += e
-    }
+    for j in 0..<visible { sum += row[j] }
     let inv = 1 / sum
     for j in 0..<visible { row[j] *= inv }
     if visible < n { (row + visible).update(repeating: 0, count: n - visible) }

@@ -4,14 +4,14 @@
 import Tensors
 import Transformer
 
-/// √(Σ g²) over every tensor at `paths`, accumulated in Double.
+/// √(Σ g²) over every tensor at `paths`: each tensor's sum in Float (16 partial sums), the
+/// total in Double.
 public func globalNorm<P>(_ gradients: P, paths: [WritableKeyPath<P, Tensor>]) -> Float {
     var sum: Double = 0
     for path in paths {
         gradients[keyPath: path].data.withUnsafeBufferPointer { g in
-            var s: Float = 0
-            for j in 0..<g.count { s += g[j] * g[j] }
-            sum += Double(s)
+            guard let base = g.baseAddress else { return }
+            sum += Double(vectorSumOfSquares(base, count: g.count))
         }
     }
     return Float(sum.squareRoot())
@@ -25,8 +25,10 @@ public func clipGradients<P>(_ gradients: inout P, paths: [WritableKeyPath<P, Te
     let factor = maxNorm / (norm + 1e-6)
     guard factor < 1 else { return norm }
     for path in paths {
-        gradients[keyPath: path].data.withUnsafeMutableBufferPointer { g in
-            for j in 0..<g.count { g[j] *= factor }
+        withUniqueTensor(&gradients, at: path) { g in
+            g.data.withUnsafeMutableBufferPointer { g in
+                for j in 0..<g.count { g[j] *= factor }
+            }
         }
     }
     return norm

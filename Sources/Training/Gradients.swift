@@ -32,3 +32,18 @@ extension LoRAWeights {
         adapters.indices.flatMap { i in [\LoRAWeights.adapters[i].a, \LoRAWeights.adapters[i].b] }
     }
 }
+
+/// Runs `body` on the tensor at `path` of `root` with its buffer uniquely referenced, so the
+/// body's writes happen in place. Writing through a key path that crosses an array subscript
+/// (`\.blocks[i].mlp.cFcWeight`) goes through the subscript's getter and setter: the tensor's
+/// buffer is shared while it is written and copy-on-write would copy it — every tensor of the
+/// model, every optimizer step. Taking the tensor out first (leaving an empty one) avoids that.
+@inline(__always)
+func withUniqueTensor<P, R>(_ root: inout P, at path: WritableKeyPath<P, Tensor>, _ body: (inout Tensor) -> R)
+    -> R
+{
+    var tensor = root[keyPath: path]
+    root[keyPath: path] = Tensor(shape: [0], data: [])
+    defer { root[keyPath: path] = tensor }
+    return body(&tensor)
+}

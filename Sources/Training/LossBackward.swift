@@ -12,13 +12,15 @@ public func crossEntropyBackward(logits: Tensor, targets: [Int]) -> (loss: Float
     var dLogits = logits
     var nll: Double = 0
     dLogits.data.withUnsafeMutableBufferPointer { z in
+        guard let zs = z.baseAddress else { return }
         for (r, target) in targets.enumerated() {
             precondition(target >= 0 && target < v, "crossEntropyBackward: target \(target) outside 0 ..< \(v)")
             let row = r * v
-            var m = -Float.infinity
-            for j in 0..<v { m = max(m, z[row + j]) }
+            let m = vectorMax(zs + row, count: v)
             let zTarget = z[row + target]
             // One exp per logit: keep e = exp(z - max) in place, then scale by 1 / (N Σe).
+            // expf and the sequential Double sum are those of `crossEntropy`, so the loss is the
+            // same to the bit (fastExp or partial sums would change its last digits).
             var sum: Double = 0
             for j in 0..<v {
                 let e = expf(z[row + j] - m)

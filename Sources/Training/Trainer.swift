@@ -172,8 +172,9 @@ public struct Trainer: Sendable {
     public mutating func step(inputs: [[Int]], targets: [[Int]]) throws -> StepMetrics {
         let clock = ContinuousClock()
         let start = clock.now
-        let model = try model()
-        var (loss, grads) = try lossAndGradients(model: model, inputs: inputs, targets: targets)
+        // The model is a temporary of this statement: once it is gone the weights' buffers are
+        // referenced only by `weights`, and AdamW updates them in place instead of copying.
+        var (loss, grads) = try lossAndGradients(model: try model(), inputs: inputs, targets: targets)
         let norm = options.maxGradNorm > 0
             ? clipGradients(&grads, maxNorm: options.maxGradNorm)
             : globalNorm(grads, paths: grads.tensorPaths)
