@@ -289,8 +289,16 @@ private func forwardMatmulSeconds(_ c: GPT2Config, t: Int, repeat r: Int) -> Dou
 /// and by every core at once (each summing its own slice), whichever is faster.
 private func memoryReadBandwidth() -> Double {
     let count = 128 << 20  // floats: 512 MiB
-    // Distinct values on every page, so no page can be shared or deduplicated by the system.
-    let data = (0..<count).map { Float($0 & 0xFFFF) }
+    // Pseudo-random values (xorshift64), like the model's random weights: no two pages alike.
+    // Pages that repeat (all ones, or a pattern every 256 KiB) read up to twice as fast here —
+    // the host shares identical pages, so they come from cache — and would lower the floor.
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    let data = (0..<count).map { _ -> Float in
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Float(state >> 40)
+    }
     let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     // One partial sum per thread, read after the loop so the sums are not optimised away.
     nonisolated(unsafe) let partials = UnsafeMutableBufferPointer<Float>.allocate(capacity: cores)
