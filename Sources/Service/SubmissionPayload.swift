@@ -42,6 +42,12 @@ public struct SubmissionPayload: Sendable, Equatable {
         let name = path.lastPathComponent
         let ext = path.pathExtension.lowercased()
         guard ext == "py" || ext == "ipynb" else {
+            if ext == "safetensors" || name == "adapter_config.json" {
+                throw ServiceError.badSubmission(
+                    "\(name) alone cannot be verified: hand in the folder that holds your"
+                        + " adapter_config.json and adapter_model.safetensors (PEFT's layout,"
+                        + " as `lmlab experiment finetune --out DIR` writes it)")
+            }
             throw ServiceError.badSubmission(
                 "\(name) is neither a Python file (.py), a notebook (.ipynb) nor a folder;"
                     + " hand in your lab's module")

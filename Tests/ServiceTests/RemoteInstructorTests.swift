@@ -247,4 +247,18 @@ func withLiveServer<T: Sendable>(
         #expect(payload.isBundle == false)
         #expect(payload.content == Data("x = 1\n".utf8))
     }
+
+    /// An adapter's weights alone are refused with what to hand in instead.
+    @Test func anAdapterFileAloneAsksForItsFolder() throws {
+        let folder = try makeScratchDirectory("lone-adapter")
+        let file = folder.appendingPathComponent("adapter_model.safetensors")
+        try Data([8, 0, 0, 0, 0, 0, 0, 0]).write(to: file)
+        do {
+            _ = try SubmissionPayload.read(file)
+            Issue.record("a lone .safetensors file was accepted")
+        } catch ServiceError.badSubmission(let message) {
+            #expect(message.contains("adapter_config.json"))
+            #expect(message.contains("folder"))
+        }
+    }
 }
