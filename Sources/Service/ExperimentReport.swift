@@ -52,10 +52,12 @@ public func svgFileName(metric: String) -> String {
 }
 
 extension ExperimentReport {
-    /// The SVG of the plotted runs' curves (Tracking's SVGPlot), or nil if no run has the metric.
+    /// The SVG of the plotted runs' curves (Tracking's SVGPlot), or nil if no run has two or
+    /// more points of the metric.
     public func curvesSVG(logScale: Bool = false) throws -> String? {
         let plotted = plottedRuns
-        guard !plotted.isEmpty else { return nil }
+        // One point a run (a study's or a verified run's metrics) is a table, not a curve.
+        guard plotted.contains(where: { $0.curve.count > 1 }) else { return nil }
         // The legend names a run by its student's pseudonym, led by the start of the run id
         // where a student has several runs drawn (the legend cuts labels at ~17 characters,
         // so the part that tells such runs apart comes first).
