@@ -38,6 +38,17 @@ extension LabStore {
         experiment: String, metric: String, ascending: Bool, where filter: String? = nil,
         includeNames: Bool = false, now: Date = Date()
     ) throws -> [ExperimentLeaderboardRow] {
+        try experimentLeaderboard(
+            experiment: experiment, metric: metric, ascending: ascending, where: filter,
+            includeNames: includeNames, now: now, bulkAfter: FilterChecker.bulkAfter)
+    }
+
+    /// The same, computing every match of the filter at once after `bulkAfter` per-run checks
+    /// (tests use 0 to take that path on small data).
+    func experimentLeaderboard(
+        experiment: String, metric: String, ascending: Bool, where filter: String?,
+        includeNames: Bool, now: Date, bulkAfter: Int
+    ) throws -> [ExperimentLeaderboardRow] {
         let (key, aggregate) = try FilterParser.parseMetric(metric)
         let expression = try filter.map(FilterParser.parse)
         return try reader.read { db in
@@ -48,7 +59,8 @@ extension LabStore {
             let owners = try RunOwners(db, experimentID: experimentID)
             var checker = try expression.map {
                 try FilterChecker(
-                    $0, deadBefore: now.addingTimeInterval(-RunRecord.heartbeatTimeout))
+                    $0, deadBefore: now.addingTimeInterval(-RunRecord.heartbeatTimeout),
+                    bulkAfter: bulkAfter)
             }
             let winners = try LeaderboardWalk.run(
                 db, experimentID: experimentID, key: key, aggregate: aggregate, ascending: ascending, owners: owners,
@@ -70,6 +82,10 @@ struct RunOwners {
     private var dense: [Int32] = []
     private var base: Int64 = 0
     private var sparse: [Int64: Int32] = [:]
+    /// Sparse pks: pk → slot (0..<slotCount), for bitmaps over the candidate runs.
+    private var sparseSlots: [Int64: Int32] = [:]
+    /// Bitmaps of runs (`RunBitmap`) have this many slots.
+    private(set) var slotCount = 0
 
     init(_ db: Database, experimentID: Int64) throws {
         let instructors = Set(
@@ -120,9 +136,38 @@ struct RunOwners {
             base = low
             dense = Array(repeating: 0, count: Int(high - low) + 1)
             for (pk, owner) in zip(pks, owners) { dense[Int(pk - low)] = owner + 1 }
+            slotCount = dense.count
         } else {
             sparse = Dictionary(zip(pks, owners), uniquingKeysWith: { a, _ in a })
+            sparseSlots = Dictionary(
+                zip(pks, (0..<Int32(pks.count))), uniquingKeysWith: { a, _ in a })
+            slotCount = pks.count
         }
+    }
+
+    /// Run `pk`'s slot in a `RunBitmap`, if the run may rank (dense: any pk in the range).
+    @inline(__always) func slot(_ pk: Int64) -> Int? {
+        if !dense.isEmpty {
+            let i = pk - base
+            guard i >= 0, i < Int64(dense.count) else { return nil }
+            return Int(i)
+        }
+        return sparseSlots[pk].map(Int.init)
+    }
+
+    /// Which students own at least one run in `bitmap`.
+    func studentsOwningAny(of bitmap: RunBitmap) -> [Bool] {
+        var owning = [Bool](repeating: false, count: students.count)
+        if !dense.isEmpty {
+            for i in 0..<dense.count where dense[i] != 0 && bitmap.contains(i) {
+                owning[Int(dense[i] - 1)] = true
+            }
+        } else {
+            for (pk, slot) in sparseSlots where bitmap.contains(Int(slot)) {
+                if let owner = sparse[pk] { owning[Int(owner)] = true }
+            }
+        }
+        return owning
     }
 
     /// The student index owning run `pk`, if the run may rank.
@@ -137,45 +182,78 @@ struct RunOwners {
     }
 }
 
+/// A set of runs as one bit per `RunOwners` slot (the dense pk range, usually): cheap to
+/// fill from an index scan, to combine for AND / OR / NOT, and to test.
+struct RunBitmap {
+    private var words: [UInt64]
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        words = [UInt64](repeating: 0, count: (count + 63) / 64)
+    }
+
+    @inline(__always) func contains(_ slot: Int) -> Bool {
+        words[slot >> 6] & (1 << UInt64(slot & 63)) != 0
+    }
+    @inline(__always) mutating func insert(_ slot: Int) {
+        words[slot >> 6] |= 1 << UInt64(slot & 63)
+    }
+    mutating func formIntersection(_ other: RunBitmap) {
+        for i in words.indices { words[i] &= other.words[i] }
+    }
+    mutating func formUnion(_ other: RunBitmap) {
+        for i in words.indices { words[i] |= other.words[i] }
+    }
+    /// Every slot not in the set (bits past `count` stay clear).
+    mutating func invert() {
+        for i in words.indices { words[i] = ~words[i] }
+        if count % 64 != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(count % 64)) - 1 }
+    }
+}
+
 /// Evaluates a filter for a list of runs at once (`SELECT pk … WHERE pk IN (…) AND filter`),
-/// or, once many runs have needed it, for the whole experiment in one query.
+/// or, once many runs have needed it, for the whole experiment as a bitmap built from index
+/// scans (`FilterSQL.drivenQueries`: one range of `params_on_key_num` for `params.r <= 8`).
 struct FilterChecker {
+    private let expression: FilterExpression
+    private let deadBefore: Date
     private let sql: String
-    private let bulkSQL: String
-    /// Every matching run of the experiment, once `checked` made the bulk query worth it.
-    private var everyMatch: Set<Int64>?
+    /// Every matching run of the experiment, once `checked` made computing it worth it.
+    private(set) var everyMatch: RunBitmap?
     private var checked = 0
-    /// Per-run checks after which one query over the whole experiment is cheaper.
+    /// Per-run checks after which the whole experiment's bitmap is cheaper.
     static let bulkAfter = 6_000
+    private let bulkAfter: Int
     private let joinArguments: [DatabaseValue]
     private let filterArguments: [DatabaseValue]
     /// Largest IN list one query carries (well under SQLite's variable limit).
     static let chunk = 2_000
 
-    init(_ expression: FilterExpression, deadBefore: Date) throws {
+    init(_ expression: FilterExpression, deadBefore: Date, bulkAfter: Int = bulkAfter) throws {
+        self.bulkAfter = bulkAfter
+        self.expression = expression
+        self.deadBefore = deadBefore
         var builder = FilterSQL(deadBefore: deadBefore)
         var arguments: [any DatabaseValueConvertible] = []
         let condition = builder.condition(expression, arguments: &arguments)
         sql = builder.fromRuns + "\nWHERE r.pk IN (SELECT value FROM json_each(?)) AND "
             + condition
-        bulkSQL = builder.fromRuns + "\nWHERE r.experiment_id = ? AND r.deleted_at IS NULL AND "
-            + condition
         joinArguments = builder.joinArguments.map(\.databaseValue)
         filterArguments = arguments.map(\.databaseValue)
     }
 
-    /// Which of `pks` (runs of experiment `experimentID`) match the filter.
-    mutating func matching(_ db: Database, _ pks: [Int64], experimentID: Int64) throws
-        -> Set<Int64>
-    {
+    /// Whether each of `pks` (runs of experiment `experimentID`) matches the filter.
+    mutating func matching(
+        _ db: Database, _ pks: [Int64], experimentID: Int64, owners: RunOwners
+    ) throws -> [Bool] {
         checked += pks.count
-        if everyMatch == nil, checked > Self.bulkAfter {
-            let arguments = joinArguments + [experimentID.databaseValue] + filterArguments
-            everyMatch = Set(
-                try Int64.fetchAll(
-                    db, sql: "SELECT r.pk " + bulkSQL, arguments: StatementArguments(arguments)))
+        if everyMatch == nil, checked > bulkAfter {
+            everyMatch = try bitmap(db, expression, experimentID: experimentID, owners: owners)
         }
-        if let everyMatch { return everyMatch.intersection(pks) }
+        if let everyMatch {
+            return pks.map { pk in owners.slot(pk).map(everyMatch.contains) ?? false }
+        }
         var matched = Set<Int64>()
         for start in stride(from: 0, to: pks.count, by: Self.chunk) {
             let slice = pks[start..<min(start + Self.chunk, pks.count)]
@@ -185,7 +263,68 @@ struct FilterChecker {
                 db, sql: "SELECT r.pk " + sql, arguments: StatementArguments(arguments))
             matched.formUnion(found)
         }
-        return matched
+        return pks.map(matched.contains)
+    }
+
+    /// The runs of the experiment for which `expression` is true. A comparison outside NOT is
+    /// NULL (false) where the run lacks the field, and under NOT `FilterSQL` makes it false
+    /// explicitly, so AND, OR and NOT are exactly ∩, ∪ and the complement.
+    func bitmap(
+        _ db: Database, _ expression: FilterExpression, experimentID: Int64, owners: RunOwners
+    ) throws -> RunBitmap {
+        switch expression {
+        case .and(let a, let b):
+            var set = try bitmap(db, a, experimentID: experimentID, owners: owners)
+            set.formIntersection(try bitmap(db, b, experimentID: experimentID, owners: owners))
+            return set
+        case .or(let a, let b):
+            var set = try bitmap(db, a, experimentID: experimentID, owners: owners)
+            set.formUnion(try bitmap(db, b, experimentID: experimentID, owners: owners))
+            return set
+        case .not(let inner):
+            var set = try bitmap(db, inner, experimentID: experimentID, owners: owners)
+            set.invert()
+            return set
+        case .comparison(let c):
+            var set = RunBitmap(count: owners.slotCount)
+            var builder = FilterSQL(deadBefore: deadBefore)
+            var queries = builder.drivenQueries(c) ?? []
+            if queries.isEmpty {
+                // An attribute: a column of the experiment's own runs.
+                var arguments: [any DatabaseValueConvertible] = [experimentID]
+                let condition = builder.condition(.comparison(c), arguments: &arguments)
+                queries = [
+                    ("SELECT r.pk FROM runs r WHERE r.experiment_id = ? AND r.deleted_at IS NULL"
+                        + " AND " + condition, arguments.map(\.databaseValue))
+                ]
+            }
+            for query in queries {
+                try forEachPK(db, sql: query.sql, arguments: query.arguments) { pk in
+                    if let slot = owners.slot(pk) { set.insert(slot) }
+                }
+            }
+            return set
+        }
+    }
+
+    /// Steps `sql` (its first column an integer pk) without decoding rows through GRDB.
+    private func forEachPK(
+        _ db: Database, sql: String, arguments: [DatabaseValue], _ body: (Int64) -> Void
+    ) throws {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(StatementArguments(arguments))
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            body(sqlite3_column_int64(handle, 0))
+        }
     }
 }
 
@@ -229,21 +368,32 @@ enum LeaderboardWalk {
         var pending: [(pk: Int64, student: Int, value: Double)] = []
         var batch = 64
 
+        var excluded = false
         func settle() throws {
             guard !pending.isEmpty else { return }
-            var matched: Set<Int64>? = nil
+            var matched: [Bool]? = nil
             if checker != nil {
                 matched = try checker?.matching(
-                    db, pending.map(\.pk), experimentID: experimentID)
+                    db, pending.map(\.pk), experimentID: experimentID, owners: owners)
             }
-            for entry in pending where !placed[entry.student] {
-                if let matched, !matched.contains(entry.pk) { continue }
+            for (index, entry) in pending.enumerated() where !placed[entry.student] {
+                if let matched, !matched[index] { continue }
                 placed[entry.student] = true
                 remaining -= 1
                 winners.append(Winner(student: entry.student, pk: entry.pk, value: entry.value))
             }
             pending.removeAll(keepingCapacity: true)
             batch = min(batch * 2, FilterChecker.chunk)
+            // Once every match is known, students without one are done: without this the
+            // walk would read the whole index looking for them.
+            if !excluded, let everyMatch = checker?.everyMatch {
+                excluded = true
+                for (student, owning) in owners.studentsOwningAny(of: everyMatch).enumerated()
+                where !owning && !placed[student] {
+                    placed[student] = true
+                    remaining -= 1
+                }
+            }
         }
 
         /// Entries of one value, reordered to ascending pk (the earlier run wins a tie).
