@@ -32,8 +32,10 @@ extension LabStore {
     /// in rank order, so each student's first qualifying entry is their best run. Which student
     /// owns a run comes from one covering scan of the experiment's runs index; the filter is
     /// evaluated in chunks only for entries of students not yet placed (a placed student's
-    /// other runs are never looked at), or over the whole experiment at once when many runs
-    /// need it; the walk stops once every student is placed.
+    /// other runs are never looked at), or, when that would cost more, for the whole
+    /// experiment at once as a bitmap read from the filtered fields' indexes, which also tells
+    /// which students have no matching run at all; the walk stops once every student is
+    /// placed or known to have none.
     public func experimentLeaderboard(
         experiment: String, metric: String, ascending: Bool, where filter: String? = nil,
         includeNames: Bool = false, now: Date = Date()
@@ -211,13 +213,16 @@ struct RunBitmap {
     /// Every slot not in the set (bits past `count` stay clear).
     mutating func invert() {
         for i in words.indices { words[i] = ~words[i] }
-        if count % 64 != 0, !words.isEmpty { words[words.count - 1] &= (1 << UInt64(count % 64)) - 1 }
+        if count % 64 != 0, !words.isEmpty {
+            words[words.count - 1] &= (1 << UInt64(count % 64)) - 1
+        }
     }
 }
 
 /// Evaluates a filter for a list of runs at once (`SELECT pk … WHERE pk IN (…) AND filter`),
-/// or, once many runs have needed it, for the whole experiment as a bitmap built from index
-/// scans (`FilterSQL.drivenQueries`: one range of `params_on_key_num` for `params.r <= 8`).
+/// or, once checking runs would cost more than that, for the whole experiment as a bitmap read
+/// from index scans (`FilterSQL.drivenQueries`: one range of `params_on_key_num` for
+/// `params.r <= 8`).
 struct FilterChecker {
     private let expression: FilterExpression
     private let deadBefore: Date
