@@ -127,4 +127,40 @@ struct LeaderboardFilterCrossCheckTests {
         }
         #expect(compared > 300, "too few rows compared (\(compared)): the data is degenerate")
     }
+
+    @Test func sparseRunsOfAnExperimentMatchBruteForce() throws {
+        // 33 runs of "lora" spread over 1,300 runs: its pk range is too sparse for the dense
+        // run map, so the bitmap's slots come from the dictionary instead.
+        var rng = SplitMix(seed: 5)
+        let store = try makeStore()
+        var runs: [Logged] = []
+        for i in 0..<1_300 {
+            let id = String(format: "run%04d", i)
+            guard i % 40 == 0 else {
+                try store.startRun(RunStart(experiment: "other", runID: id), now: at(Double(i)))
+                continue
+            }
+            let owner = ["s1", "s2", "s3", "s4"][Int(rng.next() % 4)]
+            var run = MemoryRun(id: id, student: owner)
+            run.params["lora_r"] = ["2", "8", "32"][Int(rng.next() % 3)]
+            run.metrics["loss"] = [Double(rng.next() % 8) / 2]
+            try loggedRun(
+                store, id, student: owner, params: run.params,
+                metrics: series("loss", run.metrics["loss"] ?? []), start: Double(i))
+            runs.append(Logged(run: run, experiment: "lora", owner: owner, deleted: false))
+        }
+        for filter in ["params.lora_r <= 8", "not params.lora_r = 8", "params.lora_r > 100"] {
+            let want = Self.expected(
+                runs, filter: try FilterParser.parse(filter), aggregate: "min", ascending: true)
+            for bulkAfter in [0, Int.max] {
+                let got = try store.experimentLeaderboard(
+                    experiment: "lora", metric: "loss.min", ascending: true, where: filter,
+                    includeNames: true, now: at(0), bulkAfter: bulkAfter)
+                let path = bulkAfter == 0 ? "bitmap" : "per run"
+                #expect(
+                    got.map(\.runID) == want.map(\.id),
+                    "\(filter) | \(path): got \(got.map(\.runID)), want \(want.map(\.id))")
+            }
+        }
+    }
 }
