@@ -194,3 +194,48 @@ struct FilterSQL {
         return glob
     }
 }
+
+extension FilterSQL {
+    /// Queries whose results together are the pks of every run (of any experiment) for which
+    /// comparison `c` is true, each reading only the field's own table and driven by its index
+    /// (`params_on_key_num`, `run_tags_on_key_value`, `metric_summaries_on_key_…`): the same
+    /// comparison as `condition`, so the same runs. Nil for attributes, which live in `runs`.
+    /// A param compared with numbers is split as `condition`'s CASE is: numerically where `num`
+    /// is set (an index range), as text where it is not.
+    func drivenQueries(_ c: FilterComparison) -> [(sql: String, arguments: [DatabaseValue])]? {
+        var queries: [(sql: String, arguments: [DatabaseValue])] = []
+        func add(
+            _ table: String, _ index: String?, _ key: String, _ extra: String, _ column: String,
+            value: (FilterLiteral) -> any DatabaseValueConvertible
+        ) {
+            var arguments: [any DatabaseValueConvertible] = [key]
+            let test = compare(column, c, arguments: &arguments, value: value)
+            let from = table + " x" + (index.map { " INDEXED BY " + $0 } ?? "")
+            queries.append(
+                ("SELECT x.run_pk FROM \(from) WHERE x.key = ?\(extra) AND \(test)",
+                 arguments.map(\.databaseValue)))
+        }
+        switch c.field {
+        case .attribute:
+            return nil
+        case .metric(let key, let aggregate):
+            add(
+                "metric_summaries", "metric_summaries_on_key_\(aggregate.rawValue)", key, "",
+                "x.\"\(aggregate.rawValue)\"") { $0.number ?? 0 }
+        case .param(let key):
+            if c.op != .like, c.op != .ilike, c.values.allSatisfy({ $0.number != nil }) {
+                add("params", "params_on_key_num", key, " AND x.num IS NOT NULL", "x.num") {
+                    $0.number ?? 0
+                }
+                add("params", "params_on_key_num", key, " AND x.num IS NULL", "x.value") {
+                    $0.text
+                }
+            } else {
+                add("params", nil, key, "", "x.value") { $0.text }
+            }
+        case .tag(let key):
+            add("run_tags", nil, key, "", "x.value") { $0.text }
+        }
+        return queries
+    }
+}

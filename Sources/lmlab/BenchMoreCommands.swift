@@ -107,15 +107,18 @@ extension BenchCommand {
         var searchRuns = 100_000
         @Option(help: "Scratch folder for the databases (default: a temporary folder).")
         var work: String?
+        @Flag(help: "Keep --work and reuse its search database; skip the logging part.")
+        var reuse = false
 
         func run() throws {
             let workURL = URL(
                 fileURLWithPath: work ?? NSTemporaryDirectory() + "lmlab-bench-tracking-\(UUID().uuidString)")
             var options = TrackingBenchmarkOptions()
             options.searchRuns = searchRuns
+            options.reuseSearchDatabase = reuse && work != nil
             print("lmlab bench tracking")
             _ = try TrackingBenchmark.run(directory: workURL, options: options) { print($0) }
-            try? FileManager.default.removeItem(at: workURL)
+            if !options.reuseSearchDatabase { try? FileManager.default.removeItem(at: workURL) }
         }
     }
 }
