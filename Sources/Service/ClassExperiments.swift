@@ -51,13 +51,14 @@ public struct ClassExperiments: Sendable, Equatable, Codable {
 
 extension StudyTable {
     /// The study in `report`, or nil if no run has both bits_per_weight and perplexity. Where
-    /// several runs measured the same scheme, the newest counts.
+    /// several runs measured the same scheme, the newest counts. Students' runs (verified
+    /// quantizers, say) are a leaderboard, not a study: only runs without a student count.
     public init?(_ report: ExperimentReport) {
         var rows: [Row] = []
         var fp32: (perplexity: Double, bytes: Double?)?
         var model: String?
         // report.runs is newest first.
-        for run in report.runs {
+        for run in report.runs where run.pseudonym == nil {
             guard let bits = run.summaries["bits_per_weight"]?.last,
                 let perplexity = run.summaries["perplexity"]?.last
             else { continue }
