@@ -1,6 +1,7 @@
 // What the student-facing commands need, whether they run on the local data directory or
 // against a running daemon over HTTP: submit, read a submission back, the leaderboard.
 import Foundation
+import Tracking
 
 public protocol CourseClient: Sendable {
     /// Hands in `path` (file, notebook or folder) for `lab`; `student` is required locally
@@ -10,6 +11,13 @@ public protocol CourseClient: Sendable {
     /// The student's most recent submission to the lab.
     func latestSubmission(lab: String, student: String?) async throws -> SubmissionView
     func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView
+    /// An experiment's leaderboard: each student's best run by `metric` (`eval_loss.min`),
+    /// among runs matching `filter`, only lmlab-verified runs if `verified`; real names only
+    /// for an instructor who asks.
+    func experimentLeaderboard(
+        experiment: String, metric: String, ascending: Bool, where filter: String?,
+        verified: Bool, names: Bool
+    ) async throws -> [ExperimentLeaderboardRow]
 }
 
 extension CourseClient {

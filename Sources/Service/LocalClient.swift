@@ -2,6 +2,7 @@
 // durable queue (a daemon on the same directory grades them); reads are the instructor's view.
 import Foundation
 import Store
+import Tracking
 
 public struct LocalClient: CourseClient {
     public let store: LabStore
@@ -89,6 +90,15 @@ public struct LocalClient: CourseClient {
 
     public func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView {
         try leaderboardView(lab: lab, names: names)
+    }
+
+    public func experimentLeaderboard(
+        experiment: String, metric: String, ascending: Bool, where filter: String?,
+        verified: Bool, names: Bool
+    ) async throws -> [ExperimentLeaderboardRow] {
+        try store.experimentLeaderboard(
+            experiment: experiment, metric: metric, ascending: ascending,
+            where: RunSource.filter(filter, verifiedOnly: verified), includeNames: names)
     }
 
     public func leaderboardView(lab labID: String, names: Bool) throws -> LeaderboardView {

@@ -56,6 +56,24 @@ public struct RemoteClient: CourseClient, InstructorClient {
             as: LeaderboardView.self)
     }
 
+    public func experimentLeaderboard(
+        experiment: String, metric: String, ascending: Bool, where filter: String?,
+        verified: Bool, names: Bool
+    ) async throws -> [ExperimentLeaderboardRow] {
+        let body = try await send(
+            "GET", ["api", "experiments", experiment, "leaderboard"],
+            query: [
+                "metric": metric, "order": ascending ? "asc" : "desc", "where": filter,
+                "verified": verified ? "true" : nil, "names": names ? "true" : nil,
+            ],
+            as: ExperimentLeaderboardBody.self)
+        return body.rows.map {
+            ExperimentLeaderboardRow(
+                rank: $0.rank, displayName: $0.name, studentID: $0.student, runID: $0.runID,
+                value: $0.value.value, step: $0.step)
+        }
+    }
+
     // MARK: - InstructorClient
 
     public func classOverview() async throws -> ClassOverviewBody {

@@ -16,8 +16,6 @@ public enum ServiceError: Error, CustomStringConvertible, Equatable {
     case unreachable(server: String, reason: String)
     /// The server answered with an error.
     case server(status: Int, message: String)
-    /// The operation needs the local data directory (the HTTP API does not offer it).
-    case localOnly(String)
     /// A usage problem with the options given.
     case usage(String)
     /// Waiting for grading gave up.
@@ -46,9 +44,6 @@ public enum ServiceError: Error, CustomStringConvertible, Equatable {
                 + " there? check --server / $LMLAB_SERVER"
         case .server(let status, let message):
             return "the server refused (HTTP \(status)): \(message)"
-        case .localOnly(let what):
-            return "\(what) works on the local data directory only (the server's HTTP API does not"
-                + " offer it); run it on the server's machine with --data"
         case .usage(let message):
             return message
         case .timedOut(let message):

@@ -21,6 +21,18 @@ public struct ExperimentLeaderboardRow: Sendable, Equatable {
     public var value: Double
     /// The step the value was reached at.
     public var step: Int64?
+
+    public init(
+        rank: Int, displayName: String, studentID: String?, runID: String, value: Double,
+        step: Int64?
+    ) {
+        self.rank = rank
+        self.displayName = displayName
+        self.studentID = studentID
+        self.runID = runID
+        self.value = value
+        self.step = step
+    }
 }
 
 extension LabStore {

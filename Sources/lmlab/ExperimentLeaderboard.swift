@@ -1,6 +1,7 @@
-// Prints an experiment's leaderboard (one row per student, their best run by a metric); the
-// `lmlab leaderboard --experiment` command calls this.
+// Prints an experiment's leaderboard (one row per student, their best run by a metric), from
+// the local data directory or a daemon; the `lmlab leaderboard --experiment` command calls this.
 import Foundation
+import Service
 import Store
 import Tracking
 
@@ -8,8 +9,8 @@ import Tracking
 /// "desc", among runs matching `where` if given (and verified by lmlab if `verified`), with
 /// names instead of pseudonyms if `names`.
 func printExperimentLeaderboard(
-    store: LabStore, experiment: String, metric: String, order: String, where filter: String?,
-    verified: Bool = false, names: Bool
+    client: any CourseClient, experiment: String, metric: String, order: String,
+    where filter: String?, verified: Bool = false, names: Bool
 ) throws {
     let ascending: Bool
     switch order.lowercased() {
@@ -18,9 +19,11 @@ func printExperimentLeaderboard(
     default: throw TrackingError.syntax(text: order, column: 1, message: "--order is asc or desc")
     }
     if let filter { _ = try FilterParser.parse(filter) }  // its errors point at its own columns
-    let rows = try store.experimentLeaderboard(
-        experiment: experiment, metric: metric, ascending: ascending,
-        where: RunSource.filter(filter, verifiedOnly: verified), includeNames: names)
+    let rows = try runBlocking {
+        try await client.experimentLeaderboard(
+            experiment: experiment, metric: metric, ascending: ascending, where: filter,
+            verified: verified, names: names)
+    }
     var table = [["RANK", names ? "STUDENT" : "PSEUDONYM", metric.uppercased(), "STEP", "RUN"]]
     for row in rows {
         table.append([

@@ -35,14 +35,13 @@ struct LeaderboardCommand: ParsableCommand {
     }
 
     func run() throws {
+        let client = try remote.client(data: data)
         if let experiment, let metric {
-            try remote.requireLocal("leaderboard --experiment")
             try printExperimentLeaderboard(
-                store: try data.openStore(), experiment: experiment, metric: metric, order: order,
+                client: client, experiment: experiment, metric: metric, order: order,
                 where: filter, verified: verified, names: names)
             return
         }
-        let client = try remote.client(data: data)
         let (lab, names) = (lab ?? "", names)
         let board = try runBlocking { try await client.leaderboard(lab: lab, names: names) }
         print(try renderLeaderboard(board, format: output.format), terminator: "")

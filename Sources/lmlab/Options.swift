@@ -56,9 +56,4 @@ struct RemoteOptions: ParsableArguments {
     static let instructorDiscussion =
         "Works on the local data directory (--data), or against a running `lmlab serve` with"
         + " --server URL --token T (an instructor's token)."
-
-    /// Fails for commands that only work on the local data directory.
-    func requireLocal(_ what: String) throws {
-        if serverURL != nil { throw ServiceError.localOnly(what) }
-    }
 }
