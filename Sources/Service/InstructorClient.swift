@@ -98,16 +98,4 @@ extension LocalClient: InstructorClient {
         return RegradeBody(
             lab: lab, student: student, queued: try store.regrade(lab: lab, student: student))
     }
-
-    @discardableResult
-    private func requireLab(_ id: String) throws -> LabRecord {
-        guard let lab = try store.lab(id: id) else {
-            throw ServiceError.unknownLab(id, known: try store.labs().map(\.id))
-        }
-        return lab
-    }
-
-    private func requireStudent(_ id: String) throws {
-        guard try store.student(id: id) != nil else { throw ServiceError.unknownStudent(id) }
-    }
 }

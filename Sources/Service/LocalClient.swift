@@ -23,12 +23,8 @@ public struct LocalClient: CourseClient {
                 "--student S is required with a local data directory (with --server the token"
                     + " says who you are)")
         }
-        guard let lab = try store.lab(id: labID) else {
-            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
-        }
-        guard try store.student(id: studentID) != nil else {
-            throw ServiceError.unknownStudent(studentID)
-        }
+        try requireLab(labID)
+        try requireStudent(studentID)
         let payload = try SubmissionPayload.read(path)
         let id: Int64
         do {
@@ -74,12 +70,8 @@ public struct LocalClient: CourseClient {
         guard let studentID else {
             throw ServiceError.usage("--latest needs --student S with a local data directory")
         }
-        guard try store.lab(id: labID) != nil else {
-            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
-        }
-        guard try store.student(id: studentID) != nil else {
-            throw ServiceError.unknownStudent(studentID)
-        }
+        try requireLab(labID)
+        try requireStudent(studentID)
         guard let record = try store.latestSubmission(student: studentID, lab: labID),
             let id = record.id
         else {
@@ -102,10 +94,22 @@ public struct LocalClient: CourseClient {
     }
 
     public func leaderboardView(lab labID: String, names: Bool) throws -> LeaderboardView {
-        guard let lab = try store.lab(id: labID) else {
-            throw ServiceError.unknownLab(labID, known: try store.labs().map(\.id))
-        }
+        let lab = try requireLab(labID)
         let rows = try store.leaderboard(lab: labID, counting: lab.counting, includeNames: names)
         return LeaderboardView(lab: labID, counting: lab.counting, rows: rows)
+    }
+
+    /// The synced lab `id`, or an error listing the labs there are.
+    @discardableResult
+    func requireLab(_ id: String) throws -> LabRecord {
+        guard let lab = try store.lab(id: id) else {
+            throw ServiceError.unknownLab(id, known: try store.labs().map(\.id))
+        }
+        return lab
+    }
+
+    /// Throws unless `id` is on the roster.
+    func requireStudent(_ id: String) throws {
+        guard try store.student(id: id) != nil else { throw ServiceError.unknownStudent(id) }
     }
 }
