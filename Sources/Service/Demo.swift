@@ -249,7 +249,7 @@ public func runDemo(
 func writeDemoClassReport(store: LabStore, to data: URL) throws -> [URL] {
     let roster = try store.students().filter { !$0.isInstructor }.count
     let overview = try renderClassOverview(
-        classOverview(store: store), rosterSize: roster, format: .markdown)
+        store.classOverview(), rosterSize: roster, format: .markdown)
     return try writeClassReport(
         overview: overview, experiments: try store.experimentReports(),
         to: data.appendingPathComponent("report", isDirectory: true))

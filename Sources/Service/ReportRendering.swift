@@ -141,11 +141,6 @@ public func renderLabReport(_ report: ClassReport, title: String, format: Output
     return out
 }
 
-/// The rows of `lmlab report class`, one per synced lab.
-public func classOverview(store: LabStore) throws -> [ClassOverviewRow] {
-    try store.classOverview()
-}
-
 /// `lmlab report class`.
 public func renderClassOverview(_ rows: [ClassOverviewRow], rosterSize: Int, format: OutputFormat)
     throws -> String

@@ -67,7 +67,7 @@ struct ServiceBench: ParsableCommand {
             _ = try store.classReport(lab: best)
         }
         try time("class report, all \(labs) labs", target: "") {
-            _ = try classOverview(store: store)
+            _ = try store.classOverview()
         }
         print(table.render(.terminal(colour: false)), terminator: "")
     }

@@ -74,7 +74,7 @@ import Testing
     @Test func jsonHasTheLabsAndTheExperiments() throws {
         let store = try Self.makeStore()
         let json = try renderClassReport(
-            overview: classOverview(store: store), rosterSize: 0,
+            overview: store.classOverview(), rosterSize: 0,
             experiments: ClassExperiments(try store.experimentReports()), format: .json)
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
