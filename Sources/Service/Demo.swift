@@ -284,9 +284,9 @@ func showResults(
         say(format.heading("One student's feedback (a named mistake and its hint)") + "\n")
         say(try renderFeedback(view, format: format))
     }
-    guard try store.lab(id: lab) != nil else { return featured }
+    guard let record = try store.lab(id: lab) else { return featured }
     let report = try store.classReport(lab: lab)
-    say(try renderLabReport(report, title: try store.lab(id: lab)?.title ?? lab, format: format))
+    say(try renderLabReport(report, title: record.title, format: format))
     say(try renderLeaderboard(try client.leaderboardView(lab: lab, names: false), format: format))
     return featured
 }
