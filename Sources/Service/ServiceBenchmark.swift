@@ -4,6 +4,7 @@
 import Foundation
 import GRDB
 import Store
+import Tensors
 
 public struct GeneratedCourse: Sendable, Equatable {
     public var students: Int
@@ -11,18 +12,6 @@ public struct GeneratedCourse: Sendable, Equatable {
     public var submissions: Int
     public var testResults: Int
     public var seconds: Double
-}
-
-/// SplitMix64: a fixed, fast generator so the generated course is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Fills a fresh data directory with `students` × `labs` × `perStudent` graded submissions,
@@ -38,7 +27,8 @@ public func generateCourse(
     var configuration = LabStore.makeConfiguration()
     configuration.foreignKeysEnabled = false  // rows are consistent by construction
     let queue = try DatabaseQueue(path: path, configuration: configuration)
-    var rng = SplitMix64(state: 42)
+    // Tensors' SplitMix64: a fixed, fast generator, so the course is the same on every run.
+    var rng = SplitMix64(seed: 42)
     let labIDs = (1...labCount).map { String(format: "bench-%02d", $0) }
     let mistakes = ["no_scaling", "softmax_wrong_axis", "mask_after_softmax", "causal_off_by_one"]
     let pointsPerTest = 5.0
