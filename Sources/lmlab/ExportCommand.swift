@@ -30,7 +30,7 @@ struct ExportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let (lab, withResults) = (lab, format == .gradescope)
             let export = try runBlocking {
                 try await client.gradesExport(lab: lab, withResults: withResults)

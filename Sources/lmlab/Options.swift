@@ -39,15 +39,10 @@ struct RemoteOptions: ParsableArguments {
         token ?? ProcessInfo.processInfo.environment["LMLAB_TOKEN"] ?? ""
     }
 
-    /// The client for these options: remote if a server is named, else the local store.
-    func client(data: DataOptions) throws -> any CourseClient {
-        if let serverURL { return try RemoteClient(server: serverURL, token: resolvedToken) }
-        return LocalClient(store: try data.openStore())
-    }
-
-    /// The instructors' client: remote (an instructor's token) if a server is named, else the
-    /// local store.
-    func instructorClient(data: DataOptions) throws -> any InstructorClient {
+    /// The client for these options: remote if a server is named (an instructor's token for
+    /// the instructors' commands), else the local store. Both clients serve students and
+    /// instructors alike.
+    func client(data: DataOptions) throws -> any CourseClient & InstructorClient {
         if let serverURL { return try RemoteClient(server: serverURL, token: resolvedToken) }
         return LocalClient(store: try data.openStore())
     }

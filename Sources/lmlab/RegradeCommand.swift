@@ -16,7 +16,7 @@ struct RegradeCommand: ParsableCommand {
     @Option(help: "Only this student's submissions.") var student: String?
 
     func run() throws {
-        let client = try remote.instructorClient(data: data)
+        let client = try remote.client(data: data)
         let (lab, student) = (lab, student)
         let answer = try runBlocking { try await client.regrade(lab: lab, student: student) }
         print("queued \(answer.queued) submission(s) of \(lab)" + (student.map { " by \($0)" } ?? "")

@@ -58,7 +58,7 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let (body, experiments) = try runBlocking {
                 (try await client.classOverview(), try await client.experimentReports())
             }
@@ -89,7 +89,7 @@ struct ReportCommand: ParsableCommand {
         @Argument(help: "The lab, e.g. 01-attention.") var lab: String
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let lab = lab
             let body = try runBlocking { try await client.labReport(lab: lab) }
             print(try renderLabReport(body.report, title: body.title, format: output.format),
@@ -107,7 +107,7 @@ struct ReportCommand: ParsableCommand {
         @Argument(help: "The student's id.") var student: String
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let student = student
             let report = try runBlocking { try await client.studentReport(student: student) }
             print(try renderStudentReport(report, format: output.format), terminator: "")
@@ -147,7 +147,7 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let (experiment, metric, rankBy) = (experiment, metric, rankBy)
             let report = try runBlocking {
                 try await client.experimentReport(name: experiment, metric: metric, rankBy: rankBy)

@@ -24,7 +24,7 @@ struct StudentsCommand: ParsableCommand {
             guard let text = try? String(contentsOfFile: roster, encoding: .utf8) else {
                 throw ServiceError.missingFile(roster)
             }
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let result = try runBlocking { try await client.importRoster(csv: text) }
             print("imported \(roster): \(result.added) added, \(result.updated) updated")
         }
@@ -50,7 +50,7 @@ struct StudentsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let body = body
             let added = try runBlocking { try await client.addStudent(body) }
             let record = added.student
@@ -71,7 +71,7 @@ struct StudentsCommand: ParsableCommand {
         @Argument(help: "The student's id.") var id: String
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let id = id
             print(try runBlocking { try await client.issueToken(student: id) }.token)
         }
@@ -85,7 +85,7 @@ struct StudentsCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let client = try remote.instructorClient(data: data)
+            let client = try remote.client(data: data)
             let members = try runBlocking { try await client.roster() }
             print(try renderRoster(members, format: json ? .json : .terminal(colour: isTTY)),
                   terminator: "")
