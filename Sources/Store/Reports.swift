@@ -223,38 +223,20 @@ extension LabStore {
             guard let student = try StudentRecord.fetchOne(db, key: studentID) else {
                 throw StoreError.unknownStudent(studentID)
             }
-            // Instructors are left out of `counted`; their own report still shows their labs.
+            // `standings` keeps every student's counted submissions, instructors' too.
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    WITH candidates AS (
-                        SELECT s.id AS submission_id, s.lab_id, s.submitted_at, s.late,
-                               g.score * (1.0 - s.penalty) AS adjusted, g.max_score,
-                               l.counting
-                        FROM submissions s
-                        JOIN grades g ON g.submission_id = s.id AND g.is_current
-                        JOIN labs l ON l.id = s.lab_id
-                        WHERE s.student_id = ?1
-                    ),
-                    counted AS (
-                        SELECT *, ROW_NUMBER() OVER (
-                            PARTITION BY lab_id
-                            ORDER BY CASE WHEN counting = 'best' THEN adjusted END DESC,
-                                     CASE WHEN counting = 'latest' THEN submitted_at END DESC,
-                                     CASE WHEN counting = 'latest' THEN submission_id END DESC,
-                                     submitted_at ASC, submission_id ASC
-                        ) AS pick
-                        FROM candidates
-                    )
                     SELECT l.id, l.title,
                            (SELECT COUNT(*) FROM submissions x
                             WHERE x.student_id = ?1 AND x.lab_id = l.id) AS submissions,
                            (SELECT x.status FROM submissions x
                             WHERE x.student_id = ?1 AND x.lab_id = l.id
                             ORDER BY x.submitted_at DESC, x.id DESC LIMIT 1) AS latest_status,
-                           c.submission_id, c.adjusted, c.max_score, c.late
+                           c.submission_id, c.score AS adjusted, c.max_score, c.late
                     FROM labs l
-                    LEFT JOIN counted c ON c.lab_id = l.id AND c.pick = 1
+                    LEFT JOIN standings c
+                        ON c.lab_id = l.id AND c.student_id = ?1 AND c.counting = l.counting
                     ORDER BY l.due IS NULL, l.due, l.id
                     """,
                 arguments: [studentID])
