@@ -42,7 +42,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         if let lateDue = lab.lateDue, now > lateDue {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
         }
-        try checkRateLimit(student: student.id, lab: lab, now: now)
+        // Refused before the body is read; the store checks again in the insert's transaction.
+        try store.checkRateLimit(student: student.id, lab: lab, now: now)
 
         if let length = request.headers[.contentLength].flatMap({ Int($0) }),
             length > configuration.maxSubmissionBytes
@@ -214,28 +215,5 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
                 "bad filename '\(filename)': submissions must be \(allowed) files or a folder"
                     + " packed by `lmlab submit` (name\(SubmissionBundle.filenameSuffix))")
         }
-    }
-
-    /// At most `rateLimitPerHour` submissions per student and lab in any hour, counted from the
-    /// stored timestamps so a restart does not reset it. Checked here before the body is read
-    /// (cheap refusal) and again by the store in the insert's transaction (no race).
-    func checkRateLimit(student: String, lab: LabRecord, now: Date) throws {
-        guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
-        let window: TimeInterval = 3600
-        func countInWindow(after seconds: Int) throws -> Int {
-            try store.submissionsSince(
-                student: student, lab: lab.id,
-                since: now.addingTimeInterval(-window + TimeInterval(seconds)))
-        }
-        guard try countInWindow(after: 0) >= limit else { return }
-        // The first second at which the window holds fewer than `limit` submissions: the count
-        // only falls as the window slides, so a binary search over the hour finds it.
-        var low = 1
-        var high = Int(window)
-        while low < high {
-            let mid = (low + high) / 2
-            if try countInWindow(after: mid) < limit { high = mid } else { low = mid + 1 }
-        }
-        throw ServerError.rateLimited(lab: lab.id, limit: limit, retryAfterSeconds: low)
     }
 }

@@ -78,34 +78,4 @@ extension LabStore {
         }
         return rows
     }
-
-    /// A `WITH` clause defining `counted`: one row per current grade of the (non-instructor)
-    /// submissions matching `filter` (over `submissions s`), with `adjusted` = score after the
-    /// late penalty and `pick` = 1 on the submission that counts for its (lab, student).
-    /// Its first argument is a counting override (NULL: each lab's own rule), then `filter`'s.
-    static func countedSubmissionsSQL(filter: String) -> String {
-        """
-        WITH candidates AS (
-            SELECT s.id AS submission_id, s.lab_id, s.student_id, s.submitted_at, s.late,
-                   s.penalty, g.score, g.max_score, g.score * (1.0 - s.penalty) AS adjusted,
-                   COALESCE(?, l.counting) AS counting
-            FROM submissions s
-            JOIN grades g ON g.submission_id = s.id AND g.is_current
-            JOIN labs l ON l.id = s.lab_id
-            JOIN students st ON st.id = s.student_id AND NOT st.is_instructor
-            WHERE \(filter)
-        ),
-        counted AS (
-            SELECT *, ROW_NUMBER() OVER (
-                PARTITION BY lab_id, student_id
-                ORDER BY CASE WHEN counting = 'best' THEN adjusted END DESC,
-                         CASE WHEN counting = 'latest' THEN submitted_at END DESC,
-                         CASE WHEN counting = 'latest' THEN submission_id END DESC,
-                         submitted_at ASC, submission_id ASC
-            ) AS pick
-            FROM candidates
-        )
-
-        """
-    }
 }

@@ -63,6 +63,16 @@ extension LabStore {
         }
     }
 
+    /// Throws StoreError.rateLimited if `lab`'s `rate_limit_per_hour` leaves the student no
+    /// slot at `now`: the cheap refusal a server makes before reading a body, which
+    /// `enqueue(enforcingRateLimit:)` repeats in its own transaction.
+    public func checkRateLimit(student studentID: String, lab: LabRecord, now: Date) throws {
+        guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
+        try reader.read { db in
+            try Self.checkRateLimit(db, student: studentID, lab: lab.id, limit: limit, now: now)
+        }
+    }
+
     /// Throws StoreError.rateLimited when the student's submissions to the lab in the hour
     /// before `now` number `limit` or more; the retry delay is when the oldest one that must
     /// leave the window for a slot to open leaves it.

@@ -104,16 +104,22 @@ public struct CountedSubmission: Codable, Sendable, Equatable {
 extension LabStore {
     /// One row per synced lab, in `labs()` order.
     public func classOverview() throws -> [ClassOverviewRow] {
-        try labs().map { lab in
-            let report = try classReport(lab: lab.id)
-            let board = try leaderboard(lab: lab.id)
-            let fractions = board.compactMap { $0.maxScore > 0 ? $0.score / $0.maxScore : nil }
-            return ClassOverviewRow(
-                lab: lab.id, title: lab.title, due: lab.due, submitters: report.submitters,
-                graded: report.graded,
-                meanFraction: fractions.isEmpty
-                    ? nil : fractions.reduce(0, +) / Double(fractions.count),
-                late: report.lateCount, missing: report.missingStudents.count)
+        let labs = try labs()
+        return try reader.read { db in
+            try labs.map { lab in
+                // The lab's leaderboard, read once for both the report and the mean.
+                let board = try LabStore.standings(db, lab: lab.id, counting: lab.counting)
+                let report = try LabStore.classReport(db, lab: lab, board: board)
+                let fractions = board.compactMap {
+                    $0.maxScore > 0 ? $0.score / $0.maxScore : nil
+                }
+                return ClassOverviewRow(
+                    lab: lab.id, title: lab.title, due: lab.due, submitters: report.submitters,
+                    graded: report.graded,
+                    meanFraction: fractions.isEmpty
+                        ? nil : fractions.reduce(0, +) / Double(fractions.count),
+                    late: report.lateCount, missing: report.missingStudents.count)
+            }
         }
     }
 
@@ -138,84 +144,92 @@ extension LabStore {
             guard let lab = try LabRecord.fetchOne(db, key: labID) else {
                 throw StoreError.unknownLab(labID)
             }
-            // Everything below reads `standings` and `diagnosis_counts` (kept by triggers) and
-            // index probes per roster student; no scan of the lab's submissions or results.
             let board = try LabStore.standings(db, lab: labID, counting: lab.counting)
-            let rosterSize =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM students WHERE NOT is_instructor") ?? 0
-            let missing = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT id FROM students st
-                    WHERE NOT is_instructor
-                      AND NOT EXISTS (SELECT 1 FROM submissions s
-                                      WHERE s.lab_id = ? AND s.student_id = st.id)
-                    ORDER BY id
-                    """,
-                arguments: [labID])
-
-            var histogram = (0..<10).map {
-                ScoreBucket(lowerPercent: 10 * $0, upperPercent: 10 * $0 + 10, count: 0)
-            }
-            for row in board {
-                let fraction = row.maxScore > 0 ? row.score / row.maxScore : 0
-                histogram[min(max(Int((fraction * 10).rounded(.down)), 0), 9)].count += 1
-            }
-
-            // The results of each student's counted grade, through test_results_on_grade.
-            let passRows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT r.name, r.component, SUM(r.status = 'pass') AS passed,
-                           COUNT(*) AS total
-                    FROM standings x CROSS JOIN students st CROSS JOIN test_results r
-                    WHERE x.lab_id = ? AND x.counting = ? AND st.id = x.student_id
-                      AND NOT st.is_instructor AND r.grade_id = x.grade_id
-                    GROUP BY r.name, r.component
-                    ORDER BY r.name, r.component
-                    """,
-                arguments: [labID, lab.counting.rawValue])
-            let passRates = passRows.map {
-                TestPassRate(
-                    name: $0["name"], component: $0["component"], passed: $0["passed"],
-                    total: $0["total"])
-            }
-
-            let diagnosisRows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT d.diagnosis, SUM(d.occurrences) AS occurrences,
-                           COUNT(*) AS students
-                    FROM diagnosis_counts d CROSS JOIN students st
-                    WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor
-                    GROUP BY d.diagnosis
-                    ORDER BY students DESC, occurrences DESC, d.diagnosis
-                    """,
-                arguments: [labID])
-            let diagnoses = diagnosisRows.map {
-                DiagnosisCount(
-                    diagnosis: $0["diagnosis"], occurrences: $0["occurrences"],
-                    students: $0["students"])
-            }
-
-            let submitters =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(*) FROM students st
-                        WHERE NOT st.is_instructor
-                          AND EXISTS (SELECT 1 FROM submissions s
-                                      WHERE s.lab_id = ? AND s.student_id = st.id)
-                        """,
-                    arguments: [labID]) ?? 0
-
-            return ClassReport(
-                labID: labID, rosterSize: rosterSize, submitters: submitters,
-                graded: board.count, histogram: histogram, passRates: passRates,
-                diagnoses: diagnoses, lateCount: board.filter(\.late).count,
-                missingStudents: missing)
+            return try LabStore.classReport(db, lab: lab, board: board)
         }
+    }
+
+    /// The class report of `lab` whose leaderboard under its own rule is `board`. Everything
+    /// reads `standings` and `diagnosis_counts` (kept by triggers) and index probes per roster
+    /// student; no scan of the lab's submissions or results.
+    static func classReport(_ db: Database, lab: LabRecord, board: [StandingRow]) throws
+        -> ClassReport
+    {
+        let labID = lab.id
+        let rosterSize =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM students WHERE NOT is_instructor") ?? 0
+        let missing = try String.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM students st
+                WHERE NOT is_instructor
+                  AND NOT EXISTS (SELECT 1 FROM submissions s
+                                  WHERE s.lab_id = ? AND s.student_id = st.id)
+                ORDER BY id
+                """,
+            arguments: [labID])
+
+        var histogram = (0..<10).map {
+            ScoreBucket(lowerPercent: 10 * $0, upperPercent: 10 * $0 + 10, count: 0)
+        }
+        for row in board {
+            let fraction = row.maxScore > 0 ? row.score / row.maxScore : 0
+            histogram[min(max(Int((fraction * 10).rounded(.down)), 0), 9)].count += 1
+        }
+
+        // The results of each student's counted grade, through test_results_on_grade.
+        let passRows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT r.name, r.component, SUM(r.status = 'pass') AS passed,
+                       COUNT(*) AS total
+                FROM standings x CROSS JOIN students st CROSS JOIN test_results r
+                WHERE x.lab_id = ? AND x.counting = ? AND st.id = x.student_id
+                  AND NOT st.is_instructor AND r.grade_id = x.grade_id
+                GROUP BY r.name, r.component
+                ORDER BY r.name, r.component
+                """,
+            arguments: [labID, lab.counting.rawValue])
+        let passRates = passRows.map {
+            TestPassRate(
+                name: $0["name"], component: $0["component"], passed: $0["passed"],
+                total: $0["total"])
+        }
+
+        let diagnosisRows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT d.diagnosis, SUM(d.occurrences) AS occurrences,
+                       COUNT(*) AS students
+                FROM diagnosis_counts d CROSS JOIN students st
+                WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor
+                GROUP BY d.diagnosis
+                ORDER BY students DESC, occurrences DESC, d.diagnosis
+                """,
+            arguments: [labID])
+        let diagnoses = diagnosisRows.map {
+            DiagnosisCount(
+                diagnosis: $0["diagnosis"], occurrences: $0["occurrences"],
+                students: $0["students"])
+        }
+
+        let submitters =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM students st
+                    WHERE NOT st.is_instructor
+                      AND EXISTS (SELECT 1 FROM submissions s
+                                  WHERE s.lab_id = ? AND s.student_id = st.id)
+                    """,
+                arguments: [labID]) ?? 0
+
+        return ClassReport(
+            labID: labID, rosterSize: rosterSize, submitters: submitters,
+            graded: board.count, histogram: histogram, passRates: passRates,
+            diagnoses: diagnoses, lateCount: board.filter(\.late).count,
+            missingStudents: missing)
     }
 
     public func studentReport(student studentID: String) throws -> StudentReport {
@@ -223,38 +237,20 @@ extension LabStore {
             guard let student = try StudentRecord.fetchOne(db, key: studentID) else {
                 throw StoreError.unknownStudent(studentID)
             }
-            // Instructors are left out of `counted`; their own report still shows their labs.
+            // `standings` keeps every student's counted submissions, instructors' too.
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    WITH candidates AS (
-                        SELECT s.id AS submission_id, s.lab_id, s.submitted_at, s.late,
-                               g.score * (1.0 - s.penalty) AS adjusted, g.max_score,
-                               l.counting
-                        FROM submissions s
-                        JOIN grades g ON g.submission_id = s.id AND g.is_current
-                        JOIN labs l ON l.id = s.lab_id
-                        WHERE s.student_id = ?1
-                    ),
-                    counted AS (
-                        SELECT *, ROW_NUMBER() OVER (
-                            PARTITION BY lab_id
-                            ORDER BY CASE WHEN counting = 'best' THEN adjusted END DESC,
-                                     CASE WHEN counting = 'latest' THEN submitted_at END DESC,
-                                     CASE WHEN counting = 'latest' THEN submission_id END DESC,
-                                     submitted_at ASC, submission_id ASC
-                        ) AS pick
-                        FROM candidates
-                    )
                     SELECT l.id, l.title,
                            (SELECT COUNT(*) FROM submissions x
                             WHERE x.student_id = ?1 AND x.lab_id = l.id) AS submissions,
                            (SELECT x.status FROM submissions x
                             WHERE x.student_id = ?1 AND x.lab_id = l.id
                             ORDER BY x.submitted_at DESC, x.id DESC LIMIT 1) AS latest_status,
-                           c.submission_id, c.adjusted, c.max_score, c.late
+                           c.submission_id, c.score AS adjusted, c.max_score, c.late
                     FROM labs l
-                    LEFT JOIN counted c ON c.lab_id = l.id AND c.pick = 1
+                    LEFT JOIN standings c
+                        ON c.lab_id = l.id AND c.student_id = ?1 AND c.counting = l.counting
                     ORDER BY l.due IS NULL, l.due, l.id
                     """,
                 arguments: [studentID])

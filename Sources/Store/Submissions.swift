@@ -81,23 +81,27 @@ extension LabStore {
     }
 
     /// One row per roster student (instructors left out), by id, with the submission that
-    /// counts under the lab's rule.
+    /// counts under the lab's rule (its `standings` row, as the leaderboard reads it).
     public func gradesExport(lab labID: String) throws -> [GradeExportRow] {
         try reader.read { db in
-            guard try LabRecord.exists(db, key: labID) else { throw StoreError.unknownLab(labID) }
+            guard let lab = try LabRecord.fetchOne(db, key: labID) else {
+                throw StoreError.unknownLab(labID)
+            }
             let rows = try Row.fetchAll(
                 db,
-                sql: LabStore.countedSubmissionsSQL(filter: "s.lab_id = ?") + """
+                sql: """
                     SELECT st.id, st.name, st.email,
                            (SELECT COUNT(*) FROM submissions x
-                            WHERE x.student_id = st.id AND x.lab_id = ?) AS submissions,
-                           c.adjusted, c.max_score, c.late, c.submitted_at, c.submission_id
+                            WHERE x.student_id = st.id AND x.lab_id = ?1) AS submissions,
+                           c.score AS adjusted, c.max_score, c.late, c.submitted_at,
+                           c.submission_id
                     FROM students st
-                    LEFT JOIN counted c ON c.student_id = st.id AND c.pick = 1
+                    LEFT JOIN standings c
+                        ON c.lab_id = ?1 AND c.student_id = st.id AND c.counting = ?2
                     WHERE NOT st.is_instructor
                     ORDER BY st.id
                     """,
-                arguments: [nil, labID, labID])
+                arguments: [labID, lab.counting.rawValue])
             return rows.map { row in
                 GradeExportRow(
                     studentID: row["id"], name: row["name"], email: row["email"],
