@@ -27,11 +27,11 @@ extension LabStore {
     /// Stores `content` in the blob folder, then (in one transaction) records the submission as
     /// queued. Whether it is late, and its penalty, follow the lab's deadlines at `submittedAt`.
     /// Throws if the student or lab is unknown or the late deadline has passed.
-    @discardableResult
     ///
     /// With `enforcingRateLimit`, a lab's `rate_limit_per_hour` is checked in the same write
     /// transaction as the insert (StoreError.rateLimited), so two requests racing for the last
     /// slot cannot both take it.
+    @discardableResult
     public func enqueue(
         student studentID: String, lab labID: String, filename: String, content: Data,
         source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false
