@@ -17,16 +17,23 @@ public struct VerificationBase: Sendable {
     public var evalTokens: [Int]
     /// The evaluation text's path, recorded with each run.
     public var evalFile: String
+    /// The model's loss on `evalTokens`: measured once by `load`, so each verification
+    /// measures only the student's model (nil: the first verification of a job measures it).
+    public var baseLoss: Float?
 
     /// Evaluate at most this many tokens by default: a few seconds per verification on the
     /// course model (4 layers, C = 128) in a release build.
     public static let defaultMaxEvalTokens = 4096
 
-    public init(model: GPT2Model, path: String, evalTokens: [Int], evalFile: String) {
+    public init(
+        model: GPT2Model, path: String, evalTokens: [Int], evalFile: String,
+        baseLoss: Float? = nil
+    ) {
         self.model = model
         self.path = path
         self.evalTokens = evalTokens
         self.evalFile = evalFile
+        self.baseLoss = baseLoss
     }
 
     /// Loads `folder`: either what `lmlab experiment base-model --out DIR` wrote (DIR/model and
@@ -70,7 +77,8 @@ public struct VerificationBase: Sendable {
                 file: eval.path, reason: "the evaluation text has fewer than 2 tokens")
         }
         return VerificationBase(
-            model: model, path: modelFolder.path, evalTokens: ids, evalFile: eval.path)
+            model: model, path: modelFolder.path, evalTokens: ids, evalFile: eval.path,
+            baseLoss: try textLoss(model: model, tokens: ids).loss)
     }
 }
 
@@ -143,6 +151,7 @@ public func verifySubmission(
         }
     }
     var results: [SubmissionVerificationResult] = []
+    var baseLoss = base.baseLoss  // measured by the first verification if `load` did not
     for item in items {
         var named = target
         named.name = item.name
@@ -153,15 +162,17 @@ public func verifySubmission(
                 let v = try verifyQuantizer(
                     file: job.submission, entry: job.entry, scheme: scheme, base: base.model,
                     basePath: base.path, evalTokens: base.evalTokens, evalFile: base.evalFile,
-                    harness: job.harness, callTimeout: callTimeout, target: named,
-                    tags: item.tags)
+                    baseLoss: baseLoss, harness: job.harness, callTimeout: callTimeout,
+                    target: named, tags: item.tags)
+                baseLoss = v.fp32Loss
                 results.append(.verified(runID: v.runID ?? "", perplexity: v.perplexity))
             case .adapter:
                 let folder = job.submission.appendingPathComponent(item.tags["adapter"] ?? "")
                 let v = try verifyAdapter(
                     adapter: folder, base: base.model, basePath: base.path,
-                    evalTokens: base.evalTokens, evalFile: base.evalFile, target: named,
-                    tags: item.tags)
+                    evalTokens: base.evalTokens, evalFile: base.evalFile, baseLoss: baseLoss,
+                    target: named, tags: item.tags)
+                baseLoss = v.baseLoss
                 results.append(.verified(runID: v.runID ?? "", perplexity: v.perplexity))
             }
         } catch let error as StoreError {

@@ -23,15 +23,16 @@ public struct VerifiedAdapter: Sendable {
 
 /// Loads the PEFT adapter in `adapter` for `base`, merges it (W += s·(B·A)ᵀ), evaluates the
 /// merged model on `evalTokens` in windows of its context and records a `verified` run in
-/// `target` if given, with `tags` added to its own.
+/// `target` if given, with `tags` added to its own. `baseLoss` is `base`'s loss on `evalTokens`
+/// when the caller has measured it already (else it is measured here).
 public func verifyAdapter(
     adapter: URL, base: GPT2Model, basePath: String, evalTokens: [Int], evalFile: String,
-    target: RunTarget?, tags: [String: String] = [:]
+    baseLoss knownBaseLoss: Float? = nil, target: RunTarget?, tags: [String: String] = [:]
 ) throws -> VerifiedAdapter {
     let adapters = try LoRAWeights.load(from: adapter, for: base.config)
     let merged = try adapters.merged(into: base)
     let (loss, targets) = try textLoss(model: merged, tokens: evalTokens)
-    let (baseLoss, _) = try textLoss(model: base, tokens: evalTokens)
+    let baseLoss = try knownBaseLoss ?? textLoss(model: base, tokens: evalTokens).loss
     var bytes = Data()
     for name in ["adapter_config.json", "adapter_model.safetensors"] {
         bytes.append((try? Data(contentsOf: adapter.appendingPathComponent(name))) ?? Data())

@@ -97,11 +97,13 @@ public enum QuantizerFunctions: Sendable, Equatable {
 /// for `scheme` in a harness session configured by `harness` (the sandbox for untrusted code)
 /// on every linear weight of `base`, evaluates the result on `evalTokens` and records a
 /// `verified` run in `target` if given, with `tags` added to its own. Malformed outputs are
-/// refused with a message naming the tensor.
+/// refused with a message naming the tensor. `baseLoss` is `base`'s loss on `evalTokens` when
+/// the caller has measured it already (else it is measured here).
 public func verifyQuantizer(
     file: URL, entry: String = "quantize.py", scheme: QuantScheme, base: GPT2Model,
-    basePath: String, evalTokens: [Int], evalFile: String, harness: HarnessConfiguration,
-    callTimeout: Double = 60, target: RunTarget?, tags: [String: String] = [:]
+    basePath: String, evalTokens: [Int], evalFile: String, baseLoss: Float? = nil,
+    harness: HarnessConfiguration, callTimeout: Double = 60, target: RunTarget?,
+    tags: [String: String] = [:]
 ) throws -> VerifiedQuantizer {
     _ = try QuantizerFunctions.verifiable(scheme)
     let staged = try SubmissionSource.stage(file, entry: entry)
@@ -144,7 +146,7 @@ public func verifyQuantizer(
     }
     let model = try GPT2Model(config: base.config, weights: weights)
     let (loss, targets) = try textLoss(model: model, tokens: evalTokens)
-    let (fp32Loss, _) = try textLoss(model: base, tokens: evalTokens)
+    let fp32Loss = try baseLoss ?? textLoss(model: base, tokens: evalTokens).loss
     var result = VerifiedQuantizer(
         runID: nil, scheme: scheme, model: model, loss: loss, fp32Loss: fp32Loss,
         evalTargets: targets, bitsPerWeight: stats.bitsPerWeight,

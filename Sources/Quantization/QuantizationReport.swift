@@ -123,24 +123,6 @@ func weightError(_ q: QuantizedGPT2, _ w: GPT2Weights) -> (max: Float, mean: Flo
     return (maxError, Float(sum / Double(max(1, count))))
 }
 
-/// Mean next-token loss over `tokens` scored in consecutive windows of at most `window` inputs
-/// (each window's last token is the next one's first input, so every target is scored once).
-func windowedLoss(_ tokens: [Int], window: Int, loss: ([Int]) throws -> Float) throws
-    -> (loss: Float, targets: Int)
-{
-    var total: Double = 0
-    var targets = 0
-    var start = 0
-    while start + 1 < tokens.count {
-        let end = min(tokens.count, start + window + 1)
-        let n = end - start - 1
-        total += Double(try loss(Array(tokens[start..<end]))) * Double(n)
-        targets += n
-        start = end - 1
-    }
-    return (Float(total / Double(targets)), targets)
-}
-
 /// Runs `body` (which produces `count` tokens) once to warm up and once timed.
 func tokensPerSecond(_ count: Int, _ body: () throws -> Void) throws -> Double {
     try body()

@@ -113,21 +113,9 @@ public struct QuantizedGPT2: Sendable {
         Double(quantizedWeightBytes * 8) / Double(max(1, quantizedWeightCount))
     }
 
-    /// Checks ids are in the vocabulary and fit after `offset` earlier positions.
-    func validate(_ ids: [Int], offset: Int = 0, capacity: Int? = nil) throws {
-        let limit = capacity ?? config.nPositions
-        guard offset + ids.count <= limit else {
-            throw TransformerError.sequenceTooLong(length: offset + ids.count, maxPositions: limit)
-        }
-        for (position, id) in ids.enumerated() where id < 0 || id >= config.vocabSize {
-            throw TransformerError.tokenOutOfRange(
-                id: id, position: position, vocabSize: config.vocabSize)
-        }
-    }
-
     /// Next-token logits at every position: ids [T] -> [T, V].
     public func forward(_ ids: [Int]) throws -> Tensor {
-        try validate(ids)
+        try config.validate(ids)
         let eps = config.layerNormEpsilon
         var x = embedTokens(ids)  // [T, C]
         for b in blocks {

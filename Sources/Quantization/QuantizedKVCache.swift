@@ -18,7 +18,7 @@ extension QuantizedGPT2 {
     /// With an empty cache this equals `forward(ids)`.
     public func forward(_ ids: [Int], cache: inout QuantizedKVCache) throws -> Tensor {
         let start = cache.length
-        try validate(ids, offset: start, capacity: cache.capacity)
+        try config.validate(ids, offset: start, capacity: cache.capacity)
         let eps = config.layerNormEpsilon
         var x = embedTokens(ids, offset: start)  // [T, C]
         for (layer, b) in blocks.enumerated() {

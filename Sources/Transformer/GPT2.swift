@@ -249,14 +249,7 @@ public struct GPT2Model: Sendable {
 
     /// Checks ids are in the vocabulary and fit after `offset` earlier positions.
     public func validate(_ ids: [Int], offset: Int = 0) throws {
-        guard offset + ids.count <= config.nPositions else {
-            throw TransformerError.sequenceTooLong(
-                length: offset + ids.count, maxPositions: config.nPositions)
-        }
-        for (position, id) in ids.enumerated() where id < 0 || id >= config.vocabSize {
-            throw TransformerError.tokenOutOfRange(
-                id: id, position: position, vocabSize: config.vocabSize)
-        }
+        try config.validate(ids, offset: offset)
     }
 
     /// The final hidden states after ln_f: ids [T] -> [T, C].
@@ -303,4 +296,19 @@ public func tiedHead(_ x: Tensor, wte: Tensor) -> Tensor {
         }
     }
     return out
+}
+
+extension GPT2Config {
+    /// Checks ids are in the vocabulary and fit after `offset` earlier positions, within
+    /// `capacity` positions (a KV cache's, at most n_positions; n_positions by default). Every
+    /// model of this shape (the reference, a quantized one) checks its input here.
+    public func validate(_ ids: [Int], offset: Int = 0, capacity: Int? = nil) throws {
+        let limit = capacity ?? nPositions
+        guard offset + ids.count <= limit else {
+            throw TransformerError.sequenceTooLong(length: offset + ids.count, maxPositions: limit)
+        }
+        for (position, id) in ids.enumerated() where id < 0 || id >= vocabSize {
+            throw TransformerError.tokenOutOfRange(id: id, position: position, vocabSize: vocabSize)
+        }
+    }
 }

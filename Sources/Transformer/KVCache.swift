@@ -40,11 +40,7 @@ extension GPT2Model {
     /// With an empty cache this equals `forward(ids)`; use it to prefill a prompt.
     public func forward(_ ids: [Int], cache: inout KVCache) throws -> Tensor {
         let start = cache.length
-        guard start + ids.count <= cache.capacity else {
-            throw TransformerError.sequenceTooLong(
-                length: start + ids.count, maxPositions: cache.capacity)
-        }
-        try validate(ids, offset: start)
+        try config.validate(ids, offset: start, capacity: cache.capacity)
         let eps = config.layerNormEpsilon
         var x = embed(ids: ids, wte: weights.wte, wpe: weights.wpe, offset: start)  // [T, C]
         for (layer, w) in weights.blocks.enumerated() {
