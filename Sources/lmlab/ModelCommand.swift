@@ -267,26 +267,19 @@ extension ModelCommand {
     }
 }
 
-/// Mean next-token loss over `tokens`, cut into windows that overlap by one token so every
-/// token but the first is predicted exactly once.
+/// Mean next-token loss over `tokens` (Transformer's windowedLoss: windows that overlap by one
+/// token, so every token but the first is predicted exactly once), with a progress bar.
 func evaluate(_ model: GPT2Model, tokens: [Int], window: Int) throws -> (loss: Double, predicted: Int) {
-    let predictions = tokens.count - 1
-    let progress = ProgressBar("eval", total: predictions)
-    var total = 0.0
+    let progress = ProgressBar("eval", total: tokens.count - 1)
     var done = 0
-    var start = 0
-    while start < predictions {
-        let end = min(start + window, predictions)  // inputs tokens[start..<end]
-        let inputs = Array(tokens[start..<end])
-        let targets = Array(tokens[(start + 1)...end])
-        let logits = try model.forward(inputs)  // [t, V]
-        total += Double(crossEntropy(logits: logits, targets: targets)) * Double(targets.count)
-        done += targets.count
+    let result = try windowedLoss(tokens, window: window) { piece in
+        let loss = try model.loss(tokens: piece)
+        done += piece.count - 1
         progress.update(done)
-        start = end
+        return loss
     }
     progress.finish()
-    return (total / Double(done), done)
+    return (Double(result.loss), result.targets)
 }
 
 /// Turns generated token ids into printable text, holding back bytes of a character that is
