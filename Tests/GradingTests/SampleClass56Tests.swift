@@ -7,8 +7,6 @@ import Testing
 
 @testable import Grading
 
-/// The labs whose samples this suite grades (SampleClassTests grades the others).
-let labs56IDs: Set<String> = ["05-lora", "06-quantization"]
 private let labsRoot56 = repositoryRoot.appendingPathComponent("labs")
 
 @Suite(.serialized) struct SampleClass56Tests {
