@@ -95,9 +95,9 @@ public struct Grader: Sendable {
         report.output = session.output
         report.submission = submission.lastPathComponent
         report.submittedAt = submitted
-        let penalty = latePenalty(lab: lab, submitted: submitted) ?? 1
-        report.summary = ScoreSummary(results: report.results, penalty: penalty)
-        if latePenalty(lab: lab, submitted: submitted) == nil {
+        let penalty = latePenalty(lab: lab, submitted: submitted)
+        report.summary = ScoreSummary(results: report.results, penalty: penalty ?? 1)
+        if penalty == nil {
             report.notes.append("submitted after the last accepted date: scored 0")
         }
         timings.totalSeconds = Date().timeIntervalSince(start)

@@ -3,6 +3,7 @@
 import Foundation
 import Quantization
 import Store
+import TestSupport
 import Testing
 import Transformer
 
@@ -28,7 +29,7 @@ struct QuantizeExperimentTests {
                 try store.metricHistory(runID: id, key: key).first?.loggedValue ?? .nan
             }
             #expect(try logged("bits_per_weight") == bits)
-            #expect(maxRelativeDifference(try logged("fp32_perplexity"), fp32) < 1e-5)
+            #expect(relativeDifference(try logged("fp32_perplexity"), fp32) < 1e-5)
             let ppl = try logged("perplexity")
             #expect(
                 abs(ppl / fp32 - 1) < band, "\(scheme): perplexity \(ppl) against fp32 \(fp32)")

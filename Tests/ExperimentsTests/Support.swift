@@ -60,7 +60,3 @@ struct TinyWorld {
         try Data(tinyEvalText.utf8).write(to: root.appendingPathComponent("eval.txt"))
     }
 }
-
-func maxRelativeDifference(_ a: Double, _ b: Double) -> Double {
-    abs(a - b) / max(abs(b), 1e-12)
-}

@@ -8,17 +8,14 @@ import Testing
 
 @testable import Grading
 
+/// The labs of the course's second half (SampleClass56Tests grades their samples, SampleClassTests
+/// the others).
+let labs56IDs: Set<String> = ["05-lora", "06-quantization"]
+
 let labs56MistakeIDs: Set<String> = [
     "lora_alpha_not_scaled", "lora_ba_transposed", "lora_merge_wrong_sign", "int8_128_not_127",
     "quant_floor_not_round", "per_tensor_not_per_channel", "q4_0_nibble_order", "scale_not_fp16",
 ]
-
-private struct Case56 {
-    var component: String
-    var args: CaseArguments
-    var correct: GradedValue
-    var mistakes: [String: [GradedValue]]
-}
 
 /// An oracle array or literal as the case argument the grader would generate.
 private func argument(_ json: Any) throws -> CaseValue {
@@ -67,13 +64,13 @@ private func output(_ json: Any) throws -> GradedValue {
     return .array(NumericArray(shape: shape, values: values, kind: .int, dtype: "<i8"))
 }
 
-private func loadCases() throws -> [Case56] {
+private func loadCases() throws -> [OracleCase] {
     let data = try runOracle("labs56_reference.py")
     let items = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
     return try items.map { c in
         let args = try #require(c["args"] as? [String: Any])
         let mistakes = (c["mistakes"] as? [String: [Any]]) ?? [:]
-        return Case56(
+        return OracleCase(
             component: try #require(c["component"] as? String),
             args: CaseArguments(names: Array(args.keys), values: try args.mapValues(argument)),
             correct: try output(c["correct"] as Any),
@@ -81,12 +78,10 @@ private func loadCases() throws -> [Case56] {
     }
 }
 
-private let labs56 = ["05-lora", "06-quantization"]
-
 /// Each component's return kind and tolerance, from the labs' own lab.toml.
 private func rules() throws -> [String: (ReturnKind, Tolerance)] {
     var table: [String: (ReturnKind, Tolerance)] = [:]
-    for id in labs56 {
+    for id in labs56IDs.sorted() {
         let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/\(id)"))
         for c in lab.components {
             table[c.name] = (c.returns, Tolerance(atol: c.atol, rtol: c.rtol))
@@ -97,7 +92,7 @@ private func rules() throws -> [String: (ReturnKind, Tolerance)] {
 
 @Suite struct Labs56Tests {
     @Test func labsLoadAndEveryComponentHasAReference() throws {
-        for id in labs56 {
+        for id in labs56IDs.sorted() {
             let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/\(id)"))
             #expect(lab.id == id)
             for c in lab.components {

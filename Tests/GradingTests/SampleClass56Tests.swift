@@ -7,7 +7,6 @@ import Testing
 
 @testable import Grading
 
-private let labs56IDs: Set<String> = ["05-lora", "06-quantization"]
 private let labsRoot56 = repositoryRoot.appendingPathComponent("labs")
 
 @Suite(.serialized) struct SampleClass56Tests {
@@ -15,25 +14,8 @@ private let labsRoot56 = repositoryRoot.appendingPathComponent("labs")
         let samples = try loadSamples().filter { labs56IDs.contains($0.lab) && $0.verdict == "full" }
         #expect(samples.count >= 4)
         for sample in samples {
-            let lab = try Lab.load(folder: labsRoot56.appendingPathComponent(sample.lab))
-            let grader = try Grader(lab: lab, harnessDirectory: labsRoot56.appendingPathComponent(
-                "harness"), isolation: .none)
-            let staged = try SubmissionSource.stage(submissionURL(sample), entry: lab.entry)
-            defer { staged.remove() }
-            let session = HarnessSession(submission: staged.folder, entry: lab.entry,
-                                         configuration: grader.configuration)
-            defer { session.close() }
-            var failures: [String] = []
-            for seed in UInt64(1)...50 {
-                var timings = GradeTimings()
-                let r = grader.run(session: session, staged: staged, seed: seed, mode: .instructor,
-                                   timings: &timings)
-                if r.summary.score != r.summary.maxScore {
-                    failures.append("seed \(seed): \(report(r))")
-                    break
-                }
-            }
-            #expect(failures.isEmpty, "\(sample.path): \(failures.joined(separator: "\n"))")
+            let failure = try firstFailureOnFiftySeeds(sample)
+            #expect(failure == nil, "\(sample.path): \(failure ?? "")")
         }
     }
 

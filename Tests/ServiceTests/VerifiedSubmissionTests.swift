@@ -66,10 +66,6 @@ private func folderJob(_ folder: URL, lab: String, id: Int64, scratch: URL) thro
         filename: filename, seed: 7)
 }
 
-private func relativeDifference(_ a: Double, _ b: Double) -> Double {
-    abs(a - b) / max(abs(b), 1e-12)
-}
-
 @Suite("Verified submissions", .serialized)
 struct VerifiedSubmissionTests {
     @Test func correctQuantizerMatchesTheReferenceQuantizersPerplexity() async throws {
@@ -191,14 +187,9 @@ struct VerifiedSubmissionTests {
         for a in adapters.adapters {
             let path = a.target.weightPath(layer: a.layer)
             var w = weights[keyPath: path]
-            let (nIn, nOut, r) = (w.shape[0], w.shape[1], a.a.shape[0])
-            for i in 0..<nIn {
-                for o in 0..<nOut {
-                    var sum: Float = 0
-                    for k in 0..<r { sum += a.a.data[k * nIn + i] * a.b.data[o * r + k] }
-                    w.data[i * nOut + o] += 4 * sum
-                }
-            }
+            mergeLoRAByHand(
+                &w.data, inputs: w.shape[0], outputs: w.shape[1], a: a.a.data, b: a.b.data,
+                rank: a.a.shape[0], scaling: 4)
             weights[keyPath: path] = w
         }
         let merged = try GPT2Model(config: base.model.config, weights: weights)
