@@ -1,6 +1,7 @@
 // A small labelled scatter plot as a standalone SVG (a study's perplexity against bits): linear
 // axes with ticks and a grid, one dot and label per point, joined in x order.
 import Foundation
+import Tracking
 
 public struct ScatterPoint: Sendable, Equatable {
     public var x: Double
@@ -37,7 +38,7 @@ public func scatterSVG(
         viewBox="0 0 \(n(width)) \(n(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(n(left + plotW / 2))" y="22" text-anchor="middle" font-size="15">\
-        \(escapeXML(title))</text>
+        \(SVGPlot.escape(title))</text>
 
         """
     for tick in ticks(xMin, xMax) {
@@ -55,9 +56,9 @@ public func scatterSVG(
     svg += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotW))\" height=\"\(n(plotH))\" "
         + "fill=\"none\" stroke=\"#333\"/>\n"
     svg += "<text x=\"\(n(left + plotW / 2))\" y=\"\(n(height - 12))\" text-anchor=\"middle\">"
-        + "\(escapeXML(xLabel))</text>\n"
+        + "\(SVGPlot.escape(xLabel))</text>\n"
     svg += "<text x=\"18\" y=\"\(n(top + plotH / 2))\" text-anchor=\"middle\" "
-        + "transform=\"rotate(-90 18 \(n(top + plotH / 2)))\">\(escapeXML(yLabel))</text>\n"
+        + "transform=\"rotate(-90 18 \(n(top + plotH / 2)))\">\(SVGPlot.escape(yLabel))</text>\n"
     if shown.count > 1 {
         let path = shown.map { "\(n(px($0.x))),\(n(py($0.y)))" }.joined(separator: " ")
         svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"#0072B2\" "
@@ -67,7 +68,7 @@ public func scatterSVG(
         // Alternate labels above and below so neighbours at the same bits do not overlap.
         let dy = i % 2 == 0 ? -8.0 : 16.0
         svg += "<circle cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"4\" fill=\"#D55E00\"/>\n"
-        svg += "<text x=\"\(n(px(p.x) + 6))\" y=\"\(n(py(p.y) + dy))\">\(escapeXML(p.label))</text>\n"
+        svg += "<text x=\"\(n(px(p.x) + 6))\" y=\"\(n(py(p.y) + dy))\">\(SVGPlot.escape(p.label))</text>\n"
     }
     return svg + "</svg>\n"
 }
@@ -91,8 +92,3 @@ private func tickText(_ v: Double) -> String {
 }
 
 private func n(_ v: Double) -> String { String(format: "%.1f", v) }
-
-func escapeXML(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-}

@@ -172,7 +172,8 @@ public enum SVGPlot {
             + "\(escape(s))</text>\n"
     }
 
-    static func escape(_ s: String) -> String {
+    /// `s` as XML text or an attribute value (& < > " escaped); other SVG writers use it too.
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
