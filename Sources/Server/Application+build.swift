@@ -60,6 +60,7 @@ public func buildApplication(
 /// - `POST /api/regrade?lab=L[&student=S]` → RegradeBody (how many were queued again).
 /// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
 /// - `GET /api/health` (no token) → Health.
+/// - `GET /api/openapi.json` (no token) → this API's OpenAPI description (OpenAPIDocument).
 /// - `POST /api/runs/batch`, a JSON batch (labs/client/PROTOCOL.md) of at most 4 MiB →
 ///   RunBatchReceipt; 400 malformed (names the entry), 401, 403 another student's run, 404
 ///   unknown run, 409 param changed / run ended / run in another experiment, 413.
@@ -82,6 +83,7 @@ public func buildRouter(
     LabsController(store: store, authenticator: authenticator)
         .addRoutes(to: router.group("api/labs"))
     HealthController(store: store, workers: workers).addRoutes(to: router.group("api/health"))
+    OpenAPIController<AppRequestContext>().addRoutes(to: router.group("api/openapi.json"))
     let runs = RunsController<AppRequestContext>(store: store, authenticator: authenticator)
     runs.addRunRoutes(to: router.group("api/runs"))
     runs.addExperimentRoutes(to: router.group("api/experiments"))
