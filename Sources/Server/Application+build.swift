@@ -9,13 +9,14 @@ public typealias AppRequestContext = BasicRequestContext
 
 /// The whole daemon. `try await app.runService()` serves until SIGTERM/SIGINT, then shuts the
 /// workers down gracefully (see WorkerPool).
+/// `checker` runs students' self-checks (nil: POST /api/labs/:lab/check answers 503).
 public func buildApplication(
     _ configuration: ServerConfiguration, grader: any SubmissionGrader, store: LabStore,
-    logger: Logger = Logger(label: "lmlab.server")
+    checker: (any SubmissionChecker)? = nil, logger: Logger = Logger(label: "lmlab.server")
 ) -> some ApplicationProtocol {
     let workers = WorkerPool(
         store: store, grader: grader, configuration: configuration, logger: logger)
-    let router = buildRouter(configuration, store: store, workers: workers)
+    let router = buildRouter(configuration, store: store, workers: workers, checker: checker)
     var app = Application(
         router: router,
         configuration: .init(
@@ -59,6 +60,11 @@ public func buildApplication(
 ///   `POST /api/students/:id/token` → TokenBody (shown once; 404 unknown student).
 /// - `POST /api/regrade?lab=L[&student=S]` → RegradeBody (how many were queued again).
 /// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
+/// - `GET /api/labs` → LabsBody (due dates, points, rate limits).
+/// - `POST /api/labs/:lab/check?filename=<name>`, the file as for a submission → CheckReport:
+///   the visible tests in the sandbox, not stored, not a submission; 400, 401, 404, 413, 429
+///   over `checkRateLimitPerHour` (its own limit), 503 without a checker.
+/// - `GET /client/lmlab_client.py` (no token) → the Python client (503 without one).
 /// - `GET /api/health` (no token) → Health.
 /// - `GET /api/openapi.json` (no token) → this API's OpenAPI description (OpenAPIDocument).
 /// - `POST /api/runs/batch`, a JSON batch (labs/client/PROTOCOL.md) of at most 4 MiB →
@@ -71,7 +77,8 @@ public func buildApplication(
 ///   ExperimentLeaderboardBody (one row per student, pseudonyms; names: instructors only).
 /// Every error body is `{"error": "<message>"}` (ErrorMiddleware).
 public func buildRouter(
-    _ configuration: ServerConfiguration, store: LabStore, workers: WorkerPool?
+    _ configuration: ServerConfiguration, store: LabStore, workers: WorkerPool?,
+    checker: (any SubmissionChecker)? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -80,8 +87,16 @@ public func buildRouter(
         store: store, configuration: configuration, authenticator: authenticator)
     submissions.addRoutes(to: router.group("api/submissions"))
     submissions.addLabRoutes(to: router.group("api/labs"))
-    LabsController(store: store, authenticator: authenticator)
-        .addRoutes(to: router.group("api/labs"))
+    LabsController<AppRequestContext>(
+        store: store, authenticator: authenticator, checker: checker,
+        checkRateLimitPerHour: configuration.checkRateLimitPerHour
+    ).addRoutes(to: router.group("api/labs"))
+    CheckController<AppRequestContext>(
+        store: store, configuration: configuration, authenticator: authenticator,
+        checker: checker, limiter: CheckRateLimiter(perHour: configuration.checkRateLimitPerHour)
+    ).addRoutes(to: router.group("api/labs"))
+    ClientController<AppRequestContext>(script: configuration.clientScript)
+        .addRoutes(to: router.group("client"))
     HealthController(store: store, workers: workers).addRoutes(to: router.group("api/health"))
     OpenAPIController<AppRequestContext>().addRoutes(to: router.group("api/openapi.json"))
     let runs = RunsController<AppRequestContext>(store: store, authenticator: authenticator)

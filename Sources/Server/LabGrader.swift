@@ -62,16 +62,8 @@ public struct LabGrader: SubmissionGrader {
         let folder = scratchRoot.appendingPathComponent("lmlab-job-\(job.submissionID)-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let content = try Data(contentsOf: job.contentPath)
-        let path: URL
-        if SubmissionBundle.isBundle(filename: job.filename) {
-            let bundle = try SubmissionBundle.decode(content, filename: job.filename)
-            path = folder.appendingPathComponent(bundle.folderName, isDirectory: true)
-            try bundle.unpack(into: path)
-        } else {
-            path = folder.appendingPathComponent(SubmissionBundle.safeName(job.filename))
-            try content.write(to: path)
-        }
+        let path = try restore(
+            Data(contentsOf: job.contentPath), filename: job.filename, into: folder)
         let report = try grader.grade(
             submission: path, seed: UInt64(bitPattern: job.seed), mode: .instructor)
         // Verification comes after the tests and records runs of its own; the grade is the
@@ -83,6 +75,20 @@ public struct LabGrader: SubmissionGrader {
                     submission: path, harness: grader.configuration))
         }
         return outcome(report, seed: job.seed)
+    }
+
+    /// Writes a stored submission under `folder` by the name the student gave it: a packed
+    /// folder unpacked as its folder, a file as itself. Returns what the grader is handed.
+    static func restore(_ content: Data, filename: String, into folder: URL) throws -> URL {
+        guard SubmissionBundle.isBundle(filename: filename) else {
+            let path = folder.appendingPathComponent(SubmissionBundle.safeName(filename))
+            try content.write(to: path)
+            return path
+        }
+        let bundle = try SubmissionBundle.decode(content, filename: filename)
+        let path = folder.appendingPathComponent(bundle.folderName, isDirectory: true)
+        try bundle.unpack(into: path)
+        return path
     }
 
     /// The store's view of a report: points before any late penalty (the store applies the

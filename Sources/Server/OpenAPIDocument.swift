@@ -938,6 +938,127 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/api/labs": {
+      "get": {
+        "operationId": "labs",
+        "summary": "The labs with their due dates, points and rate limits.",
+        "responses": {
+          "200": {
+            "description": "Every synced lab.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Labs"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        }
+      }
+    },
+    "/api/labs/{lab}/check": {
+      "post": {
+        "operationId": "check",
+        "summary": "Run the lab's visible tests on a file (or packed folder) in the sandbox: a self-check, not stored and not a submission, with its own rate limit.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Lab"
+          },
+          {
+            "name": "filename",
+            "in": "query",
+            "required": true,
+            "description": "As for POST /api/submissions.",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 255
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "The file's bytes, or a packed folder, as for a submission.",
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The visible tests' feedback.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CheckReport"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "429": {
+            "$ref": "#/components/responses/RateLimited"
+          },
+          "503": {
+            "description": "This daemon has no grader for the lab.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/client/lmlab_client.py": {
+      "get": {
+        "operationId": "pythonClient",
+        "summary": "The Python client (labs/client/lmlab_client.py), for a notebook to fetch.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The module's source.",
+            "content": {
+              "text/x-python": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "This daemon serves no client.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -1217,6 +1338,16 @@ enum OpenAPIDocument {
           },
           "seconds": {
             "type": "number"
+          },
+          "mistake": {
+            "type": "string",
+            "nullable": true,
+            "description": "The diagnosed mistake's title from the catalogue."
+          },
+          "hint": {
+            "type": "string",
+            "nullable": true,
+            "description": "The lecture's hint for it."
           }
         }
       },
@@ -2336,6 +2467,112 @@ enum OpenAPIDocument {
             "type": "string",
             "nullable": true,
             "description": "For an instructor only; shown once."
+          }
+        }
+      },
+      "CheckReport": {
+        "type": "object",
+        "required": [
+          "lab",
+          "filename",
+          "score",
+          "maxScore",
+          "tests",
+          "seconds"
+        ],
+        "properties": {
+          "lab": {
+            "type": "string"
+          },
+          "filename": {
+            "type": "string"
+          },
+          "score": {
+            "type": "number"
+          },
+          "maxScore": {
+            "type": "number"
+          },
+          "tests": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/TestFeedback"
+            }
+          },
+          "seconds": {
+            "type": "number"
+          }
+        }
+      },
+      "Labs": {
+        "type": "object",
+        "required": [
+          "labs",
+          "checkRateLimitPerHour"
+        ],
+        "properties": {
+          "checkRateLimitPerHour": {
+            "type": "integer"
+          },
+          "labs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "title",
+                "latePenalty",
+                "counting"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "title": {
+                  "type": "string"
+                },
+                "due": {
+                  "type": "string",
+                  "format": "date-time",
+                  "nullable": true
+                },
+                "lateDue": {
+                  "type": "string",
+                  "format": "date-time",
+                  "nullable": true
+                },
+                "latePenalty": {
+                  "type": "number"
+                },
+                "counting": {
+                  "type": "string",
+                  "enum": [
+                    "best",
+                    "latest"
+                  ]
+                },
+                "rateLimitPerHour": {
+                  "type": "integer",
+                  "nullable": true
+                },
+                "points": {
+                  "type": "number",
+                  "nullable": true
+                },
+                "visiblePoints": {
+                  "type": "number",
+                  "nullable": true
+                },
+                "tests": {
+                  "type": "integer",
+                  "nullable": true
+                },
+                "visibleTests": {
+                  "type": "integer",
+                  "nullable": true
+                }
+              }
+            }
           }
         }
       }

@@ -25,6 +25,12 @@ public struct ServerConfiguration: Sendable {
     public var dropFolder: URL? = nil
     /// How often the drop folder is scanned.
     public var dropScanInterval: TimeInterval = 1
+    /// Self-checks (POST /api/labs/:lab/check) a student may run per lab and hour; a limit of
+    /// its own, apart from the lab's submission limit.
+    public var checkRateLimitPerHour: Int = 60
+    /// The Python client served at GET /client/lmlab_client.py (labs/client/lmlab_client.py);
+    /// nil: that route answers 404.
+    public var clientScript: URL? = nil
 
     public init() {}
 }

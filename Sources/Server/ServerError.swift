@@ -16,6 +16,8 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
     case badRequest(String)
     case tooLarge(limit: Int)
     case rateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
+    /// Over the self-check's own limit (POST /api/labs/:lab/check).
+    case checkRateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
     case pastLateDue(lab: String, lateDue: Date)
     case unavailable(String)
     case internalError(String)
@@ -37,7 +39,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unknownLab, .submissionNotFound, .studentNotFound, .noSubmission: .notFound
         case .badRequest: .badRequest
         case .tooLarge: .contentTooLarge
-        case .rateLimited: .tooManyRequests
+        case .rateLimited, .checkRateLimited: .tooManyRequests
         case .pastLateDue: .forbidden
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
@@ -71,6 +73,9 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
             "submission too large: at most \(limit) bytes are accepted"
         case .rateLimited(let lab, let limit, let retry):
             "at most \(limit) submissions per hour for lab '\(lab)': try again in \(retry) s"
+        case .checkRateLimited(let lab, let limit, let retry):
+            "at most \(limit) checks per hour for lab '\(lab)': try again in \(retry) s"
+                + " (checks do not count as submissions)"
         case .pastLateDue(let lab, let lateDue):
             "lab '\(lab)' closed on \(lateDue.formatted(.iso8601)): no more submissions"
         case .unavailable(let message):
@@ -95,7 +100,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Headers the status calls for: Retry-After on 429, WWW-Authenticate on 401.
     var headers: HTTPFields {
         switch self {
-        case .rateLimited(_, _, let retry):
+        case .rateLimited(_, _, let retry), .checkRateLimited(_, _, let retry):
             [.retryAfter: String(retry)]
         case .missingToken, .badToken:
             [.wwwAuthenticate: "Bearer"]

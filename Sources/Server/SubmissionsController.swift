@@ -4,6 +4,7 @@
 // (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
 //  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
 import Foundation
+import Grading
 import Hummingbird
 import Store
 
@@ -166,7 +167,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         // any other visibility counts as hidden, as in Grading.
         let hidden =
             !forInstructor && result.visibility != "visible" && result.visibility != "after_due"
-        return TestFeedback(
+        let mistake = hidden ? nil : result.diagnosis.flatMap(Grading.mistake)
+        var feedback = TestFeedback(
             name: result.name, component: result.component ?? "", status: result.status.rawValue,
             points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
             diagnosis: hidden ? nil : result.diagnosis,
@@ -174,6 +176,9 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             message: hidden ? nil : result.message,
             maxAbsError: hidden ? nil : result.maxAbsError,
             maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
+        feedback.mistake = mistake?.title
+        feedback.hint = mistake?.hint
+        return feedback
     }
 
     /// A folder bundle must decode and unpack (safe paths, base64 content) as the grader will

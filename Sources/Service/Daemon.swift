@@ -17,6 +17,8 @@ public struct DaemonSetup: Sendable {
     public var instructors: Int
     /// Verified runs after grading (nil: not asked for, as in the demo).
     public var verifier: BaseModelVerifier?
+    /// The Python client the daemon serves at GET /client/lmlab_client.py.
+    public var clientScript: URL
 }
 
 /// Syncs `labsRoot` into `store` and builds the grader. With `allowUnsandboxed` false, a
@@ -49,7 +51,8 @@ public func prepareDaemon(
     return DaemonSetup(
         labs: labs, grader: grader, sandboxed: !allowUnsandboxed,
         students: people.filter { !$0.isInstructor }.count,
-        instructors: people.filter(\.isInstructor).count, verifier: verifier)
+        instructors: people.filter(\.isInstructor).count, verifier: verifier,
+        clientScript: labsRoot.appendingPathComponent("client/lmlab_client.py"))
 }
 
 /// Whether bubblewrap can run here (what the demo uses to decide how to isolate its samples).
@@ -59,11 +62,15 @@ public func sandboxWorks(labsRoot: URL) -> Bool {
 }
 
 /// Serves until SIGTERM/SIGINT (ServiceLifecycle's graceful shutdown lets the workers finish or
-/// re-queue their in-flight grading).
+/// re-queue their in-flight grading). The grader also runs students' self-checks, and the labs
+/// folder's Python client is served unless the configuration names another.
 public func runDaemon(
     _ configuration: ServerConfiguration, setup: DaemonSetup, store: LabStore,
     logger: Logger = Logger(label: "lmlab.server")
 ) async throws {
-    let app = buildApplication(configuration, grader: setup.grader, store: store, logger: logger)
+    var configuration = configuration
+    configuration.clientScript = configuration.clientScript ?? setup.clientScript
+    let app = buildApplication(
+        configuration, grader: setup.grader, store: store, checker: setup.grader, logger: logger)
     try await app.runService()
 }

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure lmlab's speed against a peer in the same run.",
         subcommands: [
             Forward.self, Grading.self, Train.self, Quant.self, TrackingBench.self,
-            LoadMemory.self, ServiceBench.self,
+            LoadMemory.self, ServiceBench.self, Check.self,
         ]
     )
 }

@@ -1,10 +1,11 @@
-// `lmlab bench train | quant | tracking`: a training step against NumPy's same step in the same
-// run, batch-1 decode of fp32 against Q8_0 and Q4_0, and the experiment store's logging and
-// search throughput.
+// `lmlab bench train | quant | tracking | check`: a training step against NumPy's same step in
+// the same run, batch-1 decode of fp32 against Q8_0 and Q4_0, the experiment store's logging and
+// search throughput, and a self-check's round trip against the bare sandbox start.
 import ArgumentParser
 import Experiments
 import Foundation
 import Quantization
+import Service
 import Tensors
 import Tracking
 import Training
@@ -119,6 +120,40 @@ extension BenchCommand {
             print("lmlab bench tracking")
             _ = try TrackingBenchmark.run(directory: workURL, options: options) { print($0) }
             if !options.reuseSearchDatabase { try? FileManager.default.removeItem(at: workURL) }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Time a student's self-check from the Python client through a real daemon.",
+            discussion: """
+                Starts a daemon on a free loopback port over a scratch store, calls
+                lmlab_client.check on the sample (POST /api/labs/:lab/check, the visible tests in
+                the sandbox) and reports p50/p90 of the round trips, beside the bare sandbox start
+                with `import numpy` and with `import torch` measured in the same run. Run it from
+                the repository root (it reads labs/ and submissions/).
+                """)
+
+        @Option(help: "Calls per lab and starts per module; p50 and p90 are over these.")
+        var runs = 20
+        @Option(help: "The lab whose sample is checked.")
+        var lab = "01-attention"
+        @Option(help: "A submission of that lab with full marks on the visible tests.")
+        var sample = "submissions/s01-ada/01-attention/attention.py"
+        @Option(help: "The labs folder.")
+        var labs = "labs"
+
+        func run() throws {
+            let (labsRoot, samples, count) = (
+                URL(fileURLWithPath: labs), [(lab: lab, file: URL(fileURLWithPath: sample))], runs
+            )
+            let result = try runBlocking {
+                try await checkBenchmark(labsRoot: labsRoot, samples: samples, runs: count)
+            }
+            print(result.description)
         }
     }
 }

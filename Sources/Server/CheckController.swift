@@ -1,0 +1,68 @@
+// POST /api/labs/:lab/check?filename=<name>: a student's self-check. The body is the file (or a
+// packed folder) as for a submission; the lab's visible tests run in the sandbox and the answer
+// is their feedback. Nothing is stored, it is not a submission, and it has its own rate limit.
+import Foundation
+import Hummingbird
+import Store
+
+struct CheckController<Context: RequestContext>: Sendable {
+    let store: LabStore
+    let configuration: ServerConfiguration
+    let authenticator: Authenticator
+    let checker: (any SubmissionChecker)?
+    let limiter: CheckRateLimiter
+
+    /// Routes under /api/labs.
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post(":lab/check", use: check)
+    }
+
+    @Sendable func check(_ request: Request, context: Context) async throws -> CheckReport {
+        let student = try authenticator.student(for: request)
+        let labID = try RunsController<Context>.pathParameter("lab", context)
+        guard let filename = request.uri.queryParameters["filename"].map(String.init) else {
+            throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
+        }
+        try SubmissionsController<Context>.validate(filename: filename)
+        guard try store.lab(id: labID) != nil else { throw ServerError.unknownLab(labID) }
+        guard let checker, checker.points(lab: labID) != nil else {
+            throw ServerError.unavailable(
+                "this daemon cannot run lab '\(labID)''s tests: ask your instructor to restart"
+                    + " it with the lab in labs/")
+        }
+        let limit = configuration.maxSubmissionBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw ServerError.tooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ServerError.tooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ServerError.badRequest("empty body: send the file's bytes as the request body")
+        }
+        let content = Data(buffer.readableBytesView)
+        if SubmissionBundle.isBundle(filename: filename) {
+            try SubmissionsController<Context>.validateBundle(content, filename: filename)
+        }
+        // Counted once the request is well formed, so a typo costs no check.
+        try limiter.admit(student: student.id, lab: labID)
+        let started = ContinuousClock.now
+        let outcome = try await checker.check(
+            CheckJob(studentID: student.id, labID: labID, filename: filename, content: content))
+        let elapsed = ContinuousClock.now - started
+        context.logger.info(
+            "self-check", metadata: ["student": "\(student.id)", "lab": "\(labID)"])
+        // Only visible tests ran, so the student sees each in full.
+        let tests = outcome.testResultRecords.map {
+            SubmissionsController<Context>.feedback($0, forInstructor: true)
+        }
+        return CheckReport(
+            lab: labID, filename: filename, score: outcome.score, maxScore: outcome.maxScore,
+            tests: tests,
+            seconds: Double(elapsed.components.seconds)
+                + Double(elapsed.components.attoseconds) / 1e18)
+    }
+}
