@@ -148,6 +148,23 @@ def _normalised(array):
     raise ConversionError(f"returned an array of dtype {array.dtype}, expected numbers")
 
 
+def _tensor_values(tensor, where):
+    """A returned torch.Tensor as a NumPy array of exactly its values (bfloat16 widens to
+    float32, which holds every bfloat16); a tensor the grader should not silently move or
+    detach is an error that says what to return instead."""
+    if tensor.device.type != "cpu":
+        raise ConversionError(f"returned a tensor on {tensor.device}{where}; return it on the "
+                              "CPU (.cpu())")
+    if tensor.requires_grad:
+        raise ConversionError(f"returned a tensor that requires grad{where}; return "
+                              ".detach() of it (grading reads values, not gradients)")
+    if tensor.is_complex():
+        raise ConversionError(f"returned a complex tensor{where}, expected real numbers")
+    if str(tensor.dtype) == "torch.bfloat16":
+        tensor = tensor.float()
+    return tensor.resolve_conj().resolve_neg().contiguous().numpy()
+
+
 def describe(value, writer, where=""):
     """A student's return value → a protocol descriptor (see labs-spec: output conversion)."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -166,7 +183,7 @@ def describe(value, writer, where=""):
         return protocol.encode_array(_normalised(value), writer)
     module = type(value).__module__ or ""
     if module.startswith("torch") and hasattr(value, "detach"):
-        return protocol.encode_array(_normalised(value.detach().cpu().numpy()), writer)
+        return protocol.encode_array(_normalised(_tensor_values(value, where)), writer)
     if isinstance(value, dict):
         prefix = where or " at "
         return {"t": "dict", "items": {str(key): describe(item, writer, f"{prefix}[{key!r}]")
