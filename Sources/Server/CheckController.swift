@@ -30,23 +30,8 @@ struct CheckController<Context: RequestContext>: Sendable {
                 "this daemon cannot run lab '\(labID)''s tests: ask your instructor to restart"
                     + " it with the lab in labs/")
         }
-        let limit = configuration.maxSubmissionBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw ServerError.tooLarge(limit: limit)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw ServerError.tooLarge(limit: limit)
-        }
-        guard buffer.readableBytes > 0 else {
-            throw ServerError.badRequest("empty body: send the file's bytes as the request body")
-        }
-        let content = Data(buffer.readableBytesView)
-        if SubmissionBundle.isBundle(filename: filename) {
-            try SubmissionsController<Context>.validateBundle(content, filename: filename)
-        }
+        let content = try await SubmissionsController<Context>.fileContent(
+            request, filename: filename, limit: configuration.maxSubmissionBytes)
         // Counted once the request is well formed, so a typo costs no check.
         try limiter.admit(student: student.id, lab: labID)
         let started = ContinuousClock.now

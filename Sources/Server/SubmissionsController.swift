@@ -46,24 +46,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         // Refused before the body is read; the store checks again in the insert's transaction.
         try store.checkRateLimit(student: student.id, lab: lab, now: now)
 
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }),
-            length > configuration.maxSubmissionBytes
-        {
-            throw ServerError.tooLarge(limit: configuration.maxSubmissionBytes)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: configuration.maxSubmissionBytes)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw ServerError.tooLarge(limit: configuration.maxSubmissionBytes)
-        }
-        guard buffer.readableBytes > 0 else {
-            throw ServerError.badRequest("empty body: send the file's bytes as the request body")
-        }
-        let content = Data(buffer.readableBytesView)
-        if SubmissionBundle.isBundle(filename: filename) {
-            try Self.validateBundle(content, filename: filename)
-        }
+        let content = try await Self.fileContent(
+            request, filename: filename, limit: configuration.maxSubmissionBytes)
         // The limit again, in the insert's own transaction: a request that raced another for
         // the last slot while its body arrived is refused here (429 too).
         let id = try store.enqueue(
@@ -179,6 +163,29 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         feedback.mistake = mistake?.title
         feedback.hint = mistake?.hint
         return feedback
+    }
+
+    /// The request body as a handed-in file: at most `limit` bytes (413 otherwise, before reading
+    /// when Content-Length says so), not empty, and a packed folder that unpacks.
+    static func fileContent(_ request: Request, filename: String, limit: Int) async throws -> Data
+    {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw ServerError.tooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ServerError.tooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ServerError.badRequest("empty body: send the file's bytes as the request body")
+        }
+        let content = Data(buffer.readableBytesView)
+        if SubmissionBundle.isBundle(filename: filename) {
+            try validateBundle(content, filename: filename)
+        }
+        return content
     }
 
     /// A folder bundle must decode and unpack (safe paths, base64 content) as the grader will

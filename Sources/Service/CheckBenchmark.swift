@@ -49,9 +49,11 @@ public struct CheckBenchmarkResult: Sendable {
         for row in rows {
             lines.append(
                 row.enumerated().map { index, cell in
-                    index == 1 || index == 2
-                        ? String(repeating: " ", count: widths[index] - cell.count) + cell
-                        : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                    switch index {
+                    case 1, 2: String(repeating: " ", count: widths[index] - cell.count) + cell
+                    case 3: cell
+                    default: cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                    }
                 }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
@@ -85,8 +87,9 @@ public func checkBenchmark(
     configuration.port = try freeLoopbackPort()
     configuration.workers = 1
     configuration.checkRateLimitPerHour = max(60, runs * labs.count + 10)
+    // Quiet: cancelling the server at the end logs its open connections' cancellation.
     var logger = Logger(label: "lmlab.bench")
-    logger.logLevel = .error
+    logger.logLevel = .critical
     let app = buildApplication(
         configuration, grader: grader, store: store, checker: grader, logger: logger)
     let server = Task { try await app.runService() }

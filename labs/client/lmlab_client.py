@@ -407,42 +407,8 @@ def _test_rows(tests):
             % "".join(rows))
 
 
-class CheckResult(_Result):
-    """The visible tests' verdicts from check(): not a submission."""
-
-    @property
-    def score(self):
-        return self.data["score"]
-
-    @property
-    def max_score(self):
-        return self.data["maxScore"]
-
-    @property
-    def tests(self):
-        return self.data["tests"]
-
-    def _title(self):
-        return "Check of %s, lab %s: %s/%s on the visible tests (not a submission)" % (
-            self.data["filename"], self.data["lab"], _points(self.score), _points(self.max_score))
-
-    def _text(self):
-        return "\n".join([self._title()] + _test_lines(self.tests))
-
-    def _html(self):
-        return "<p><b>%s</b></p>%s" % (html.escape(self._title()), _test_rows(self.tests))
-
-
-class Feedback(_Result):
-    """A submission's status, score and test-by-test feedback."""
-
-    @property
-    def id(self):
-        return self.data["id"]
-
-    @property
-    def status(self):
-        return self.data["status"]
+class _Graded(_Result):
+    """An answer with a score and test-by-test verdicts."""
 
     @property
     def score(self):
@@ -455,6 +421,32 @@ class Feedback(_Result):
     @property
     def tests(self):
         return self.data.get("tests", [])
+
+
+class CheckResult(_Graded):
+    """The visible tests' verdicts from check(): not a submission."""
+
+    def _title(self):
+        return "Check of %s, lab %s: %s/%s on the visible tests (not a submission)" % (
+            self.data["filename"], self.data["lab"], _points(self.score), _points(self.max_score))
+
+    def _text(self):
+        return "\n".join([self._title()] + _test_lines(self.tests))
+
+    def _html(self):
+        return "<p><b>%s</b></p>%s" % (html.escape(self._title()), _test_rows(self.tests))
+
+
+class Feedback(_Graded):
+    """A submission's status, score and test-by-test feedback."""
+
+    @property
+    def id(self):
+        return self.data["id"]
+
+    @property
+    def status(self):
+        return self.data["status"]
 
     def _title(self):
         d = self.data
