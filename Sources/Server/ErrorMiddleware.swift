@@ -41,6 +41,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A token whose student was removed, say: the client cannot act on more detail.
             case .unknownStudent: return .badToken
             case .roster: return .badRequest(error.description)
+            case .studentExists: return .conflict(error.description)
             case .rateLimited(let lab, let limit, let retry):
                 return .rateLimited(lab: lab, limit: limit, retryAfterSeconds: retry)
             default: return .internalError(error.description)
