@@ -58,7 +58,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case let error as TrackingError:
             switch error {
-            case .syntax, .unknownField, .badComparison, .batch, .unknownMetric:
+            case .syntax, .unknownField, .badComparison, .tooComplex, .batch, .unknownMetric:
                 return .badRequest(error.description)
             case .nothingToPlot, .io:
                 return .internalError(error.description)
@@ -75,7 +75,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func response(for error: ServerError) -> Response {
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = (try? JSONEncoder().encode(["error": error.description])) ?? Data()
+        let body = (try? JSONEncoder().encode(["error": error.clientMessage])) ?? Data()
         return Response(
             status: error.status, headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

@@ -121,31 +121,35 @@ extension LabStore {
         }
     }
 
-    /// Extends `worker`'s lease on a running submission. False if it no longer holds it.
+    /// Extends `worker`'s lease on a running submission (the heartbeat of a long grading).
+    /// False if it no longer holds it, or, given `attempt`, holds a later attempt than that.
     @discardableResult
     public func renewLease(
-        id: Int64, worker: String, lease: TimeInterval, now: Date = Date()
+        id: Int64, worker: String, attempt: Int? = nil, lease: TimeInterval, now: Date = Date()
     ) throws -> Bool {
         try writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE submissions SET lease_expires_at = ?
                     WHERE id = ? AND status = 'running' AND lease_owner = ?
+                      AND (? IS NULL OR attempts = ?)
                     """,
-                arguments: [now.addingTimeInterval(lease), id, worker])
+                arguments: [now.addingTimeInterval(lease), id, worker, attempt, attempt])
             return db.changesCount == 1
         }
     }
 
     /// Records a grade and its test results in one transaction, if `worker` still holds the
-    /// submission's lease. The new grade becomes current; earlier grades stay as history.
-    /// Returns the grade's id.
+    /// submission's lease (for claim number `attempt`, when given: the fence that refuses a late
+    /// result from a worker whose lease expired and was re-claimed, even under the same name).
+    /// The new grade becomes current; earlier grades stay as history. Returns the grade's id.
     @discardableResult
     public func complete(
-        id: Int64, worker: String, grade: GradeRecord, results: [TestResultRecord]
+        id: Int64, worker: String, attempt: Int? = nil, grade: GradeRecord,
+        results: [TestResultRecord]
     ) throws -> Int64 {
         try writer.write { db in
-            try requireLease(db, id: id, worker: worker)
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
             try db.execute(
                 sql: "UPDATE grades SET is_current = 0 WHERE submission_id = ? AND is_current",
                 arguments: [id])
@@ -178,10 +182,10 @@ extension LabStore {
     }
 
     /// Marks a submission as failed with `error` (a message for the student and instructor),
-    /// if `worker` still holds its lease.
-    public func fail(id: Int64, worker: String, error: String) throws {
+    /// if `worker` still holds its lease (for claim number `attempt`, when given).
+    public func fail(id: Int64, worker: String, attempt: Int? = nil, error: String) throws {
         try writer.write { db in
-            try requireLease(db, id: id, worker: worker)
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
             try db.execute(
                 sql: """
                     UPDATE submissions
@@ -192,17 +196,20 @@ extension LabStore {
         }
     }
 
-    private func requireLease(_ db: Database, id: Int64, worker: String) throws {
+    private func requireLease(_ db: Database, id: Int64, worker: String, attempt: Int?) throws {
         guard let submission = try SubmissionRecord.fetchOne(db, key: id) else {
             throw StoreError.unknownSubmission(id)
         }
-        guard submission.status == .running, submission.leaseOwner == worker else {
+        guard submission.status == .running, submission.leaseOwner == worker,
+            attempt.map({ $0 == submission.attempts }) ?? true
+        else {
             throw StoreError.leaseLost(submission: id, worker: worker)
         }
     }
 
     /// Crash recovery: running submissions whose lease expired before `now` go back to the
-    /// queue, or become errors once they have been claimed `maxAttempts` times.
+    /// queue, or become errors once they have been claimed `maxAttempts` times. The daemon
+    /// calls it at start-up and then on its clock (WorkerPool's sweeper).
     @discardableResult
     public func requeueExpiredLeases(
         now: Date = Date(), maxAttempts: Int = LabStore.defaultMaxAttempts

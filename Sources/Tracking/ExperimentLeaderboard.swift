@@ -68,7 +68,7 @@ extension LabStore {
         includeNames: Bool, now: Date, bulkAfter: Int?
     ) throws -> [ExperimentLeaderboardRow] {
         let (key, aggregate) = try FilterParser.parseMetric(metric)
-        let expression = try filter.map(FilterParser.parse)
+        let expression = try filter.map { try FilterParser.parse($0, limits: .scoped) }
         return try reader.read { db in
             guard
                 let experimentID = try Int64.fetchOne(
