@@ -706,12 +706,30 @@ struct LabReader {
                 inputs = readInputs(table["inputs"], component: component, at: "\(path).inputs")
             }
             checkModelConsistency(inputs, at: "\(path).inputs")
+            checkMemory(inputs, limits: testLimits, at: "\(path).inputs")
             tests.append(
                 LabTest(
                     name: name, component: componentName, points: points, visibility: visibility,
                     seed: seed, limits: testLimits, inputs: inputs))
         }
         return tests
+    }
+
+    /// A case must fit in the test's memory limit (CaseMemory counts its inputs and what is
+    /// computed from them), or generating it would abort the grader before the sandbox starts.
+    mutating func checkMemory(_ inputs: [LabInput], limits: Limits, at path: String) {
+        let (limit, huge) = limits.memoryMB.multipliedReportingOverflow(by: 1 << 20)
+        if huge { return }
+        let needed = CaseMemory.bytes(inputs)
+        guard let needed, needed <= limit else {
+            let amount = needed.map { "about \($0 >> 20) MiB" } ?? "more memory than a machine has"
+            problem(
+                path,
+                "a case of these inputs needs \(amount) (inputs and results, as float64), over"
+                    + " the test's memory limit of \(limits.memoryMB) MiB (memory_mb); use"
+                    + " smaller shapes")
+            return
+        }
     }
 
     /// A generated model and the other arguments of the same call must fit together, or the
