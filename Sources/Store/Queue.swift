@@ -34,7 +34,8 @@ extension LabStore {
     @discardableResult
     public func enqueue(
         student studentID: String, lab labID: String, filename: String, content: Data,
-        source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false
+        source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false,
+        alsoCounting refused: [Date] = []
     ) throws -> Int64 {
         try writer.write { db in
             guard try StudentRecord.exists(db, key: studentID) else {
@@ -48,7 +49,8 @@ extension LabStore {
             }
             if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
                 try Self.checkRateLimit(
-                    db, student: studentID, lab: labID, limit: limit, now: submittedAt)
+                    db, student: studentID, lab: labID, limit: limit, now: submittedAt,
+                    alsoCounting: refused)
             }
             let late = lab.due.map { submittedAt > $0 } ?? false
             // The content is on disk before the row that points at it is committed.
@@ -65,11 +67,16 @@ extension LabStore {
 
     /// Throws StoreError.rateLimited if `lab`'s `rate_limit_per_hour` leaves the student no
     /// slot at `now`: the cheap refusal a server makes before reading a body, which
-    /// `enqueue(enforcingRateLimit:)` repeats in its own transaction.
-    public func checkRateLimit(student studentID: String, lab: LabRecord, now: Date) throws {
+    /// `enqueue(enforcingRateLimit:)` repeats in its own transaction. `refused` are the times of
+    /// uploads the server refused after reading them, which count as submissions do.
+    public func checkRateLimit(
+        student studentID: String, lab: LabRecord, now: Date, alsoCounting refused: [Date] = []
+    ) throws {
         guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
         try reader.read { db in
-            try Self.checkRateLimit(db, student: studentID, lab: lab.id, limit: limit, now: now)
+            try Self.checkRateLimit(
+                db, student: studentID, lab: lab.id, limit: limit, now: now,
+                alsoCounting: refused)
         }
     }
 
@@ -77,10 +84,11 @@ extension LabStore {
     /// before `now` number `limit` or more; the retry delay is when the oldest one that must
     /// leave the window for a slot to open leaves it.
     static func checkRateLimit(
-        _ db: Database, student: String, lab: String, limit: Int, now: Date
+        _ db: Database, student: String, lab: String, limit: Int, now: Date,
+        alsoCounting refused: [Date] = []
     ) throws {
         let window: TimeInterval = 3600
-        let recent = try Date.fetchAll(
+        let stored = try Date.fetchAll(
             db,
             sql: """
                 SELECT submitted_at FROM submissions
@@ -88,6 +96,7 @@ extension LabStore {
                 ORDER BY submitted_at
                 """,
             arguments: [student, lab, now.addingTimeInterval(-window)])
+        let recent = (stored + refused.filter { $0 >= now.addingTimeInterval(-window) }).sorted()
         guard recent.count >= limit else { return }
         // Once the (count - limit + 1) oldest have left the window, limit - 1 remain.
         let leaving = recent[recent.count - limit]
