@@ -105,8 +105,10 @@ extension LabStore {
             lab: lab, limit: limit, retryAfterSeconds: max(1, Int(retry.rounded(.up))))
     }
 
-    /// Atomically takes the oldest queued submission for `worker`: it becomes running with a
+    /// Atomically takes the next queued submission for `worker`: it becomes running with a
     /// lease until `now + lease`, and its attempt count goes up. Nil if the queue is empty.
+    /// Next means of the students with the fewest submissions being graded, the oldest: one
+    /// student's burst takes one worker at a time while others wait, not every worker.
     public func claimNext(
         worker: String, lease: TimeInterval, now: Date = Date()
     ) throws -> ClaimedSubmission? {
@@ -119,8 +121,12 @@ extension LabStore {
                     UPDATE submissions
                     SET status = 'running', lease_owner = ?, lease_expires_at = ?,
                         attempts = attempts + 1
-                    WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
-                                ORDER BY id LIMIT 1)
+                    WHERE id = (
+                        SELECT q.id FROM submissions q WHERE q.status = 'queued'
+                        ORDER BY (SELECT COUNT(*) FROM submissions r
+                                  WHERE r.status = 'running' AND r.student_id = q.student_id),
+                                 q.id
+                        LIMIT 1)
                     RETURNING *
                     """,
                 arguments: [worker, now.addingTimeInterval(lease)])
