@@ -147,12 +147,12 @@ struct QueueTests {
             try store.claimNext(worker: worker, lease: 60, now: at(20))?.id
         }
         // Then: alice's oldest, then bob's and carol's (no submission of theirs running) before
-        // alice's second; with all three running, alice's next in order
+        // alice's second
         #expect(try claim("w0") == alice[0])
         #expect(try claim("w1") == bob)
         #expect(try claim("w2") == carol)
         #expect(try claim("w3") == alice[1])
-        // Once bob's is graded, alice (2 running) still goes before nobody else: hers are next
+        // With no one else queued, alice's next follow in order
         #expect(try claim("w4") == alice[2])
     }
 
