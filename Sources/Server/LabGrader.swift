@@ -78,6 +78,8 @@ public struct LabGrader: SubmissionGrader {
                 submission: path, seed: UInt64(bitPattern: job.seed), mode: .instructor)
         } catch let error as LabGraderError {
             throw error
+        } catch GradingError.interrupted(let reason) {
+            throw LabGraderError.infrastructure(reason)
         } catch {
             // What reaches the student's feedback names no folder of the server's.
             throw LabGraderError.grading(
@@ -147,13 +149,17 @@ public enum LabGraderError: Error, CustomStringConvertible, Equatable {
     case unpack(String)
     /// Grading stopped with this error (server paths taken out).
     case grading(String)
+    /// Something happened to the student's code rather than something it did (the sandbox
+    /// killed from outside): the attempt is void and is retried.
+    case infrastructure(String)
 
     public var description: String {
         switch self {
         case .unknownLab(let id, let known):
             return "the grader has no lab '\(id)' (it loaded: \(known.joined(separator: ", ")));"
                 + " restart the daemon after adding the lab to labs/"
-        case .bundle(let message), .unpack(let message), .grading(let message):
+        case .bundle(let message), .unpack(let message), .grading(let message),
+            .infrastructure(let message):
             return message
         }
     }

@@ -167,6 +167,9 @@ public final class WorkerPool: Service, Sendable {
     private enum Ending: Sendable {
         case graded(GradeOutcome)
         case failed(String)
+        /// Something happened to the code (the sandbox killed from outside, the grader's disk):
+        /// retried within the attempt budget.
+        case infrastructure(String)
         case timedOut
         case abandoned
         case leaseLost
@@ -199,6 +202,14 @@ public final class WorkerPool: Service, Sendable {
                 state.withLock { $0.graded += 1 }
                 log.info(
                     "graded", metadata: ["score": "\(outcome.score)/\(outcome.maxScore)"])
+            case .infrastructure(let reason):
+                let again = try store.retry(
+                    id: job.submissionID, worker: worker, attempt: attempt, reason: reason)
+                if !again { state.withLock { $0.failed += 1 } }
+                log.warning(
+                    again ? "grading interrupted from outside; queued again"
+                        : "grading interrupted from outside; out of attempts",
+                    metadata: ["reason": "\(reason)"])
             case .failed(let message):
                 try store.fail(
                     id: job.submissionID, worker: worker, attempt: attempt, error: message)
@@ -238,6 +249,10 @@ public final class WorkerPool: Service, Sendable {
             group.addTask {
                 do {
                     return .graded(try await grader.grade(job))
+                } catch LabGraderError.infrastructure(let reason) {
+                    return .infrastructure(reason)
+                } catch LabGraderError.unpack(let reason) {
+                    return .infrastructure(reason)
                 } catch {
                     // Cancelled because the daemon is going down: not the student's failure.
                     if Task.isCancelled { return nil }

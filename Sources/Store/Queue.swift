@@ -211,6 +211,38 @@ extension LabStore {
         }
     }
 
+    /// An attempt that failed through no fault of the submission (the sandbox killed from
+    /// outside): back in the queue while it has attempts left (true), else an error that says
+    /// the server was at fault, not the student (false). `reason` is kept either way, so the
+    /// instructor can see what happened; a later successful grade clears it.
+    @discardableResult
+    public func retry(
+        id: Int64, worker: String, attempt: Int? = nil, reason: String,
+        maxAttempts: Int = LabStore.defaultMaxAttempts
+    ) throws -> Bool {
+        try writer.write { db in
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
+            let attempts =
+                try Int.fetchOne(
+                    db, sql: "SELECT attempts FROM submissions WHERE id = ?", arguments: [id]) ?? 0
+            let again = attempts < maxAttempts
+            let message =
+                again
+                ? "attempt \(attempts) was interrupted by the grading server (\(reason)); graded"
+                    + " again"
+                : "grading was interrupted by the grading server \(attempts) times, not by"
+                    + " the submission (last: \(reason)); ask the instructor to regrade"
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [again ? "queued" : "error", message, id])
+            return again
+        }
+    }
+
     private func requireLease(_ db: Database, id: Int64, worker: String, attempt: Int?) throws {
         guard let submission = try SubmissionRecord.fetchOne(db, key: id) else {
             throw StoreError.unknownSubmission(id)
