@@ -3,7 +3,7 @@
 import Foundation
 import Grading
 
-enum SubmissionCheck {
+public enum SubmissionCheck {
     /// File kinds a student may hand in: Python modules and notebooks.
     static var acceptedExtensions: Set<String> { ["py", "ipynb"] }
 
@@ -45,23 +45,29 @@ enum SubmissionCheck {
             }
             return
         }
+        if let problem = problem(content, filename: filename) {
+            throw ServerError.badRequest(problem)
+        }
+    }
+
+    /// Why a `.py` or `.ipynb` file is not what its name says, or nil: the one rule the daemon
+    /// and `lmlab submit` share.
+    public static func problem(_ content: Data, filename: String) -> String? {
         switch filename.split(separator: ".").last?.lowercased() {
         case "py":
             guard String(validating: content, as: UTF8.self) != nil else {
-                throw ServerError.badRequest(
-                    "\(filename) is not UTF-8 text; save it as UTF-8 (Python's default) and"
-                        + " submit it again")
+                return "\(filename) is not UTF-8 text; save it as UTF-8 (Python source must be)"
             }
         case "ipynb":
             do {
                 _ = try Notebook.convert(content, fileName: filename)
             } catch {
-                throw ServerError.badRequest(
-                    "\(filename) is not a Jupyter notebook: \(error); save it from Jupyter"
-                        + " (File → Save) and submit it again")
+                return "\(filename) is not a readable notebook: \(error). Re-save it from Jupyter"
+                    + " or hand in a .py file"
             }
         default:
             break
         }
+        return nil
     }
 }

@@ -70,7 +70,7 @@ import Testing
             #expect(latin1.1.contains("not UTF-8 text"), "\(latin1.1)")
             let notJSON = try await post("attention.ipynb", ByteBuffer(string: "print(1)\n"))
             #expect(notJSON.0 == .badRequest)
-            #expect(notJSON.1.contains("not a Jupyter notebook"), "\(notJSON.1)")
+            #expect(notJSON.1.contains("not a readable notebook"), "\(notJSON.1)")
             let noCells = try await post("attention.ipynb", ByteBuffer(string: "{}"))
             #expect(noCells.0 == .badRequest)
             let newline = try await post("a\nb.py", ByteBuffer(string: "x = 1\n"))
