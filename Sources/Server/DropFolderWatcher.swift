@@ -171,7 +171,9 @@ public final class DropFolderWatcher: Service, Sendable {
                     + " \(SubmissionBundle.maxBytes >> 20) MiB (\(error)); skipped")
             }
         } else {
-            (filename, content) = try SubmissionBundle.pack(folder: candidate.folder)
+            let packed = try SubmissionBundle.pack(folder: candidate.folder)
+            filename = packed.filename
+            content = packed.content
         }
         try SubmissionCheck.filename(filename)
         try SubmissionCheck.content(content, filename: filename)
