@@ -133,13 +133,14 @@ func decodeDated<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws 
             }
             #expect(try fixture.store.student(id: "hal")?.name == "Hal")
             #expect(try fixture.store.student(id: "hal")?.email == "hal@x.org")
-            try await client.execute(
+            let renamed = try await client.execute(
                 uri: "/api/students", method: .post, headers: prof,
                 body: ByteBuffer(string: #"{"id":"hal","name":"Hal Jordan","update":true}"#)
             ) { response in
                 #expect(response.status == .created)
-                #expect(try decode(StudentAddedBody.self, response).student.name == "Hal Jordan")
+                return try decode(StudentAddedBody.self, response)
             }
+            #expect(renamed.student.name == "Hal Jordan")
             #expect(try fixture.store.student(id: "hal")?.email == "hal@x.org")
             let ta = try await client.execute(
                 uri: "/api/students", method: .post, headers: prof,

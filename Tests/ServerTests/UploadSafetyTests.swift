@@ -33,7 +33,9 @@ import Testing
             (Self.bundle(["a.py", "a.py"]), "appears twice"),
             (Self.bundle((0...SubmissionBundle.maxFiles).map { "f\($0).py" }), "more than 500"),
         ]
-        try await routerOnly(fixture).test(.router) { client in
+        var roomy = testConfiguration()
+        roomy.maxSubmissionBytes = 1 << 20
+        try await routerOnly(fixture, roomy).test(.router) { client in
             for (body, reason) in cases {
                 try await client.execute(
                     uri: "/api/submissions?lab=attention&filename=f.lmlab-folder.json",
