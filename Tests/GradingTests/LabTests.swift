@@ -367,6 +367,7 @@ private let validTest = """
             name = "big"
             component = "softmax"
             points = 1.0
+            visibility = "hidden"
             seed = 1
             \(memory)
             [tests.inputs]
@@ -396,6 +397,7 @@ private let validTest = """
         name = "model"
         component = "softmax"
         points = 1.0
+        visibility = "hidden"
         seed = 1
         %MEM%
         [tests.inputs]
