@@ -247,6 +247,10 @@ func quantizedMatrix(
     case .memoryExceeded(let detail):
         throw ExperimentError.quantizerFailed(
             function: function, tensor: tensor, reason: "ran out of memory (\(detail))")
+    case .interrupted(let status):
+        throw ExperimentError.quantizerFailed(
+            function: function, tensor: tensor,
+            reason: "the sandbox was killed from outside (\(status)), not by the quantizer")
     }
     let codesName = scheme == .q8_0 ? "codes" : "packed"
     let blocks = outputs * inputs / QuantScheme.blockSize

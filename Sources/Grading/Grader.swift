@@ -46,6 +46,9 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Notes from staging and the harness (dropped notebook magics…).
     public var notes: [String]
     public var timings: GradeTimings
+    /// Set when the sandbox was killed from outside mid-grade (CallOutcome.interrupted): the
+    /// results are incomplete through no fault of the student, and `grade` throws instead.
+    public var interruption: String? = nil
 }
 
 /// Grades submissions of one lab with one harness configuration.
@@ -89,6 +92,9 @@ public struct Grader: Sendable {
         let submissionSeed = seed ?? freshSubmissionSeed()
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)
+        if let interruption = report.interruption {
+            throw GradingError.interrupted(interruption)
+        }
         // Prints still in the pipe are drained only once the runner is gone: close first, then
         // take the output (run() read it while the last calls' stderr could still be in flight).
         session.close()
@@ -120,11 +126,43 @@ public struct Grader: Sendable {
             importError = "\(error)"
         }
         var results: [TestResult] = []
+        // One submission's tests share a wall-clock budget, and a component that timed out
+        // once is not called again: a spinning function would only time out again, holding
+        // the grader for each remaining test's limit.
+        let start = Date()
+        let budget = lab.limits.submissionSeconds
+        var timedOut: Set<String> = []
+        var interruption: String?
         for (index, test) in tests(for: mode) {
             let caseSeed = caseSeed(test: test, index: index, submissionSeed: seed)
-            results.append(runTest(test, seed: caseSeed, session: session, staged: staged,
-                                   available: importError == nil ? Set(functions) : [],
-                                   importError: importError, timings: &timings))
+            let remaining = budget - Date().timeIntervalSince(start)
+            if timedOut.contains(test.component) {
+                results.append(notRun(
+                    test, seed: caseSeed,
+                    reason: "an earlier test of \(test.component) ran out of time, so its other"
+                        + " tests were not run"))
+                continue
+            }
+            if remaining <= 0 {
+                results.append(notRun(
+                    test, seed: caseSeed,
+                    reason: "the submission used up its \(formatNumber(budget)) s for all tests"
+                        + " (limits.submission_seconds)"))
+                continue
+            }
+            var outcome: CallOutcome?
+            let result = runTest(test, seed: caseSeed, session: session, staged: staged,
+                                 available: importError == nil ? Set(functions) : [],
+                                 importError: importError,
+                                 budget: remaining < test.limits.timeSeconds ? remaining : nil,
+                                 outcome: &outcome, timings: &timings)
+            if result.status == .timeout { timedOut.insert(test.component) }
+            results.append(result)
+            if case .interrupted(let status)? = outcome {
+                interruption = "the sandbox was killed from outside (\(status)) while running"
+                    + " \(test.component)"
+                break
+            }
         }
         let harness = session.timings
         timings.sandboxStartSeconds = harness.startups.reduce(0, +)
@@ -136,11 +174,26 @@ public struct Grader: Sendable {
             mode: mode == .instructor ? "instructor" : "student", submittedAt: Date(), due: lab.due,
             results: results, summary: ScoreSummary(results: results, penalty: 0),
             importError: importError, output: session.output,
-            notes: staged.notes + session.notes, timings: timings)
+            notes: staged.notes + session.notes, timings: timings,
+            interruption: interruption)
     }
 
+    /// A test that was not run, saying why; it scores 0.
+    private func notRun(_ test: LabTest, seed: UInt64, reason: String) -> TestResult {
+        var result = TestResult(
+            name: test.name, component: test.component, visibility: test.visibility.rawValue,
+            points: test.points, score: 0, status: .missing, seed: seed, message: "",
+            comparison: nil, diagnosis: nil, errorLocation: nil, errorText: nil, traceback: nil,
+            inputs: [:], seconds: 0)
+        result.message = "not run: \(reason)"
+        return result
+    }
+
+    /// Runs one test; `budget`, when set, is what is left of the submission's time and is
+    /// shorter than the test's own limit, so it bounds the call instead.
     private func runTest(_ test: LabTest, seed: UInt64, session: HarnessSession,
                          staged: StagedSubmission, available: Set<String>, importError: String?,
+                         budget: Double? = nil, outcome callOutcome: inout CallOutcome?,
                          timings: inout GradeTimings) -> TestResult
     {
         var result = TestResult(
@@ -182,7 +235,9 @@ public struct Grader: Sendable {
             return result
         }
         let call = args.names.compactMap { args[$0]?.harnessValue }
-        let outcome = session.call(test.component, args: call, timeout: test.limits.timeSeconds)
+        let outcome = session.call(
+            test.component, args: call, timeout: budget ?? test.limits.timeSeconds)
+        callOutcome = outcome
         switch outcome {
         case .value(let value, let seconds):
             result.seconds = seconds
@@ -214,8 +269,11 @@ public struct Grader: Sendable {
         case .timeout(let seconds):
             result.status = .timeout
             result.seconds = seconds
-            result.message = "no answer within \(formatNumber(test.limits.timeSeconds)) s (the "
-                + "time limit) — an infinite loop, or a loop over elements that should be one "
+            result.message = budget.map {
+                "no answer within \(formatNumber($0)) s, what was left of the submission's "
+                    + "\(formatNumber(lab.limits.submissionSeconds)) s for all tests"
+            } ?? "no answer within \(formatNumber(test.limits.timeSeconds)) s (the time limit)"
+            result.message += " — an infinite loop, or a loop over elements that should be one "
                 + "NumPy operation?"
         case .crashed(let status, let logTail):
             result.status = .crashed
@@ -224,6 +282,10 @@ public struct Grader: Sendable {
         case .memoryExceeded(let detail):
             result.status = .memoryExceeded
             result.message = "ran out of memory (limit \(lab.limits.memoryMB) MB): \(detail)"
+        case .interrupted(let status):
+            // Reported by `run` as the grade's interruption; this result is never shown.
+            result.status = .crashed
+            result.message = "the sandbox was killed from outside (\(status))"
         }
         return result
     }

@@ -6,6 +6,9 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
     case badArgument(String, String)
     /// lab.toml names a component lmlab has no reference for.
     case noReference(component: String, lab: String)
+    /// The sandbox was killed from outside mid-grade (not by the student's code nor by a
+    /// limit): the grade would be wrong, so there is none and the daemon retries.
+    case interrupted(String)
     /// An input spec lmlab cannot generate.
     case badInput(test: String, argument: String, reason: String)
     /// A fixture file could not be read or parsed.
@@ -19,6 +22,9 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .badArgument(let name, let what):
             return "argument \(name) should be \(what) — check the test's inputs in lab.toml"
+        case .interrupted(let reason):
+            return "grading was interrupted: \(reason); not the submission's doing, so it is"
+                + " graded again"
         case .noReference(let component, let lab):
             return "lab \(lab): lmlab has no reference for component \(component) — check its "
                 + "name in lab.toml (known: \(referenceComponentNames.joined(separator: ", ")))"

@@ -19,6 +19,10 @@ public enum CallOutcome: Sendable, Equatable {
     case crashed(status: String, logTail: String)
     /// The address-space limit was hit (a MemoryError, or a crash that says so).
     case memoryExceeded(detail: String)
+    /// The runner was killed from outside with SIGKILL, by none of lmlab's limits (the OOM
+    /// killer, an operator, a host under pressure): not the student's doing, so the grading
+    /// attempt is void and is retried.
+    case interrupted(status: String)
 }
 
 /// Settings shared by every session of a grading run.
@@ -204,12 +208,19 @@ public final class HarnessSession: @unchecked Sendable {
                     studentSeconds: student))
         }
         func fail() -> CallOutcome {
+            // A runner that died leaves its own exit status if reaped before the kill below.
+            let diedAlone = runner.reap(within: 0.5)
             // The runner is gone or unusable: kill the whole tree; the next call restarts it.
             runner.terminate()
             process = nil
             record(nil)
             let tail = runner.logTail()
             if CappedLog.mentionsMemory(tail) { return .memoryExceeded(detail: tail) }
+            // Every limit lmlab sets ends the runner otherwise (MemoryError, SIGXCPU, SIGXFSZ,
+            // the wall clock handled above): a SIGKILL it did not send came from outside.
+            if diedAlone && runner.killedBySIGKILL {
+                return .interrupted(status: runner.statusDescription)
+            }
             return .crashed(status: runner.statusDescription, logTail: tail)
         }
         do {
@@ -294,6 +305,8 @@ final class RunnerProcess: @unchecked Sendable {
     private var buffer = Data()
     private var status: Int32?
     private var failure: String?
+    /// Set once the tree was killed and the sockets closed.
+    private var terminated = false
 
     init(plan: LaunchPlan, log: CappedLog) throws {
         sessionLog = log
@@ -457,17 +470,44 @@ final class RunnerProcess: @unchecked Sendable {
 
     /// Kills the whole tree (process group, pid namespace via bwrap, cgroup) and reaps it.
     func terminate() {
+        guard !terminated else { return }
+        terminated = true
+        // The group goes even when its leader was reaped already (reap(within:)).
+        kill(-pid, SIGKILL)
         if status == nil {
-            kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
             status = raw
-            cgroup?.destroy()
-            close(socket)
-            // Output written just before death is still in the pipe: give the reader a moment.
-            _ = errorsDone.wait(timeout: .now() + 1.0)
         }
+        cgroup?.destroy()
+        close(socket)
+        // Output written just before death is still in the pipe: give the reader a moment.
+        _ = errorsDone.wait(timeout: .now() + 1.0)
+    }
+
+    /// Waits up to `seconds` for the runner to exit by itself and reaps it; true if it did.
+    func reap(within seconds: Double) -> Bool {
+        if status != nil { return !terminated }
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                status = raw
+                return true
+            }
+            if reaped < 0 && errno != EINTR { return false }
+            usleep(5_000)
+        } while Date() < deadline
+        return false
+    }
+
+    /// Whether the runner died of SIGKILL: directly, or as bwrap's child (status 128 + 9).
+    var killedBySIGKILL: Bool {
+        guard let raw = status else { return false }
+        let signal = raw & 0x7F
+        return signal == SIGKILL || (signal == 0 && (raw >> 8) & 0xFF == 128 + SIGKILL)
     }
 
     var statusDescription: String {

@@ -106,10 +106,15 @@ public struct Limits: Sendable, Equatable {
     public var timeSeconds: Double
     /// Address space of the sandboxed process.
     public var memoryMB: Int
+    /// Wall clock for all of one submission's tests (lab level only, `[limits]
+    /// submission_seconds`): tests left when it is used up are not run, so one spinning
+    /// submission cannot hold a grader for every test's time limit in turn.
+    public var submissionSeconds: Double
 
-    public init(timeSeconds: Double = 10, memoryMB: Int = 1024) {
+    public init(timeSeconds: Double = 10, memoryMB: Int = 1024, submissionSeconds: Double = 120) {
         self.timeSeconds = timeSeconds
         self.memoryMB = memoryMB
+        self.submissionSeconds = submissionSeconds
     }
 }
 
@@ -486,8 +491,17 @@ struct LabReader {
         var limits = Limits()
         if let value = top["limits"] {
             if case .table(let table) = value {
-                checkKeys(table, allowed: ["time_seconds", "memory_mb"], at: "limits")
+                checkKeys(
+                    table, allowed: ["time_seconds", "memory_mb", "submission_seconds"],
+                    at: "limits")
                 limits = readLimits(table, base: limits, at: "limits")
+                if let value = table["submission_seconds"] {
+                    if let number = value.number, number > 0, number.isFinite {
+                        limits.submissionSeconds = number
+                    } else {
+                        problem("limits.submission_seconds", "must be a positive number of seconds")
+                    }
+                }
             } else {
                 problem("limits", "must be a table ([limits]), not \(value.kindName)")
             }
@@ -706,12 +720,30 @@ struct LabReader {
                 inputs = readInputs(table["inputs"], component: component, at: "\(path).inputs")
             }
             checkModelConsistency(inputs, at: "\(path).inputs")
+            checkMemory(inputs, limits: testLimits, at: "\(path).inputs")
             tests.append(
                 LabTest(
                     name: name, component: componentName, points: points, visibility: visibility,
                     seed: seed, limits: testLimits, inputs: inputs))
         }
         return tests
+    }
+
+    /// A case must fit in the test's memory limit (CaseMemory counts its inputs and what is
+    /// computed from them), or generating it would abort the grader before the sandbox starts.
+    mutating func checkMemory(_ inputs: [LabInput], limits: Limits, at path: String) {
+        let (limit, huge) = limits.memoryMB.multipliedReportingOverflow(by: 1 << 20)
+        if huge { return }
+        let needed = CaseMemory.bytes(inputs)
+        guard let needed, needed <= limit else {
+            let amount = needed.map { "about \($0 >> 20) MiB" } ?? "more memory than a machine has"
+            problem(
+                path,
+                "a case of these inputs needs \(amount) (inputs and results, as float64), over"
+                    + " the test's memory limit of \(limits.memoryMB) MiB (memory_mb); use"
+                    + " smaller shapes")
+            return
+        }
     }
 
     /// A generated model and the other arguments of the same call must fit together, or the

@@ -23,7 +23,7 @@ struct CheckController<Context: RequestContext>: Sendable {
         guard let filename = request.uri.queryParameters["filename"].map(String.init) else {
             throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
         }
-        try SubmissionsController<Context>.validate(filename: filename)
+        try SubmissionCheck.filename(filename)
         guard try store.lab(id: labID) != nil else { throw ServerError.unknownLab(labID) }
         guard let checker, checker.points(lab: labID) != nil else {
             throw ServerError.unavailable(

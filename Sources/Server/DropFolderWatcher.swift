@@ -88,9 +88,10 @@ public final class DropFolderWatcher: Service, Sendable {
                 at: url, includingPropertiesForKeys: [.isDirectoryKey],
                 options: [.skipsHiddenFiles])) ?? []
         }
-        func isDirectory(_ url: URL) -> Bool {
-            (try? url.resourceValues(forKeys: [.isDirectoryKey]))?.isDirectory == true
-        }
+        // The entry itself, not what a symbolic link points at: a link in the drop folder (to
+        // /etc, to another student's folder) is never followed.
+        func isDirectory(_ url: URL) -> Bool { RegularFile.kind(url) == .typeDirectory }
+        func isRegular(_ url: URL) -> Bool { RegularFile.kind(url) == .typeRegular }
         var found: [Candidate] = []
         for studentDir in children(folder) where isDirectory(studentDir) {
             for labDir in children(studentDir) where isDirectory(labDir) {
@@ -102,9 +103,7 @@ public final class DropFolderWatcher: Service, Sendable {
                 let entries = children(labDir).filter {
                     !SubmissionBundle.skipped.contains($0.lastPathComponent)
                 }
-                let code = entries.filter {
-                    Self.isCode($0.lastPathComponent) && !isDirectory($0)
-                }
+                let code = entries.filter { Self.isCode($0.lastPathComponent) && isRegular($0) }
                 guard !code.isEmpty else { continue }
                 let single = entries.count == 1 ? code.first : nil
                 let signature =
@@ -138,7 +137,7 @@ public final class DropFolderWatcher: Service, Sendable {
         func walk(_ url: URL, _ relative: String, depth: Int) {
             // Bounded: a symbolic link loop cannot occur (pack and this walk skip links), but
             // an absurdly deep tree is not a lab submission.
-            guard depth < 32,
+            guard depth <= SubmissionBundle.maxDepth,
                 let names = try? FileManager.default.contentsOfDirectory(atPath: url.path)
             else { return }
             for name in names.sorted() where !SubmissionBundle.skipped.contains(name) {
@@ -158,11 +157,27 @@ public final class DropFolderWatcher: Service, Sendable {
     }
 
     /// What a lab folder is handed in as: the single file, or the packed folder.
+    /// Both are checked as an upload is (SubmissionCheck), and read without following links.
     private func payload(_ candidate: Candidate) throws -> (filename: String, content: Data) {
+        let filename: String
+        let content: Data
         if let single = candidate.single {
-            return (single.lastPathComponent, try Data(contentsOf: single))
+            filename = single.lastPathComponent
+            do {
+                content = try RegularFile.contents(
+                    of: single, maxBytes: SubmissionBundle.maxBytes)
+            } catch {
+                throw LabGraderError.bundle("\(filename) is not a regular file of at most"
+                    + " \(SubmissionBundle.maxBytes >> 20) MiB (\(error)); skipped")
+            }
+        } else {
+            let packed = try SubmissionBundle.pack(folder: candidate.folder)
+            filename = packed.filename
+            content = packed.content
         }
-        return try SubmissionBundle.pack(folder: candidate.folder)
+        try SubmissionCheck.filename(filename)
+        try SubmissionCheck.content(content, filename: filename)
+        return (filename, content)
     }
 
     /// Queues the folder if it is stable and new; nil when it waits, is a repeat, or is skipped.
@@ -217,6 +232,10 @@ public final class DropFolderWatcher: Service, Sendable {
             return id
         } catch let error as LabGraderError {
             // The folder cannot be packed (too large, empty): no use retrying until it changes.
+            log.warning("drop folder: not queued: \(error)")
+            return nil
+        } catch let error as ServerError {
+            // Not what its name says (not UTF-8, not a notebook, a bad name): the same.
             log.warning("drop folder: not queued: \(error)")
             return nil
         } catch {

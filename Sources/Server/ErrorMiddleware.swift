@@ -41,6 +41,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A token whose student was removed, say: the client cannot act on more detail.
             case .unknownStudent: return .badToken
             case .roster: return .badRequest(error.description)
+            case .studentExists: return .conflict(error.description)
             case .rateLimited(let lab, let limit, let retry):
                 return .rateLimited(lab: lab, limit: limit, retryAfterSeconds: retry)
             default: return .internalError(error.description)
@@ -57,7 +58,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case let error as TrackingError:
             switch error {
-            case .syntax, .unknownField, .badComparison, .batch, .unknownMetric:
+            case .syntax, .unknownField, .badComparison, .tooComplex, .batch, .unknownMetric:
                 return .badRequest(error.description)
             case .nothingToPlot, .io:
                 return .internalError(error.description)
@@ -74,7 +75,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func response(for error: ServerError) -> Response {
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = (try? JSONEncoder().encode(["error": error.description])) ?? Data()
+        let body = (try? JSONEncoder().encode(["error": error.clientMessage])) ?? Data()
         return Response(
             status: error.status, headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

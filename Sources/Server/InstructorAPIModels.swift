@@ -110,12 +110,18 @@ public struct NewStudentBody: Codable, Sendable, Equatable {
     public var email: String?
     /// An instructor also gets an API token in the answer.
     public var instructor: Bool?
+    /// True to change a student already on the roster; without it an existing id is a 409.
+    public var update: Bool?
 
-    public init(id: String, name: String, email: String? = nil, instructor: Bool = false) {
+    public init(
+        id: String, name: String, email: String? = nil, instructor: Bool = false,
+        update: Bool = false
+    ) {
         self.id = id
         self.name = name
         self.email = email
         self.instructor = instructor
+        self.update = update
     }
 
     /// What is wrong with the id or name, if anything: ids name folders (the drop folder's

@@ -144,13 +144,15 @@ struct InstructorController<Context: RequestContext>: Sendable {
             body = try await request.decode(as: NewStudentBody.self, context: context)
         } catch {
             throw ServerError.badRequest(
-                "expected JSON {\"id\": …, \"name\": …, \"email\": …, \"instructor\": false}:"
+                "expected JSON {\"id\": …, \"name\": …, \"email\": …, \"instructor\": false,"
+                    + " \"update\": false}:"
                     + " \(error)")
         }
         if let problem = body.problem { throw ServerError.badRequest(problem) }
         let email = body.email.flatMap { $0.isEmpty ? nil : $0 }
         let record = try store.addStudent(
-            id: body.id, name: body.name, email: email, isInstructor: body.instructor ?? false)
+            id: body.id, name: body.name, email: email, isInstructor: body.instructor ?? false,
+            update: body.update ?? false)
         let token = record.isInstructor ? try store.issueToken(studentID: record.id) : nil
         let member = try store.student(id: record.id).map(RosterMember.init) ?? RosterMember(record)
         return EditedResponse(

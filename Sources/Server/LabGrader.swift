@@ -60,12 +60,25 @@ public struct LabGrader: SubmissionGrader {
         verifier: (any SubmissionVerifier)? = nil
     ) throws -> GradeOutcome {
         let folder = scratchRoot.appendingPathComponent("lmlab-job-\(job.submissionID)-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = try restore(
-            Data(contentsOf: job.contentPath), filename: job.filename, into: folder)
-        let report = try grader.grade(
-            submission: path, seed: UInt64(bitPattern: job.seed), mode: .instructor)
+        let path: URL
+        let report: GradeReport
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            path = try restore(Data(contentsOf: job.contentPath), filename: job.filename, into: folder)
+            report = try grader.grade(
+                submission: path, seed: UInt64(bitPattern: job.seed), mode: .instructor)
+        } catch let error as LabGraderError {
+            throw error
+        } catch GradingError.interrupted(let reason) {
+            throw LabGraderError.infrastructure(reason)
+        } catch {
+            // What reaches the student's feedback names no folder of the server's.
+            throw LabGraderError.grading(
+                withoutServerPaths(
+                    "\(error)",
+                    [folder.path + "/", folder.path, job.contentPath.path, scratchRoot.path]))
+        }
         // Verification comes after the tests and records runs of its own; the grade is the
         // tests' alone.
         if let verifier, grader.lab.verify != nil {
@@ -134,137 +147,36 @@ public struct LabGrader: SubmissionGrader {
     }
 }
 
-/// A folder submission packed into one stored file: JSON
-/// `{"format": "lmlab-folder-1", "folder": "<name>", "files": [{"path": "a/b.py", "base64": "…"}]}`,
-/// stored under the filename `<folder>.lmlab-folder.json`.
-public struct SubmissionBundle: Sendable, Codable, Equatable {
-    public struct File: Sendable, Codable, Equatable {
-        public var path: String
-        public var base64: String
-
-        public init(path: String, base64: String) {
-            self.path = path
-            self.base64 = base64
-        }
-    }
-
-    public static let formatName = "lmlab-folder-1"
-    public static let filenameSuffix = ".lmlab-folder.json"
-    /// Folders larger than this are refused when packed (the grader's own limit is 5 MiB).
-    public static let maxBytes = 5 << 20
-    public static let maxFiles = 500
-    /// Skipped when packing: caches and version control, never code.
-    static let skipped: Set<String> = [
-        "__pycache__", ".git", ".ipynb_checkpoints", ".DS_Store", ".venv", "venv",
-    ]
-
-    public var format: String
-    public var folder: String
-    public var files: [File]
-
-    public init(format: String, folder: String, files: [File]) {
-        self.format = format
-        self.folder = folder
-        self.files = files
-    }
-
-    public var folderName: String { Self.safeName(folder) }
-
-    public static func isBundle(filename: String) -> Bool { filename.hasSuffix(filenameSuffix) }
-
-    /// Packs the regular files under `folder` (symbolic links and caches are left out).
-    public static func pack(folder: URL) throws -> (filename: String, content: Data) {
-        let manager = FileManager.default
-        var files: [File] = []
-        var total = 0
-        func walk(_ url: URL, _ relative: String) throws {
-            let names = try manager.contentsOfDirectory(atPath: url.path).sorted()
-            for name in names where !skipped.contains(name) {
-                let item = url.appendingPathComponent(name)
-                let path = relative.isEmpty ? name : relative + "/" + name
-                let attributes = try manager.attributesOfItem(atPath: item.path)
-                switch attributes[.type] as? FileAttributeType {
-                case .typeDirectory?:
-                    try walk(item, path)
-                case .typeRegular?:
-                    let data = try Data(contentsOf: item)
-                    total += data.count
-                    guard total <= maxBytes, files.count < maxFiles else {
-                        throw LabGraderError.bundle(
-                            "\(folder.path) is larger than \(maxBytes >> 20) MiB or \(maxFiles)"
-                                + " files; hand in only your code")
-                    }
-                    files.append(File(path: path, base64: data.base64EncodedString()))
-                default:
-                    continue
-                }
-            }
-        }
-        try walk(folder, "")
-        guard !files.isEmpty else {
-            throw LabGraderError.bundle("\(folder.path) holds no files to hand in")
-        }
-        let name = safeName(folder.lastPathComponent)
-        let bundle = SubmissionBundle(format: formatName, folder: name, files: files)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (name + filenameSuffix, try encoder.encode(bundle))
-    }
-
-    public static func decode(_ data: Data, filename: String) throws -> SubmissionBundle {
-        let bundle: SubmissionBundle
-        do {
-            bundle = try JSONDecoder().decode(SubmissionBundle.self, from: data)
-        } catch {
-            throw LabGraderError.bundle("\(filename) is not a valid folder bundle: \(error)")
-        }
-        guard bundle.format == formatName else {
-            throw LabGraderError.bundle(
-                "\(filename) has format '\(bundle.format)', expected '\(formatName)'")
-        }
-        return bundle
-    }
-
-    /// Writes the files under `folder`, refusing any path that would leave it.
-    public func unpack(into folder: URL) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        for file in files {
-            let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
-            guard !file.path.hasPrefix("/"), !parts.isEmpty,
-                parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
-            else {
-                throw LabGraderError.bundle("unsafe path '\(file.path)' in folder bundle")
-            }
-            guard let data = Data(base64Encoded: file.base64) else {
-                throw LabGraderError.bundle("\(file.path) in folder bundle is not base64")
-            }
-            let target = folder.appendingPathComponent(file.path)
-            try manager.createDirectory(
-                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: target)
-        }
-    }
-
-    /// A file name without path separators or leading dots, so it stays inside its folder.
-    public static func safeName(_ name: String) -> String {
-        var cleaned = name.replacingOccurrences(of: "/", with: "_")
-        while cleaned.hasPrefix(".") { cleaned.removeFirst() }
-        return cleaned.isEmpty ? "submission" : cleaned
-    }
-}
-
 public enum LabGraderError: Error, CustomStringConvertible, Equatable {
     case unknownLab(String, known: [String])
+    /// The student's folder bundle breaks a rule (SubmissionBundle.validate).
     case bundle(String)
+    /// The grader's own disk failed while restoring a submission: not the student's doing.
+    case unpack(String)
+    /// Grading stopped with this error (server paths taken out).
+    case grading(String)
+    /// Something happened to the student's code rather than something it did (the sandbox
+    /// killed from outside): the attempt is void and is retried.
+    case infrastructure(String)
 
     public var description: String {
         switch self {
         case .unknownLab(let id, let known):
             return "the grader has no lab '\(id)' (it loaded: \(known.joined(separator: ", ")));"
                 + " restart the daemon after adding the lab to labs/"
-        case .bundle(let message):
+        case .bundle(let message), .unpack(let message), .grading(let message),
+            .infrastructure(let message):
             return message
         }
     }
+}
+
+/// `text` with each of `paths` (longest first) taken out, so that a message for a student does
+/// not show where the server keeps its data or scratch folders.
+func withoutServerPaths(_ text: String, _ paths: [String]) -> String {
+    var text = text
+    for path in paths.sorted(by: { $0.count > $1.count }) where path.count > 1 {
+        text = text.replacingOccurrences(of: path, with: "")
+    }
+    return text
 }

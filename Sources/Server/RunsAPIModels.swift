@@ -223,7 +223,9 @@ public struct ExperimentLeaderboardBody: ResponseCodable, Equatable {
         public var name: String
         /// Only with ?names=true.
         public var student: String?
-        public var runID: String
+        /// Only on the viewer's own rows (every row for an instructor): another student's run
+        /// id would let them read that run's params and curves.
+        public var runID: String?
         public var value: JSONNumber
         public var step: Int64?
 

@@ -141,7 +141,8 @@ struct RunsController<Context: RequestContext>: Sendable {
             experiment: experiment, metric: metric, order: order, whereFilter: filter,
             rows: rows.map {
                 ExperimentLeaderboardBody.Row(
-                    rank: $0.rank, name: $0.displayName, student: $0.studentID, runID: $0.runID,
+                    rank: $0.rank, name: $0.displayName, student: $0.studentID,
+                    runID: student.isInstructor || $0.ownerID == student.id ? $0.runID : nil,
                     value: JSONNumber($0.value), step: $0.step)
             })
     }

@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var lease: TimeInterval = 60
     /// How often a busy worker renews its lease.
     public var leaseRenewal: TimeInterval = 20
+    /// How often the sweeper re-queues leases that expired (a worker or daemon that died).
+    public var leaseSweepInterval: TimeInterval = 15
     /// How long an idle worker waits before asking the queue again.
     public var pollInterval: TimeInterval = 0.25
     /// Grading that takes longer is cancelled and the submission marked 'error'.

@@ -97,6 +97,16 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 
+    /// What the client reads: the description, except for an internal error, whose detail
+    /// (SQL text, server paths) stays in the daemon's log.
+    public var clientMessage: String {
+        if case .internalError = self {
+            return "internal error: the daemon could not answer and logged why; try again, or"
+                + " tell your instructor the time of the request"
+        }
+        return description
+    }
+
     /// Headers the status calls for: Retry-After on 429, WWW-Authenticate on 401.
     var headers: HTTPFields {
         switch self {

@@ -12,9 +12,8 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
     let store: LabStore
     let configuration: ServerConfiguration
     let authenticator: Authenticator
-
-    /// File kinds a student may hand in: Python modules and notebooks.
-    static var acceptedExtensions: Set<String> { ["py", "ipynb"] }
+    /// Uploads refused after their body was read; they count against the rate limit.
+    var refused = RefusedUploads()
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post(use: create)
@@ -37,22 +36,30 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         guard let filename = query["filename"].map(String.init) else {
             throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
         }
-        try Self.validate(filename: filename)
+        try SubmissionCheck.filename(filename)
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
         let now = Date()
         if let lateDue = lab.lateDue, now > lateDue {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
         }
         // Refused before the body is read; the store checks again in the insert's transaction.
-        try store.checkRateLimit(student: student.id, lab: lab, now: now)
+        try store.checkRateLimit(
+            student: student.id, lab: lab, now: now,
+            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
 
-        let content = try await Self.fileContent(
-            request, filename: filename, limit: configuration.maxSubmissionBytes)
+        let content = try await Self.body(request, limit: configuration.maxSubmissionBytes)
+        do {
+            try SubmissionCheck.content(content, filename: filename)
+        } catch {
+            refused.record(student: student.id, lab: labID, at: now)
+            throw error
+        }
         // The limit again, in the insert's own transaction: a request that raced another for
         // the last slot while its body arrived is refused here (429 too).
         let id = try store.enqueue(
             student: student.id, lab: labID, filename: filename, content: content,
-            source: .http, submittedAt: now, enforcingRateLimit: true)
+            source: .http, submittedAt: now, enforcingRateLimit: true,
+            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
         context.logger.info(
             "submission received",
             metadata: [
@@ -165,10 +172,9 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         return feedback
     }
 
-    /// The request body as a handed-in file: at most `limit` bytes (413 otherwise, before reading
-    /// when Content-Length says so), not empty, and a packed folder that unpacks.
-    static func fileContent(_ request: Request, filename: String, limit: Int) async throws -> Data
-    {
+    /// The request body: at most `limit` bytes (413 otherwise, before reading when
+    /// Content-Length says so) and not empty.
+    static func body(_ request: Request, limit: Int) async throws -> Data {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw ServerError.tooLarge(limit: limit)
         }
@@ -181,51 +187,15 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         guard buffer.readableBytes > 0 else {
             throw ServerError.badRequest("empty body: send the file's bytes as the request body")
         }
-        let content = Data(buffer.readableBytesView)
-        if SubmissionBundle.isBundle(filename: filename) {
-            try validateBundle(content, filename: filename)
-        }
+        return Data(buffer.readableBytesView)
+    }
+
+    /// The request body as a handed-in file: `body(_:limit:)`, then what `SubmissionCheck`
+    /// requires of its content (UTF-8 `.py`, a notebook, a packed folder within its limits).
+    static func fileContent(_ request: Request, filename: String, limit: Int) async throws -> Data
+    {
+        let content = try await body(request, limit: limit)
+        try SubmissionCheck.content(content, filename: filename)
         return content
-    }
-
-    /// A folder bundle must decode and unpack (safe paths, base64 content) as the grader will
-    /// unpack it; it is tried in a scratch folder so a malformed one is refused before the queue.
-    static func validateBundle(_ content: Data, filename: String) throws {
-        let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lmlab-bundle-check-\(UUID().uuidString)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        do {
-            let bundle = try SubmissionBundle.decode(content, filename: filename)
-            guard !bundle.files.isEmpty else {
-                throw LabGraderError.bundle("\(filename) holds no files")
-            }
-            try bundle.unpack(into: scratch)
-        } catch let error as LabGraderError {
-            throw ServerError.badRequest(
-                "malformed folder submission: \(error.description); pack the folder with"
-                    + " `lmlab submit <folder>`")
-        } catch {
-            throw ServerError.internalError("cannot check the folder submission: \(error)")
-        }
-    }
-
-    /// A plain file name with an accepted extension (or a packed folder's
-    /// `<name>.lmlab-folder.json`): no folders, nothing hidden.
-    static func validate(filename: String) throws {
-        let allowed = acceptedExtensions.sorted().map { ".\($0)" }.joined(separator: " or ")
-        let ext = filename.split(separator: ".").last.map { String($0).lowercased() } ?? ""
-        guard !filename.isEmpty, filename.count <= 255, !filename.hasPrefix("."),
-            !filename.contains("/"), !filename.contains("\\"), !filename.contains("\0")
-        else {
-            throw ServerError.badRequest(
-                "bad filename '\(filename)': give a plain file name such as attention.py")
-        }
-        guard filename.contains("."),
-            acceptedExtensions.contains(ext) || SubmissionBundle.isBundle(filename: filename)
-        else {
-            throw ServerError.badRequest(
-                "bad filename '\(filename)': submissions must be \(allowed) files or a folder"
-                    + " packed by `lmlab submit` (name\(SubmissionBundle.filenameSuffix))")
-        }
     }
 }

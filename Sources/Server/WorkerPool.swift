@@ -67,12 +67,7 @@ public final class WorkerPool: Service, Sendable {
 
     public func run() async throws {
         // A previous daemon that died mid-grading left leases behind: give that work back.
-        let recovery = try store.requeueExpiredLeases(now: Date())
-        if !recovery.requeued.isEmpty || !recovery.gaveUp.isEmpty {
-            logger.notice(
-                "recovered expired leases",
-                metadata: ["requeued": "\(recovery.requeued)", "gaveUp": "\(recovery.gaveUp)"])
-        }
+        try sweepExpiredLeases()
         logger.info(
             "workers starting",
             metadata: ["workers": "\(configuration.workers)", "prefix": "\(workerPrefix)"])
@@ -87,6 +82,7 @@ public final class WorkerPool: Service, Sendable {
                     }
                 }
                 group.addTask { await self.watchGracePeriod() }
+                group.addTask { await self.sweepLoop() }
             }
         } onGracefulShutdown: {
             self.stop()
@@ -94,6 +90,35 @@ public final class WorkerPool: Service, Sendable {
         // Whatever is still leased to this pool was abandoned: back to the queue.
         let requeued = try store.requeue(workerPrefix: workerPrefix)
         logger.info("workers stopped", metadata: ["requeued": "\(requeued)"])
+    }
+
+    /// Re-queues expired leases (or gives up on submissions out of attempts).
+    private func sweepExpiredLeases() throws {
+        let recovery = try store.requeueExpiredLeases(now: Date())
+        if !recovery.requeued.isEmpty || !recovery.gaveUp.isEmpty {
+            logger.notice(
+                "recovered expired leases",
+                metadata: ["requeued": "\(recovery.requeued)", "gaveUp": "\(recovery.gaveUp)"])
+        }
+    }
+
+    /// The sweeper: a lease left by a daemon that died after this one started (or restarted
+    /// within the lease) expires while this one runs, and goes back to the queue then, not at
+    /// the next start-up. Returns when the workers have all stopped.
+    private func sweepLoop() async {
+        let interval = Duration.seconds(configuration.leaseSweepInterval)
+        var last = ContinuousClock.now
+        // Short naps, so that shutdown does not wait for a whole interval.
+        while state.withLock({ $0.running > 0 }) {
+            try? await Task.sleep(for: .milliseconds(50))
+            guard !shouldStop, ContinuousClock.now - last >= interval else { continue }
+            last = ContinuousClock.now
+            do {
+                try sweepExpiredLeases()
+            } catch {
+                logger.error("lease sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Ends the grace period once shutdown has waited long enough; returns when all workers did.
@@ -142,6 +167,9 @@ public final class WorkerPool: Service, Sendable {
     private enum Ending: Sendable {
         case graded(GradeOutcome)
         case failed(String)
+        /// Something happened to the code (the sandbox killed from outside, the grader's disk):
+        /// retried within the attempt budget.
+        case infrastructure(String)
         case timedOut
         case abandoned
         case leaseLost
@@ -149,6 +177,7 @@ public final class WorkerPool: Service, Sendable {
 
     private func process(_ claimed: ClaimedSubmission, worker: String) async {
         let submission = claimed.submission
+        let attempt = submission.attempts
         let job = GradeJob(
             submissionID: claimed.id, studentID: submission.studentID, labID: submission.labID,
             contentPath: claimed.contentURL, filename: submission.filename,
@@ -160,27 +189,38 @@ public final class WorkerPool: Service, Sendable {
         log[metadataKey: "worker"] = "\(worker)"
         log.info("grading")
         let start = ContinuousClock.now
-        let ending = await race(job, worker: worker)
+        let ending = await race(job, worker: worker, attempt: attempt)
         let seconds = (ContinuousClock.now - start).seconds
         log[metadataKey: "duration"] = "\(String(format: "%.3f", seconds))s"
         do {
             switch ending {
             case .graded(let outcome):
                 try store.complete(
-                    id: job.submissionID, worker: worker, grade: outcome.gradeRecord(),
+                    id: job.submissionID, worker: worker, attempt: attempt,
+                    grade: outcome.gradeRecord(),
                     results: outcome.testResultRecords)
                 state.withLock { $0.graded += 1 }
                 log.info(
                     "graded", metadata: ["score": "\(outcome.score)/\(outcome.maxScore)"])
+            case .infrastructure(let reason):
+                let again = try store.retry(
+                    id: job.submissionID, worker: worker, attempt: attempt, reason: reason)
+                if !again { state.withLock { $0.failed += 1 } }
+                log.warning(
+                    again ? "grading interrupted from outside; queued again"
+                        : "grading interrupted from outside; out of attempts",
+                    metadata: ["reason": "\(reason)"])
             case .failed(let message):
-                try store.fail(id: job.submissionID, worker: worker, error: message)
+                try store.fail(
+                    id: job.submissionID, worker: worker, attempt: attempt, error: message)
                 state.withLock { $0.failed += 1 }
                 log.error("grading failed", metadata: ["error": "\(message)"])
             case .timedOut:
                 let message =
                     "grading took longer than \(String(format: "%g", configuration.gradingTimeout)) s"
                     + " and was stopped"
-                try store.fail(id: job.submissionID, worker: worker, error: message)
+                try store.fail(
+                    id: job.submissionID, worker: worker, attempt: attempt, error: message)
                 state.withLock { $0.failed += 1 }
                 log.error("grading timed out")
             case .abandoned:
@@ -202,13 +242,17 @@ public final class WorkerPool: Service, Sendable {
 
     /// Grades while renewing the lease, against the grading timeout and the end of the grace
     /// period; whichever ends first wins and the rest are cancelled.
-    private func race(_ job: GradeJob, worker: String) async -> Ending {
+    private func race(_ job: GradeJob, worker: String, attempt: Int) async -> Ending {
         let grader = self.grader
         let configuration = self.configuration
         return await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 do {
                     return .graded(try await grader.grade(job))
+                } catch LabGraderError.infrastructure(let reason) {
+                    return .infrastructure(reason)
+                } catch LabGraderError.unpack(let reason) {
+                    return .infrastructure(reason)
                 } catch {
                     // Cancelled because the daemon is going down: not the student's failure.
                     if Task.isCancelled { return nil }
@@ -235,7 +279,8 @@ public final class WorkerPool: Service, Sendable {
                     do {
                         try await Task.sleep(for: .seconds(configuration.leaseRenewal))
                         let held = try self.store.renewLease(
-                            id: job.submissionID, worker: worker, lease: configuration.lease)
+                            id: job.submissionID, worker: worker, attempt: attempt,
+                            lease: configuration.lease)
                         if !held { return .leaseLost }
                     } catch is CancellationError {
                         return nil

@@ -81,7 +81,7 @@ extension LocalClient: InstructorClient {
         let record = try store.addStudent(
             id: student.id, name: student.name,
             email: student.email.flatMap { $0.isEmpty ? nil : $0 },
-            isInstructor: student.instructor ?? false)
+            isInstructor: student.instructor ?? false, update: student.update ?? false)
         let token = record.isInstructor ? try store.issueToken(studentID: record.id) : nil
         let stored = try store.student(id: record.id) ?? record
         return StudentAddedBody(student: RosterMember(stored), token: token)

@@ -69,7 +69,8 @@ public struct RemoteClient: CourseClient, InstructorClient {
             as: ExperimentLeaderboardBody.self)
         return body.rows.map {
             ExperimentLeaderboardRow(
-                rank: $0.rank, displayName: $0.name, studentID: $0.student, runID: $0.runID,
+                rank: $0.rank, displayName: $0.name, studentID: $0.student,
+                runID: $0.runID ?? "-",
                 value: $0.value.value, step: $0.step)
         }
     }

@@ -66,17 +66,8 @@ public struct SubmissionPayload: Sendable, Equatable {
                 "\(name) is \(content.count >> 10) KiB; submissions may be at most"
                     + " \(SubmissionBundle.maxBytes >> 10) KiB")
         }
-        if ext == "ipynb" {
-            do {
-                _ = try Notebook.convert(content, fileName: name)
-            } catch {
-                throw ServiceError.badSubmission(
-                    "\(name) is not a readable notebook: \(error). Re-save it from Jupyter or"
-                        + " hand in a .py file")
-            }
-        } else if String(data: content, encoding: .utf8) == nil {
-            throw ServiceError.badSubmission(
-                "\(name) is not UTF-8 text; save it as UTF-8 (Python source must be)")
+        if let problem = SubmissionCheck.problem(content, filename: name) {
+            throw ServiceError.badSubmission(problem)
         }
         return SubmissionPayload(filename: name, content: content, isBundle: false)
     }

@@ -34,7 +34,8 @@ extension LabStore {
     @discardableResult
     public func enqueue(
         student studentID: String, lab labID: String, filename: String, content: Data,
-        source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false
+        source: SubmissionSource, submittedAt: Date = Date(), enforcingRateLimit: Bool = false,
+        alsoCounting refused: [Date] = []
     ) throws -> Int64 {
         try writer.write { db in
             guard try StudentRecord.exists(db, key: studentID) else {
@@ -48,7 +49,8 @@ extension LabStore {
             }
             if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
                 try Self.checkRateLimit(
-                    db, student: studentID, lab: labID, limit: limit, now: submittedAt)
+                    db, student: studentID, lab: labID, limit: limit, now: submittedAt,
+                    alsoCounting: refused)
             }
             let late = lab.due.map { submittedAt > $0 } ?? false
             // The content is on disk before the row that points at it is committed.
@@ -65,11 +67,16 @@ extension LabStore {
 
     /// Throws StoreError.rateLimited if `lab`'s `rate_limit_per_hour` leaves the student no
     /// slot at `now`: the cheap refusal a server makes before reading a body, which
-    /// `enqueue(enforcingRateLimit:)` repeats in its own transaction.
-    public func checkRateLimit(student studentID: String, lab: LabRecord, now: Date) throws {
+    /// `enqueue(enforcingRateLimit:)` repeats in its own transaction. `refused` are the times of
+    /// uploads the server refused after reading them, which count as submissions do.
+    public func checkRateLimit(
+        student studentID: String, lab: LabRecord, now: Date, alsoCounting refused: [Date] = []
+    ) throws {
         guard let limit = lab.rateLimitPerHour, limit > 0 else { return }
         try reader.read { db in
-            try Self.checkRateLimit(db, student: studentID, lab: lab.id, limit: limit, now: now)
+            try Self.checkRateLimit(
+                db, student: studentID, lab: lab.id, limit: limit, now: now,
+                alsoCounting: refused)
         }
     }
 
@@ -77,10 +84,11 @@ extension LabStore {
     /// before `now` number `limit` or more; the retry delay is when the oldest one that must
     /// leave the window for a slot to open leaves it.
     static func checkRateLimit(
-        _ db: Database, student: String, lab: String, limit: Int, now: Date
+        _ db: Database, student: String, lab: String, limit: Int, now: Date,
+        alsoCounting refused: [Date] = []
     ) throws {
         let window: TimeInterval = 3600
-        let recent = try Date.fetchAll(
+        let stored = try Date.fetchAll(
             db,
             sql: """
                 SELECT submitted_at FROM submissions
@@ -88,6 +96,7 @@ extension LabStore {
                 ORDER BY submitted_at
                 """,
             arguments: [student, lab, now.addingTimeInterval(-window)])
+        let recent = (stored + refused.filter { $0 >= now.addingTimeInterval(-window) }).sorted()
         guard recent.count >= limit else { return }
         // Once the (count - limit + 1) oldest have left the window, limit - 1 remain.
         let leaving = recent[recent.count - limit]
@@ -96,8 +105,10 @@ extension LabStore {
             lab: lab, limit: limit, retryAfterSeconds: max(1, Int(retry.rounded(.up))))
     }
 
-    /// Atomically takes the oldest queued submission for `worker`: it becomes running with a
+    /// Atomically takes the next queued submission for `worker`: it becomes running with a
     /// lease until `now + lease`, and its attempt count goes up. Nil if the queue is empty.
+    /// Next means of the students with the fewest submissions being graded, the oldest: one
+    /// student's burst takes one worker at a time while others wait, not every worker.
     public func claimNext(
         worker: String, lease: TimeInterval, now: Date = Date()
     ) throws -> ClaimedSubmission? {
@@ -110,8 +121,12 @@ extension LabStore {
                     UPDATE submissions
                     SET status = 'running', lease_owner = ?, lease_expires_at = ?,
                         attempts = attempts + 1
-                    WHERE id = (SELECT id FROM submissions WHERE status = 'queued'
-                                ORDER BY id LIMIT 1)
+                    WHERE id = (
+                        SELECT q.id FROM submissions q WHERE q.status = 'queued'
+                        ORDER BY (SELECT COUNT(*) FROM submissions r
+                                  WHERE r.status = 'running' AND r.student_id = q.student_id),
+                                 q.id
+                        LIMIT 1)
                     RETURNING *
                     """,
                 arguments: [worker, now.addingTimeInterval(lease)])
@@ -121,31 +136,35 @@ extension LabStore {
         }
     }
 
-    /// Extends `worker`'s lease on a running submission. False if it no longer holds it.
+    /// Extends `worker`'s lease on a running submission (the heartbeat of a long grading).
+    /// False if it no longer holds it, or, given `attempt`, holds a later attempt than that.
     @discardableResult
     public func renewLease(
-        id: Int64, worker: String, lease: TimeInterval, now: Date = Date()
+        id: Int64, worker: String, attempt: Int? = nil, lease: TimeInterval, now: Date = Date()
     ) throws -> Bool {
         try writer.write { db in
             try db.execute(
                 sql: """
                     UPDATE submissions SET lease_expires_at = ?
                     WHERE id = ? AND status = 'running' AND lease_owner = ?
+                      AND (? IS NULL OR attempts = ?)
                     """,
-                arguments: [now.addingTimeInterval(lease), id, worker])
+                arguments: [now.addingTimeInterval(lease), id, worker, attempt, attempt])
             return db.changesCount == 1
         }
     }
 
     /// Records a grade and its test results in one transaction, if `worker` still holds the
-    /// submission's lease. The new grade becomes current; earlier grades stay as history.
-    /// Returns the grade's id.
+    /// submission's lease (for claim number `attempt`, when given: the fence that refuses a late
+    /// result from a worker whose lease expired and was re-claimed, even under the same name).
+    /// The new grade becomes current; earlier grades stay as history. Returns the grade's id.
     @discardableResult
     public func complete(
-        id: Int64, worker: String, grade: GradeRecord, results: [TestResultRecord]
+        id: Int64, worker: String, attempt: Int? = nil, grade: GradeRecord,
+        results: [TestResultRecord]
     ) throws -> Int64 {
         try writer.write { db in
-            try requireLease(db, id: id, worker: worker)
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
             try db.execute(
                 sql: "UPDATE grades SET is_current = 0 WHERE submission_id = ? AND is_current",
                 arguments: [id])
@@ -178,10 +197,10 @@ extension LabStore {
     }
 
     /// Marks a submission as failed with `error` (a message for the student and instructor),
-    /// if `worker` still holds its lease.
-    public func fail(id: Int64, worker: String, error: String) throws {
+    /// if `worker` still holds its lease (for claim number `attempt`, when given).
+    public func fail(id: Int64, worker: String, attempt: Int? = nil, error: String) throws {
         try writer.write { db in
-            try requireLease(db, id: id, worker: worker)
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
             try db.execute(
                 sql: """
                     UPDATE submissions
@@ -192,17 +211,52 @@ extension LabStore {
         }
     }
 
-    private func requireLease(_ db: Database, id: Int64, worker: String) throws {
+    /// An attempt that failed through no fault of the submission (the sandbox killed from
+    /// outside): back in the queue while it has attempts left (true), else an error that says
+    /// the server was at fault, not the student (false). `reason` is kept either way, so the
+    /// instructor can see what happened; a later successful grade clears it.
+    @discardableResult
+    public func retry(
+        id: Int64, worker: String, attempt: Int? = nil, reason: String,
+        maxAttempts: Int = LabStore.defaultMaxAttempts
+    ) throws -> Bool {
+        try writer.write { db in
+            try requireLease(db, id: id, worker: worker, attempt: attempt)
+            let attempts =
+                try Int.fetchOne(
+                    db, sql: "SELECT attempts FROM submissions WHERE id = ?", arguments: [id]) ?? 0
+            let again = attempts < maxAttempts
+            let message =
+                again
+                ? "attempt \(attempts) was interrupted by the grading server (\(reason)); graded"
+                    + " again"
+                : "grading was interrupted by the grading server \(attempts) times, not by"
+                    + " the submission (last: \(reason)); ask the instructor to regrade"
+            try db.execute(
+                sql: """
+                    UPDATE submissions
+                    SET status = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [again ? "queued" : "error", message, id])
+            return again
+        }
+    }
+
+    private func requireLease(_ db: Database, id: Int64, worker: String, attempt: Int?) throws {
         guard let submission = try SubmissionRecord.fetchOne(db, key: id) else {
             throw StoreError.unknownSubmission(id)
         }
-        guard submission.status == .running, submission.leaseOwner == worker else {
+        guard submission.status == .running, submission.leaseOwner == worker,
+            attempt.map({ $0 == submission.attempts }) ?? true
+        else {
             throw StoreError.leaseLost(submission: id, worker: worker)
         }
     }
 
     /// Crash recovery: running submissions whose lease expired before `now` go back to the
-    /// queue, or become errors once they have been claimed `maxAttempts` times.
+    /// queue, or become errors once they have been claimed `maxAttempts` times. The daemon
+    /// calls it at start-up and then on its clock (WorkerPool's sweeper).
     @discardableResult
     public func requeueExpiredLeases(
         now: Date = Date(), maxAttempts: Int = LabStore.defaultMaxAttempts

@@ -22,6 +22,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// The student already made the lab's `limit` submissions in the last hour; the next one
     /// is accepted in `retryAfterSeconds`.
     case rateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
+    /// Adding a student whose id is taken, without asking for an update.
+    case studentExists(id: String, name: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .rateLimited(let lab, let limit, let retry):
             return "at most \(limit) submissions per hour for lab '\(lab)' (the lab's limit):"
                 + " try again in \(retry) s"
+        case .studentExists(let id, let name):
+            return "student '\(id)' is already on the roster (as \(name)); ask for an update"
+                + " (--update, or \"update\": true) to change their name or e-mail"
         }
     }
 }

@@ -47,6 +47,30 @@ extension LabStore {
         }
     }
 
+    /// Adds a student, as an instructor asks one by one: an id already on the roster is
+    /// refused (StoreError.studentExists) unless `update`, which changes the name and keeps the
+    /// stored e-mail when none is given, so a typo cannot silently rename someone.
+    public func addStudent(
+        id: String, name: String, email: String?, isInstructor: Bool, update: Bool,
+        now: Date = Date()
+    ) throws -> StudentRecord {
+        try writer.write { db in
+            var email = email
+            if let existing = try StudentRecord.fetchOne(db, key: id) {
+                guard update else {
+                    throw StoreError.studentExists(id: id, name: existing.name)
+                }
+                email = email ?? existing.email
+            }
+            _ = try upsertStudent(
+                db, id: id, name: name, email: email, isInstructor: isInstructor, now: now)
+            guard let student = try StudentRecord.fetchOne(db, key: id) else {
+                throw StoreError.unknownStudent(id)
+            }
+            return student
+        }
+    }
+
     /// Inserts or updates a student; returns true if it was inserted. `isInstructor` nil keeps
     /// the stored flag (false for a new student).
     private func upsertStudent(

@@ -193,11 +193,15 @@ public enum Npy {
             throw NpyError.unsupportedDType(file: name, descr: fields.descr)
         }
 
-        let count = fields.shape.reduce(1, *)
-        let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        // Checked at every step: a shape such as (2**40, 2**40) must be an error, not a trap.
+        let (byteCount, overflow) = fields.shape.reduce((dtype.size, false)) { product, d in
+            let (p, o) = product.0.multipliedReportingOverflow(by: d)
+            return (p, product.1 || o)
+        }
         guard !overflow else {
             throw NpyError.badHeader(file: name, reason: "shape \(fields.shape) is too large")
         }
+        let count = byteCount / dtype.size
         let available = data.count - dataStart
         if available < byteCount {
             throw NpyError.truncated(file: name, expectedBytes: byteCount, actualBytes: available)
@@ -357,6 +361,10 @@ struct NpyHeader {
         let chars: [Unicode.Scalar]
         let file: String
         var pos = 0
+        /// Tuples, lists and dicts enclosing the current value: a header is a dict holding a
+        /// tuple, so a deep nesting is a hostile file, refused before it exhausts the stack.
+        var depth = 0
+        static let maxDepth = 16
 
         init(chars: [Unicode.Scalar], file: String) {
             self.chars = chars
@@ -401,6 +409,13 @@ struct NpyHeader {
 
         mutating func value() throws -> Value {
             guard let c = peek() else { throw error("header ends too early") }
+            if c == "(" || c == "[" || c == "{" {
+                depth += 1
+                guard depth <= Self.maxDepth else {
+                    throw error("nested more than \(Self.maxDepth) deep at character \(pos)")
+                }
+            }
+            defer { if c == "(" || c == "[" || c == "{" { depth -= 1 } }
             switch c {
             case "'", "\"":
                 return .string(try string())

@@ -17,18 +17,22 @@ public struct ExperimentLeaderboardRow: Sendable, Equatable {
     public var displayName: String
     /// Only if names were asked for.
     public var studentID: String?
+    /// The student whose run it is, whatever was asked for: the daemon shows a student the run
+    /// ids of their own rows only, and never puts this in a response.
+    public var ownerID: String
     public var runID: String
     public var value: Double
     /// The step the value was reached at.
     public var step: Int64?
 
     public init(
-        rank: Int, displayName: String, studentID: String?, runID: String, value: Double,
-        step: Int64?
+        rank: Int, displayName: String, studentID: String?, ownerID: String = "", runID: String,
+        value: Double, step: Int64?
     ) {
         self.rank = rank
         self.displayName = displayName
         self.studentID = studentID
+        self.ownerID = ownerID
         self.runID = runID
         self.value = value
         self.step = step
@@ -64,7 +68,7 @@ extension LabStore {
         includeNames: Bool, now: Date, bulkAfter: Int?
     ) throws -> [ExperimentLeaderboardRow] {
         let (key, aggregate) = try FilterParser.parseMetric(metric)
-        let expression = try filter.map(FilterParser.parse)
+        let expression = try filter.map { try FilterParser.parse($0, limits: .scoped) }
         return try reader.read { db in
             guard
                 let experimentID = try Int64.fetchOne(
@@ -507,7 +511,7 @@ enum LeaderboardWalk {
                 displayName: includeNames
                     ? (person?.name ?? student)
                     : (person?.pseudonym ?? Pseudonym.make(id: student)),
-                studentID: includeNames ? student : nil,
+                studentID: includeNames ? student : nil, ownerID: student,
                 runID: details[winner.pk]?.id ?? "", value: winner.value,
                 step: details[winner.pk]?.step)
         }

@@ -8,9 +8,17 @@
 //   comparison := field op literal | field ["NOT"] "IN" "(" literal ("," literal)* ")"
 //   field      := metrics.KEY[.min|.max|.last] | params.KEY | tags.KEY | attributes.NAME
 public enum FilterParser {
-    /// Parses `text` into an expression.
-    public static func parse(_ text: String) throws -> FilterExpression {
-        var parser = Parser(text: text, tokens: try FilterLexer.tokenize(text))
+    /// Parses `text` into an expression, refusing one larger than `limits` with
+    /// TrackingError.tooComplex before it costs any work.
+    public static func parse(
+        _ text: String, limits: FilterLimits = .standard
+    ) throws -> FilterExpression {
+        guard text.utf8.count <= limits.maxLength else {
+            throw TrackingError.tooComplex(
+                "the filter is \(text.utf8.count) bytes long; at most \(limits.maxLength) are"
+                    + " accepted: search with fewer conditions")
+        }
+        var parser = Parser(text: text, tokens: try FilterLexer.tokenize(text), limits: limits)
         let expression = try parser.parseOr()
         try parser.expectEnd()
         return expression
@@ -18,9 +26,18 @@ public enum FilterParser {
 
     /// Parses `field [ASC|DESC] (, field [ASC|DESC])*`; the default direction is ASC.
     public static func parseOrdering(_ text: String) throws -> [FilterOrdering] {
+        guard text.utf8.count <= FilterLimits.standard.maxLength else {
+            throw TrackingError.tooComplex(
+                "the ordering is \(text.utf8.count) bytes long; at most"
+                    + " \(FilterLimits.standard.maxLength) are accepted")
+        }
         var parser = Parser(text: text, tokens: try FilterLexer.tokenize(text))
         var orderings: [FilterOrdering] = []
         repeat {
+            guard orderings.count < FilterLimits.maxOrderings else {
+                throw TrackingError.tooComplex(
+                    "at most \(FilterLimits.maxOrderings) fields can order a search")
+            }
             let field = try parser.parseField()
             var ascending = true
             if case .keyword(let word) = parser.current.kind, word == "ASC" || word == "DESC" {
@@ -50,11 +67,51 @@ public enum FilterParser {
 private struct Parser {
     let text: String
     let tokens: [FilterToken]
+    let limits: FilterLimits
     var position = 0
+    /// How many parentheses and NOTs enclose the current token.
+    var depth = 0
+    var comparisons = 0
+    var values = 0
+    var fields: Set<FilterField> = []
 
-    init(text: String, tokens: [FilterToken]) {
+    init(text: String, tokens: [FilterToken], limits: FilterLimits = .standard) {
         self.text = text
         self.tokens = tokens
+        self.limits = limits
+    }
+
+    /// One level deeper into parentheses or NOT, refused past the limit before recursing.
+    mutating func enter(_ token: FilterToken) throws {
+        depth += 1
+        guard depth <= limits.maxDepth else {
+            throw TrackingError.tooComplex(
+                "parentheses and NOTs nest more than \(limits.maxDepth) deep at column"
+                    + " \(token.column); write the condition with fewer levels")
+        }
+    }
+
+    /// Counts a comparison against the limits once it is parsed.
+    mutating func count(_ comparison: FilterComparison) throws {
+        comparisons += 1
+        values += comparison.values.count
+        fields.insert(FilterSQL.joinKey(comparison.field))
+        if comparisons > limits.maxComparisons {
+            throw TrackingError.tooComplex(
+                "the filter has more than \(limits.maxComparisons) comparisons; at most"
+                    + " \(limits.maxComparisons) are accepted (an IN list counts as one)")
+        }
+        if values > limits.maxValues {
+            throw TrackingError.tooComplex(
+                "the filter has more than \(limits.maxValues) values; at most"
+                    + " \(limits.maxValues) are accepted")
+        }
+        let distinct = fields.filter { if case .attribute = $0 { false } else { true } }.count
+        if distinct > limits.maxFields {
+            throw TrackingError.tooComplex(
+                "the filter names more than \(limits.maxFields) different metrics, params and"
+                    + " tags; at most \(limits.maxFields) are accepted")
+        }
     }
 
     var current: FilterToken { tokens[position] }
@@ -104,9 +161,16 @@ private struct Parser {
     }
 
     mutating func parseNot() throws -> FilterExpression {
-        if takeKeyword("NOT") { return .not(try parseNot()) }
+        if case .keyword("NOT") = current.kind {
+            try enter(current)
+            defer { depth -= 1 }
+            advance()
+            return .not(try parseNot())
+        }
         if current.kind == .leftParen {
             let open = current
+            try enter(open)
+            defer { depth -= 1 }
             advance()
             let inner = try parseOr()
             guard take(.rightParen) else {
@@ -159,6 +223,7 @@ private struct Parser {
         let comparison = FilterComparison(
             field: field.field, op: op, values: values, column: field.column)
         try check(comparison)
+        try count(comparison)
         return comparison
     }
 

@@ -104,15 +104,25 @@ struct FilterSQL {
         _ expression: FilterExpression, negated: Bool = false,
         arguments: inout [any DatabaseValueConvertible]
     ) -> String {
+        // A chain `a OR b OR c …` is one parenthesised list, not a nesting per term: SQLite's
+        // parser overflows its stack on about a hundred nested parentheses.
+        func chain(_ e: FilterExpression, _ isAnd: Bool) -> [FilterExpression] {
+            switch (e, isAnd) {
+            case (.and(let a, let b), true), (.or(let a, let b), false):
+                return chain(a, isAnd) + chain(b, isAnd)
+            default:
+                return [e]
+            }
+        }
         switch expression {
-        case .and(let a, let b):
-            let left = condition(a, negated: negated, arguments: &arguments)
-            let right = condition(b, negated: negated, arguments: &arguments)
-            return "(\(left) AND \(right))"
-        case .or(let a, let b):
-            let left = condition(a, negated: negated, arguments: &arguments)
-            let right = condition(b, negated: negated, arguments: &arguments)
-            return "(\(left) OR \(right))"
+        case .and, .or:
+            var isAnd = false
+            if case .and = expression { isAnd = true }
+            var terms: [String] = []
+            for term in chain(expression, isAnd) {
+                terms.append(condition(term, negated: negated, arguments: &arguments))
+            }
+            return "(" + terms.joined(separator: isAnd ? " AND " : " OR ") + ")"
         case .not(let inner):
             return "(NOT \(condition(inner, negated: true, arguments: &arguments)))"
         case .comparison(let comparison):

@@ -43,7 +43,7 @@ extension LabStore {
     /// The runs matching `query`, in its order. Throws `TrackingError` for a bad filter or
     /// ordering, `RunsError.unknownExperiment` for an unknown experiment.
     public func searchRuns(_ query: RunQuery, now: Date = Date()) throws -> [RunSearchRow] {
-        let expression = try query.filter.map(FilterParser.parse)
+        let expression = try query.filter.map { try FilterParser.parse($0, limits: .scoped) }
         let orderings = try query.orderBy.map(FilterParser.parseOrdering) ?? []
         var sql = FilterSQL(deadBefore: now.addingTimeInterval(-query.heartbeatTimeout))
         var whereArguments: [any DatabaseValueConvertible] = []

@@ -8,6 +8,8 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
     case unknownField(text: String, column: Int, field: String, hint: String)
     /// A comparison that makes no sense, such as a metric against a string.
     case badComparison(text: String, column: Int, message: String)
+    /// A filter beyond FilterLimits: too long, too deep, too many comparisons or fields.
+    case tooComplex(String)
     /// A line of a JSONL import (or an HTTP batch body, line 1) that is malformed.
     case batch(line: Int, entry: String, reason: String)
     /// A run asked for in a plot or compare has no such metric or does not exist.
@@ -25,6 +27,8 @@ public enum TrackingError: Error, CustomStringConvertible, Equatable {
                 + pointer(text, column)
         case .badComparison(let text, let column, let message):
             return "filter error at column \(column): \(message)\n" + pointer(text, column)
+        case .tooComplex(let message):
+            return "filter too complex: \(message)"
         case .batch(let line, let entry, let reason):
             return "line \(line), \(entry): \(reason) (the whole batch was rejected)"
         case .nothingToPlot(let message):

@@ -32,7 +32,7 @@ struct StudentsCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add or update one student; --instructor also prints an API token.",
+            abstract: "Add one student (or --update one); --instructor also prints an API token.",
             discussion: RemoteOptions.instructorDiscussion)
         @OptionGroup var data: DataOptions
         @OptionGroup var remote: RemoteOptions
@@ -40,9 +40,11 @@ struct StudentsCommand: ParsableCommand {
         @Option(help: "Their name.") var name: String
         @Option(help: "Their e-mail.") var email: String?
         @Flag(help: "An instructor (sees every submission and real names).") var instructor = false
+        @Flag(help: "Change the name (and e-mail, if given) of a student already on the roster.")
+        var update = false
 
         var body: NewStudentBody {
-            NewStudentBody(id: id, name: name, email: email, instructor: instructor)
+            NewStudentBody(id: id, name: name, email: email, instructor: instructor, update: update)
         }
 
         func validate() throws {

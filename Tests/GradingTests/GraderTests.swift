@@ -362,3 +362,83 @@ struct GradingBenchmarkTests {
         #expect(result.labs.count == labs.count && result.labs.allSatisfy(\.fullMarks), "\(result)")
     }
 }
+
+/// A submission whose functions all spin, in a lab with a 1.5 s budget for everything.
+enum SpinnerLab {
+    static let toml = FakeLab.toml
+        .replacingOccurrences(
+            of: "time_seconds = 10.0\n", with: "time_seconds = 1.0\nsubmission_seconds = 1.5\n")
+        .replacingOccurrences(of: "time_seconds = 0.5\n", with: "")
+
+    static let module = """
+        def softmax(x, axis=-1):
+            while True:
+                pass
+
+        def causal_mask(T):
+            while True:
+                pass
+
+        def scaled_dot_product_attention(q, k, v, mask=None):
+            return q
+
+        """
+}
+
+@Suite("Grader budget", .serialized)
+struct GraderBudgetTests {
+    @Test func aSpinnerIsBoundedByTheSubmissionBudget() throws {
+        let folder = try makeScratchDirectory("lmlab-spinlab").appendingPathComponent("98-fake")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SpinnerLab.toml.write(
+            to: folder.appendingPathComponent("lab.toml"), atomically: true, encoding: .utf8)
+        try "# Spin\n".write(
+            to: folder.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        let lab = try Lab.load(folder: folder)
+        #expect(lab.limits.submissionSeconds == 1.5)
+        let file = try makeScratchDirectory("lmlab-spin").appendingPathComponent("fake.py")
+        try SpinnerLab.module.write(to: file, atomically: true, encoding: .utf8)
+
+        let report = try FakeLab.grader(lab).grade(
+            submission: file, seed: 1, mode: .instructor, submitted: testDue - day)
+        let r = byName(report)
+        let summary = report.results.map { "\($0.name): \($0.status) \($0.message)" }
+            .joined(separator: "\n")
+        // The first softmax test spins for its 1 s limit; softmax's other two are not run
+        #expect(r["softmax_passes"]?.status == .timeout, "\(summary)")
+        #expect(r["softmax_passes"]?.message.contains("within 1 s (the time limit)") == true)
+        for name in ["softmax_raises", "softmax_hangs"] {
+            #expect(r[name]?.status == .missing, "\(summary)")
+            #expect(
+                r[name]?.message.contains("not run: an earlier test of softmax ran out of time")
+                    == true, "\(summary)")
+        }
+        // causal_mask gets what is left of the 1.5 s, then its second test is not run
+        #expect(r["mask_fails"]?.status == .timeout, "\(summary)")
+        #expect(
+            r["mask_fails"]?.message.contains("what was left of the submission's 1.5 s") == true,
+            "\(summary)")
+        #expect(r["mask_passes"]?.message.contains("ran out of time") == true, "\(summary)")
+        // And the budget is used up for the last component, which would have passed quickly
+        #expect(r["sdpa_missing"]?.status == .missing)
+        #expect(r["sdpa_missing"]?.message.contains("used up its 1.5 s") == true, "\(summary)")
+        #expect(report.summary.score == 0)
+    }
+
+    @Test func theBudgetMustBePositive() throws {
+        let folder = try makeScratchDirectory("lmlab-badbudget").appendingPathComponent("98-fake")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try SpinnerLab.toml.replacingOccurrences(
+            of: "submission_seconds = 1.5", with: "submission_seconds = -2"
+        ).write(to: folder.appendingPathComponent("lab.toml"), atomically: true, encoding: .utf8)
+        try "# x\n".write(
+            to: folder.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+        #expect {
+            try Lab.load(folder: folder)
+        } throws: { error in
+            (error as? LabError)?.problems.contains {
+                $0.keyPath == "limits.submission_seconds"
+            } == true
+        }
+    }
+}

@@ -359,3 +359,53 @@ private let validTest = """
         #expect(error.description.contains("10-a/lab.toml: id:"))
     }
 }
+
+@Test func casesLargerThanTheMemoryLimitAreRefusedAtValidation() throws {
+    func tensorTest(_ shape: String, memory: String = "") -> String {
+        validHeader + """
+            [[tests]]
+            name = "big"
+            component = "softmax"
+            points = 1.0
+            visibility = "hidden"
+            seed = 1
+            \(memory)
+            [tests.inputs]
+            x = { tensor = \(shape) }
+
+            """
+    }
+    // 400000×700000 floats (2.2 TB as float64): refused, naming the limit, not aborting
+    let huge = problems(tensorTest("[400000, 700000]"))
+    #expect(huge.count == 1)
+    #expect(huge.first?.keyPath == "tests[0].inputs")
+    #expect(huge.first?.message.contains("over the test's memory limit of 1024 MiB") == true,
+        "\(listing(huge))")
+    // A shape whose element count overflows an Int is refused the same way
+    let overflow = problems(tensorTest("[4294967296, 4294967296, 4294967296]"))
+    #expect(overflow.first?.message.contains("more memory than a machine has") == true)
+    // By hand: 8192×8192 values × 8 bytes × 2 copies = 1024 MiB fits 1024 MiB exactly, and
+    // not 1023 MiB; 8192×8193 does not fit 1024 MiB
+    #expect(problems(tensorTest("[8192, 8192]")).isEmpty)
+    #expect(problems(tensorTest("[8192, 8193]")).count == 1)
+    #expect(problems(tensorTest("[8192, 8192]", memory: "memory_mb = 1023")).count == 1)
+    // A GPT-2 spec is counted by its parameters: 12·C²+13·C per block plus wte, wpe and ln_f;
+    // n_layer 2, C 1024, vocab 50257, ctx 1024 → 2·12,596,224 + 51,463,168 + 1,048,576 + 2,048
+    // = 77,706,240 values = 1185.7 MiB at 16 bytes each: over 1024, under 2048
+    let gpt2 = validHeader + """
+        [[tests]]
+        name = "model"
+        component = "softmax"
+        points = 1.0
+        visibility = "hidden"
+        seed = 1
+        %MEM%
+        [tests.inputs]
+        x = { gpt2 = { n_layer = 2, n_head = 16, n_embd = 1024, vocab = 50257, ctx = 1024 } }
+
+        """
+    let small = problems(gpt2.replacingOccurrences(of: "%MEM%", with: ""))
+    #expect(small.contains { $0.message.contains("about 1185 MiB") }, "\(listing(small))")
+    let roomy = problems(gpt2.replacingOccurrences(of: "%MEM%", with: "memory_mb = 2048"))
+    #expect(!roomy.contains { $0.message.contains("memory limit") }, "\(listing(roomy))")
+}

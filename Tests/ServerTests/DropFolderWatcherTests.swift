@@ -89,7 +89,8 @@ import Testing
                 student: "alice", lab: "attention", since: .distantPast)
                 == 0)
         // A notebook beside them is taken
-        try write("{}", to: drop.appendingPathComponent("alice/attention/attention.ipynb"))
+        try write(
+            #"{"cells": []}"#, to: drop.appendingPathComponent("alice/attention/attention.ipynb"))
         _ = watcher.scan()
         #expect(watcher.scan().count == 1)
     }
@@ -107,4 +108,54 @@ import Testing
 /// Digests computed outside Swift (`printf 'score=5\n' | sha256sum`).
 enum SHA256Reference {
     static let score5 = "24aee3b29d3d2acc9254a69cf384c1a27765de667a9145ac0d5da01e315e96f2"
+}
+
+@Suite struct DropFolderLinkTests {
+    func write(_ text: String, to url: URL) throws {
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    @Test func symbolicLinksAndSpecialFilesAreNeverFollowed() throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let drop = fixture.directory.appendingPathComponent("submissions")
+        let secret = fixture.directory.appendingPathComponent("secret.txt")
+        try write("root:x:0:0:the secret\n", to: secret)
+        let manager = FileManager.default
+        // alice's attention.py is a link to a file outside the drop folder
+        try manager.createDirectory(
+            at: drop.appendingPathComponent("alice/attention"), withIntermediateDirectories: true)
+        try manager.createSymbolicLink(
+            at: drop.appendingPathComponent("alice/attention/attention.py"),
+            withDestinationURL: secret)
+        // bob's lab folder is a link to a folder outside, holding a .py
+        let outside = fixture.directory.appendingPathComponent("outside")
+        try write("score=1\n", to: outside.appendingPathComponent("attention.py"))
+        try manager.createDirectory(
+            at: drop.appendingPathComponent("bob"), withIntermediateDirectories: true)
+        try manager.createSymbolicLink(
+            at: drop.appendingPathComponent("bob/attention"), withDestinationURL: outside)
+        let watcher = DropFolderWatcher(folder: drop, store: fixture.store, logger: quietLogger)
+        for _ in 0..<3 { #expect(watcher.scan() == []) }
+        #expect(try fixture.store.queueCounts().values.reduce(0, +) == 0)
+
+        // In a folder submission, a link and a FIFO beside real code are left out, and the
+        // scan does not block on the FIFO
+        let lab = drop.appendingPathComponent("alice/limited")
+        try write("score=2\n", to: lab.appendingPathComponent("limited.py"))
+        try manager.createSymbolicLink(
+            at: lab.appendingPathComponent("passwd.py"), withDestinationURL: secret)
+        #expect(mkfifo(lab.appendingPathComponent("pipe.py").path, 0o600) == 0)
+        _ = watcher.scan()
+        let queued = watcher.scan()
+        #expect(queued.count == 1)
+        let id = try #require(queued.first)
+        let row = try #require(try fixture.store.submission(id: id))
+        let content = try Data(contentsOf: fixture.store.blobs.url(sha256: row.sha256))
+        let bundle = try SubmissionBundle.decode(content, filename: row.filename)
+        #expect(bundle.files.map(\.path) == ["limited.py"])
+        #expect(!String(decoding: content, as: UTF8.self).contains("secret"))
+    }
 }

@@ -122,6 +122,26 @@ func decodeDated<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws 
                 #expect(added.student.id == "hal" && added.student.isInstructor == false)
                 #expect(added.token == nil)
             }
+            // The same id again is a conflict that changes nothing; an explicit update renames
+            // and keeps the e-mail it was not given
+            try await client.execute(
+                uri: "/api/students", method: .post, headers: prof,
+                body: ByteBuffer(string: #"{"id":"hal","name":"Someone Else"}"#)
+            ) { response in
+                #expect(response.status == .conflict)
+                #expect(errorMessage(response).contains("already on the roster"))
+            }
+            #expect(try fixture.store.student(id: "hal")?.name == "Hal")
+            #expect(try fixture.store.student(id: "hal")?.email == "hal@x.org")
+            let renamed = try await client.execute(
+                uri: "/api/students", method: .post, headers: prof,
+                body: ByteBuffer(string: #"{"id":"hal","name":"Hal Jordan","update":true}"#)
+            ) { response in
+                #expect(response.status == .created)
+                return try decode(StudentAddedBody.self, response)
+            }
+            #expect(renamed.student.name == "Hal Jordan")
+            #expect(try fixture.store.student(id: "hal")?.email == "hal@x.org")
             let ta = try await client.execute(
                 uri: "/api/students", method: .post, headers: prof,
                 body: ByteBuffer(string: #"{"id":"ta","name":"Tess","instructor":true}"#)

@@ -271,7 +271,9 @@ private func same(
             ) { response in
                 #expect(response.status == .ok)
                 let body = try decode(ExperimentLeaderboardBody.self, response)
-                #expect(body.rows.map(\.runID) == ["b2", "a2"])
+                // Alice sees her own run id, not Bob's (which would open his run to her)
+                #expect(body.rows.map(\.runID) == [nil, "a2"])
+                #expect(!String(buffer: response.body).contains("b2"))
                 #expect(body.rows.map(\.value) == [JSONNumber(0.2), JSONNumber(0.5)])
                 #expect(body.rows.map(\.step) == [1, 0])
                 #expect(body.rows.map(\.name) == [pseudonyms["bob"], pseudonyms["alice"]])

@@ -49,7 +49,9 @@ import Tracking
                 method: .get, headers: bearer(fixture.aliceToken)
             ) { response in
                 let body = try decode(ExperimentLeaderboardBody.self, response)
-                #expect(body.rows.map(\.runID) == [claim.id, verified.id])
+                // Bob's claimed run ranks first; alice sees her own run id only
+                #expect(body.rows.map(\.runID) == [nil, verified.id])
+                #expect(body.rows.map(\.value) == [JSONNumber(1), body.rows[1].value])
             }
             try await client.execute(
                 uri: "/api/experiments/q-verified/leaderboard?metric=perplexity.last&verified=true",

@@ -185,3 +185,62 @@ func status(_ fixture: Fixture, _ id: Int64) throws -> SubmissionStatus? {
         #expect(message == "grading took longer than 0.2 s and was stopped")
     }
 }
+
+@Suite struct LeaseRecoveryTests {
+    @Test func restartWithinTheLeaseIsGradedOnceWithoutASecondRestart() async throws {
+        // Given a daemon that died 0 s into a 1 s lease
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let id = try enqueue(fixture, "score=7")
+        let claimed = try fixture.store.claimNext(worker: "dead-host-1-0000:0", lease: 1)
+        #expect(claimed?.id == id)
+        // When a new daemon starts at once (its start-up recovery finds the lease still valid)
+        var configuration = testConfiguration(workers: 1)
+        configuration.leaseSweepInterval = 0.2
+        let log = GradeLog()
+        let pool = WorkerPool(
+            store: fixture.store, grader: ContentGrader(log: log),
+            configuration: configuration, logger: quietLogger)
+        let running = Task { try await pool.run() }
+        #expect(try status(fixture, id) == .running)
+        // Then its sweeper re-queues the lease once it expires, and the submission is graded
+        // once, on its second claim, by this daemon alone
+        let graded = try await eventually { try status(fixture, id) == .graded }
+        pool.stop()
+        try await running.value
+        #expect(graded)
+        #expect(await log.counts == [id: 1])
+        let row = try #require(try fixture.store.submission(id: id))
+        #expect(row.score == 7)
+        #expect(row.attempts == 2)
+    }
+
+    @Test func theAttemptFenceRefusesALateResultEvenUnderTheSameWorkerName() throws {
+        // Given a claim whose lease expired and was claimed again under the same worker name
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let id = try enqueue(fixture, "score=3")
+        let start = Date()
+        let first = try #require(try fixture.store.claimNext(worker: "w:0", lease: 1, now: start))
+        #expect(first.submission.attempts == 1)
+        let recovery = try fixture.store.requeueExpiredLeases(now: start.addingTimeInterval(2))
+        #expect(recovery.requeued == [id])
+        let second = try #require(
+            try fixture.store.claimNext(worker: "w:0", lease: 60, now: start.addingTimeInterval(2)))
+        #expect(second.submission.attempts == 2)
+        // When the first attempt's result arrives late
+        let grade = GradeRecord(graderVersion: "late", seed: 0, score: 1, maxScore: 10)
+        #expect(throws: StoreError.leaseLost(submission: id, worker: "w:0")) {
+            try fixture.store.complete(id: id, worker: "w:0", attempt: 1, grade: grade, results: [])
+        }
+        #expect(throws: StoreError.leaseLost(submission: id, worker: "w:0")) {
+            try fixture.store.fail(id: id, worker: "w:0", attempt: 1, error: "late")
+        }
+        #expect(try !fixture.store.renewLease(id: id, worker: "w:0", attempt: 1, lease: 60))
+        // Then it is refused, and the current attempt's result is recorded
+        #expect(try fixture.store.submission(id: id)?.status == .running)
+        #expect(try fixture.store.renewLease(id: id, worker: "w:0", attempt: 2, lease: 60))
+        try fixture.store.complete(id: id, worker: "w:0", attempt: 2, grade: grade, results: [])
+        #expect(try fixture.store.submission(id: id)?.status == .graded)
+    }
+}

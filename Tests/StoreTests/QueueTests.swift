@@ -130,6 +130,32 @@ struct QueueTests {
             try store.queueCounts() == [.queued: 0, .running: 0, .graded: 1, .error: 1])
     }
 
+    @Test func aBurstTakesOneWorkerWhileOthersFirstSubmissionsWait() throws {
+        // Given alice's burst of 5 submissions, then bob's and carol's first ones
+        let store = try makeStore()
+        func enqueue(_ student: String, _ second: TimeInterval) throws -> Int64 {
+            try store.enqueue(
+                student: student, lab: "attention", filename: "\(student).py",
+                content: Data("\(student) \(second)".utf8), source: .http,
+                submittedAt: at(second))
+        }
+        let alice = try (0..<5).map { try enqueue("alice", Double($0)) }
+        let bob = try enqueue("bob", 10)
+        let carol = try enqueue("carol", 11)
+        // When three workers claim while alice's first is being graded
+        func claim(_ worker: String) throws -> Int64? {
+            try store.claimNext(worker: worker, lease: 60, now: at(20))?.id
+        }
+        // Then: alice's oldest, then bob's and carol's (no submission of theirs running) before
+        // alice's second
+        #expect(try claim("w0") == alice[0])
+        #expect(try claim("w1") == bob)
+        #expect(try claim("w2") == carol)
+        #expect(try claim("w3") == alice[1])
+        // With no one else queued, alice's next follow in order
+        #expect(try claim("w4") == alice[2])
+    }
+
     @Test func expiredLeasesAreRequeuedThenGivenUp() throws {
         // Given a submission claimed with a 60 s lease
         let store = try makeStore()
