@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LMLabTests", dependencies: ["lmlab"]),
+        .testTarget(
+            name: "LMLabTests", dependencies: ["lmlab", "Tensors", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),

@@ -13,7 +13,9 @@ public func readTextFile(_ file: URL, what: String) throws -> String {
         throw ExperimentError.badText(
             file: file.path, reason: "cannot read the \(what) (\(error.localizedDescription))")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    // String(validating:) keeps a leading byte-order mark, as tiktoken and HF tokenizers
+    // do; String(data:encoding:) would silently drop it.
+    guard let text = String(validating: data, as: UTF8.self) else {
         throw ExperimentError.badText(file: file.path, reason: "the \(what) is not UTF-8 text")
     }
     guard !text.isEmpty else {

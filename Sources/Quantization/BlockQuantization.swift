@@ -5,7 +5,9 @@
 import Tensors
 
 /// Q8_0: d = absmax / 127 (fp32), id = 1/d (0 if d = 0), q_j = roundf(x_j · id) (half away
-/// from zero), and d is stored as fp16. Dequantization is q_j · fp16(d).
+/// from zero), and d is stored as fp16. Dequantization is q_j · fp16(d). When absmax is tiny
+/// (below about 3.7e-37, every subnormal block included) 1/d overflows to inf, x_j · id is ±inf
+/// or NaN, and ggml's cast to int8 gives 0 (see `ggmlInt8Cast`): such a block is all zeros.
 /// x: [n] -> codes [n], scales [n/32] (fp16 bits).
 public func quantizeRowQ8_0(
     _ x: UnsafePointer<Float>, count n: Int, codes: UnsafeMutablePointer<Int8>,
@@ -21,7 +23,7 @@ public func quantizeRowQ8_0(
         let id: Float = d != 0 ? 1 / d : 0
         scales[b] = floatToHalfBits(d)
         for j in 0..<qk {
-            codes[b * qk + j] = saturatingInt8((xb[j] * id).rounded(.toNearestOrAwayFromZero))
+            codes[b * qk + j] = ggmlInt8Cast((xb[j] * id).rounded(.toNearestOrAwayFromZero))
         }
     }
 }
@@ -51,9 +53,10 @@ public func quantizeRowQ4_0(
         // Writing the sum first keeps Swift from fusing it into an FMA (ggml's C does not fuse).
         func code(_ v: Float) -> UInt8 {
             let shifted: Float = v * id + 8.5
-            // min(15, (int8_t)shifted): truncation toward zero. The guards only matter when id
-            // overflowed to inf (d subnormal), where ggml's cast is undefined; NaN gives 0.
-            guard shifted >= 1 else { return 0 }
+            // min(15, (int8_t)shifted): truncation toward zero. When id overflowed to inf (|d|
+            // below about 2.9e-39) shifted is ±inf or NaN and ggml's cast gives 0, as in
+            // `ggmlInt8Cast`.
+            guard shifted.isFinite, shifted >= 1 else { return 0 }
             guard shifted < 16 else { return 15 }
             return UInt8(shifted)
         }
@@ -63,8 +66,17 @@ public func quantizeRowQ4_0(
     }
 }
 
-/// round-to-integer result -> Int8, saturating at ±127 and sending NaN to 0. In range (every
-/// finite weight with a normal scale) it is exact; outside it ggml's C cast would be undefined.
+/// ggml's `(int8_t)` of a rounded float: exact in range (every code of a block whose 1/d is
+/// finite lies in -127 ... 127). ±inf and NaN, which arise only when 1/d overflowed, give 0:
+/// C leaves that cast undefined, and on x86-64 it is cvttss2si, whose "integer indefinite"
+/// 0x80000000 has low byte 0 — what llama.cpp writes, and what gguf-py's NumPy gives.
+func ggmlInt8Cast(_ r: Float) -> Int8 {
+    guard r.isFinite else { return 0 }
+    return Int8(min(127, max(-128, r)))
+}
+
+/// round-to-integer result -> Int8 for the int8 schemes, clipped to [-127, 127] as their
+/// definition (np.clip) says, NaN to 0.
 func saturatingInt8(_ r: Float) -> Int8 {
     guard r == r else { return 0 }
     return Int8(min(127, max(-127, r)))

@@ -14,6 +14,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case badQuantizedFile(file: String, reason: String)
     /// Too few evaluation tokens for a loss.
     case tooFewEvalTokens(count: Int)
+    /// The model's head is untied (tie_word_embeddings false); quantized models keep one wte.
+    case untiedHead
 
     public var description: String {
         switch self {
@@ -32,6 +34,10 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
                 + "\(scheme.rawValue)"
         case .badQuantizedFile(let file, let reason):
             return "\(file): \(reason); write it again with QuantizedGPT2.save(to:)"
+        case .untiedHead:
+            return "config key \"tie_word_embeddings\" is false (the model has its own "
+                + "lm_head.weight), but a quantized model stores one wte for the embedding and the "
+                + "head; quantize a model with a tied head"
         case .tooFewEvalTokens(let count):
             return "the evaluation text has \(count) token(s); a loss needs at least 2"
         }

@@ -193,3 +193,29 @@ private func read<T>(
     }
     return out
 }
+
+extension QuantizedGPT2 {
+    /// Writes what the quantization computed, for checking it from outside: `folder`/
+    /// quantized.safetensors (`save(to:)`: codes, scales, the rest of the model) and
+    /// `folder`/dequantized.safetensors (each linear weight dequantized, F32, under its Hugging
+    /// Face name in Conv1D layout [in, out], so it compares with model.safetensors directly).
+    public func dump(to folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw QuantizationError.badQuantizedFile(
+                file: folder.path, reason: "cannot create the folder: \(error)")
+        }
+        try save(to: folder.appendingPathComponent("quantized.safetensors"))
+        var entries: [SafeTensorsEntry] = []
+        for (i, b) in blocks.enumerated() {
+            for (name, layer) in b.linears {
+                let weight = layer.weight.dequantized()  // [in, out]
+                entries.append(SafeTensorsEntry(name: "h.\(i).\(name).weight", tensor: weight))
+            }
+        }
+        try SafeTensors.write(
+            entries, metadata: ["format": "pt", "scheme": scheme.rawValue],
+            to: folder.appendingPathComponent("dequantized.safetensors"))
+    }
+}

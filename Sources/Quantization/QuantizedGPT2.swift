@@ -46,6 +46,9 @@ public struct QuantizedGPT2: Sendable {
     /// stores wte; by default fp32 for the fp32 scheme and fp16 for every other.
     public init(_ model: GPT2Model, scheme: QuantScheme, embeddings: QuantScheme? = nil) throws {
         let w = model.weights
+        guard model.config.tieWordEmbeddings else {
+            throw QuantizationError.untiedHead
+        }
         let embeddingScheme = embeddings ?? (scheme == .fp32 ? .fp32 : .fp16)
         guard embeddingScheme == .fp32 || embeddingScheme == .fp16 else {
             throw QuantizationError.unsupportedEmbeddingScheme(embeddingScheme)
@@ -118,11 +121,11 @@ public struct QuantizedGPT2: Sendable {
         try config.validate(ids)
         let eps = config.layerNormEpsilon
         var x = embedTokens(ids)  // [T, C]
-        for b in blocks {
+        for (layer, b) in blocks.enumerated() {
             let h = layerNorm(x, weight: b.ln1Weight, bias: b.ln1Bias, eps: eps)  // [T, C]
-            x = x + selfAttention(h, block: b)  // residual
+            x = x + selfAttention(h, block: b, scale: config.attentionScale(layer: layer))
             let m = layerNorm(x, weight: b.ln2Weight, bias: b.ln2Bias, eps: eps)  // [T, C]
-            x = x + b.mlpProj(gelu(b.cFc(m)))  // [T, C] -> [T, 4C] -> [T, C]
+            x = x + b.mlpProj(config.activation(b.cFc(m)))  // [T, C] -> [T, 4C] -> [T, C]
         }
         x = layerNorm(x, weight: lnFWeight, bias: lnFBias, eps: eps)
         return head(x)  // [T, C] -> [T, V]
@@ -145,14 +148,9 @@ public struct QuantizedGPT2: Sendable {
     }
 
     /// Causal self-attention from the reference's pieces: x [T, C] -> [T, C].
-    func selfAttention(_ x: Tensor, block b: QuantizedBlock) -> Tensor {
-        let c = config.nEmbd
-        let qkv = b.cAttn(x)  // [T, C] -> [T, 3C]
-        let q = splitHeads(qkv.sliced(axis: -1, 0..<c), heads: config.nHead)  // [H, T, hs]
-        let k = splitHeads(qkv.sliced(axis: -1, c..<(2 * c)), heads: config.nHead)  // [H, T, hs]
-        let v = splitHeads(qkv.sliced(axis: -1, (2 * c)..<(3 * c)), heads: config.nHead)
-        let heads = scaledDotProductAttention(q: q, k: k, v: v, mask: causalMask(x.shape[0]))
-        return b.attnProj(mergeHeads(heads))  // [H, T, hs] -> [T, C] -> [T, C]
+    func selfAttention(_ x: Tensor, block b: QuantizedBlock, scale: Float) -> Tensor {
+        let merged = causalSelfAttention(qkv: b.cAttn(x), heads: config.nHead, scale: scale)
+        return b.attnProj(merged)  // [T, C] -> [T, C]
     }
 
     /// The loss of predicting each next token of `tokens` (at least two, at most n_positions + 1).

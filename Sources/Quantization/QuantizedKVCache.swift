@@ -25,7 +25,7 @@ extension QuantizedGPT2 {
             let h = layerNorm(x, weight: b.ln1Weight, bias: b.ln1Bias, eps: eps)  // [T, C]
             x = x + cachedSelfAttention(h, block: b, layer: layer, cache: &cache)
             let m = layerNorm(x, weight: b.ln2Weight, bias: b.ln2Bias, eps: eps)
-            x = x + b.mlpProj(gelu(b.cFc(m)))  // [T, C]
+            x = x + b.mlpProj(config.activation(b.cFc(m)))  // [T, C]
         }
         cache.advance(by: ids.count)
         x = layerNorm(x, weight: lnFWeight, bias: lnFBias, eps: eps)
@@ -37,7 +37,9 @@ extension QuantizedGPT2 {
     func cachedSelfAttention(
         _ x: Tensor, block b: QuantizedBlock, layer: Int, cache: inout QuantizedKVCache
     ) -> Tensor {
-        let merged = cache.attend(qkv: b.cAttn(x), layer: layer, heads: config.nHead)  // [T, C]
+        let merged = cache.attend(
+            qkv: b.cAttn(x), layer: layer, heads: config.nHead,
+            scale: config.attentionScale(layer: layer))  // [T, C]
         return b.attnProj(merged)  // [T, C]
     }
 }

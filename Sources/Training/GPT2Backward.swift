@@ -85,6 +85,10 @@ struct TrainingForward {
 /// Checks a batch: B ≥ 1 sequences of one length T ≥ 1 within the model's positions, every
 /// input and target id in the vocabulary; returns the flattened inputs and targets.
 func validateBatch(config: GPT2Config, inputs: [[Int]], targets: [[Int]]) throws -> (ids: [Int], targets: [Int], batch: Int) {
+    // The backward implements GPT-2's own attention scale, tanh GELU and tied head only.
+    if let key = config.firstNonDefaultKey {
+        throw TrainingError.unsupportedConfig(key: key)
+    }
     guard let t = inputs.first?.count, t > 0 else {
         throw TrainingError.badBatch("needs at least one non-empty input sequence")
     }

@@ -32,6 +32,15 @@ public enum LoRATarget: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// (in, out) features of the layer in a model with `config` (n_inner wide MLPs too).
+    public func features(_ config: GPT2Config) -> (in: Int, out: Int) {
+        switch self {
+        case .cFc: return (config.nEmbd, config.innerSize)
+        case .mlpCProj: return (config.innerSize, config.nEmbd)
+        default: return features(nEmbd: config.nEmbd)
+        }
+    }
+
     /// Where the frozen base weight [in, out] of block `layer` lives.
     public func weightPath(layer i: Int) -> WritableKeyPath<GPT2Weights, Tensor> {
         switch self {
@@ -144,7 +153,7 @@ public struct LoRAWeights: Sendable, Equatable {
         var adapters: [LoRAAdapter] = []
         for layer in 0..<model.nLayer {
             for target in config.targets {
-                let (nIn, nOut) = target.features(nEmbd: model.nEmbd)
+                let (nIn, nOut) = target.features(model)
                 let bound = 1 / Float(nIn).squareRoot()
                 let a = Tensor.uniform(shape: [config.rank, nIn], low: -bound, high: bound, rng: &rng)
                 adapters.append(
@@ -206,6 +215,7 @@ public struct LoRAWeights: Sendable, Equatable {
     /// Logits of the adapted model without merging: ids [T] -> [T, V].
     public func forward(base: GPT2Model, _ ids: [Int]) throws -> Tensor {
         try base.validate(ids)
+        if let key = base.config.firstNonDefaultKey { throw TrainingError.unsupportedConfig(key: key) }
         return TrainingForward(config: base.config, weights: base.weights, lora: self, ids: ids, batch: 1).logits
     }
 }

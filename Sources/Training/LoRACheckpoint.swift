@@ -60,9 +60,11 @@ extension LoRAWeights {
         }
     }
 
-    /// Reads a PEFT LoRA folder for a base model of `model`'s shape. target_modules may name
-    /// c_attn, attn.c_proj, c_fc, mlp.c_proj, or c_proj (both projections); every block must
-    /// carry every target's A and B and nothing else.
+    /// Reads a PEFT LoRA folder for a base model of `model`'s shape, selecting and scaling the
+    /// adapted modules as PEFT does (`PEFTAdapterConfig`: target_modules, layers_to_transform,
+    /// rank_pattern, alpha_pattern, use_rslora). Every selected module must carry its A and B
+    /// with its own rank, and the file nothing else. The one loader of `experiment verify`, the
+    /// daemon's lab-05 verification and `model forward/merge --adapter`.
     public static func load(from folder: URL, for model: GPT2Config) throws -> LoRAWeights {
         let configURL = folder.appendingPathComponent("adapter_config.json")
         let file = configURL.path
@@ -72,79 +74,47 @@ extension LoRAWeights {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw TrainingError.badAdapterConfig(key: "(file)", reason: "is not a JSON object", file: file)
         }
-        guard (object["peft_type"] as? String) == "LORA" else {
-            throw TrainingError.badAdapterConfig(key: "peft_type", reason: "must be \"LORA\"", file: file)
-        }
-        guard let rank = object["r"] as? Int else {
-            throw TrainingError.badAdapterConfig(key: "r", reason: "is missing or not an integer", file: file)
-        }
-        guard let alpha = (object["lora_alpha"] as? NSNumber)?.floatValue else {
-            throw TrainingError.badAdapterConfig(key: "lora_alpha", reason: "is missing or not a number", file: file)
-        }
-        if let fanIn = object["fan_in_fan_out"] as? Bool, !fanIn {
-            throw TrainingError.badAdapterConfig(key: "fan_in_fan_out", reason: "is false, but GPT-2's Conv1D layers need true", file: file)
-        }
-        if let bias = object["bias"] as? String, bias != "none" {
-            throw TrainingError.badAdapterConfig(key: "bias", reason: "is \"\(bias)\"; only \"none\" is supported", file: file)
-        }
-        let modules: [String]
-        if let list = object["target_modules"] as? [String] {
-            modules = list
-        } else if let one = object["target_modules"] as? String {
-            modules = [one]
-        } else {
-            throw TrainingError.badAdapterConfig(key: "target_modules", reason: "is missing or not a list of module names", file: file)
-        }
-        var targets: [LoRATarget] = []
-        for module in modules {
-            if module == "c_proj" {
-                targets += [.attnCProj, .mlpCProj]
-            } else if let t = LoRATarget(rawValue: module) {
-                targets.append(t)
-            } else {
-                throw TrainingError.badAdapterConfig(
-                    key: "target_modules", reason: "names \"\(module)\"; lmlab adapts \(LoRATarget.allCases.map(\.rawValue)) (or c_proj for both projections)", file: file)
-            }
-        }
+        let peft = try PEFTAdapterConfig(object, file: file)
+        let modules = try peft.modules(for: model)
         let weightsURL = folder.appendingPathComponent("adapter_model.safetensors")
         let st: SafeTensorsFile
         do { st = try SafeTensorsFile(contentsOf: weightsURL) } catch {
             throw TrainingError.io(file: weightsURL.path, reason: "cannot read the adapter weights: \(error)")
         }
         let qvOnly = st.metadata["lmlab_qv_only"] == "true"
-        var config = try LoRAConfig(
-            rank: rank, alpha: alpha, targets: targets, queryValueOnly: qvOnly,
-            baseModelNameOrPath: object["base_model_name_or_path"] as? String ?? "")
-        config.alpha = alpha
+        let targets = LoRATarget.allCases.filter { t in modules.contains { $0.target == t } }
+        let config = try LoRAConfig(
+            rank: peft.rank, alpha: peft.alpha, targets: targets,
+            queryValueOnly: qvOnly && targets.contains(.cAttn),
+            baseModelNameOrPath: peft.baseModelNameOrPath)
         // Accept names with or without GPT2LMHeadModel's "transformer." level.
         var stored: [String: String] = [:]
         for name in st.names { stored[name.replacingOccurrences(of: "base_model.model.transformer.", with: "base_model.model.")] = name }
         var adapters: [LoRAAdapter] = []
         var expected = Set<String>()
         var missing: [String] = []
-        for layer in 0..<model.nLayer {
-            for target in config.targets {
-                let (nIn, nOut) = target.features(nEmbd: model.nEmbd)
-                var pair: [Tensor] = []
-                for (matrix, shape) in [("A", [rank, nIn]), ("B", [nOut, rank])] {
-                    let name = peftName(layer: layer, target: target, matrix: matrix)
-                    expected.insert(name)
-                    guard let stName = stored[name], let info = st.info(stName) else {
-                        missing.append(name)
-                        continue
-                    }
-                    guard info.shape == shape else {
-                        throw TrainingError.adapterShape(tensor: stName, expected: shape, actual: info.shape, file: weightsURL.path)
-                    }
-                    do { pair.append(try st.tensor(stName)) } catch {
-                        throw TrainingError.io(file: weightsURL.path, reason: "cannot read tensor \(stName): \(error)")
-                    }
+        for module in modules {
+            let (nIn, nOut) = module.target.features(model)
+            var pair: [Tensor] = []
+            for (matrix, shape) in [("A", [module.rank, nIn]), ("B", [nOut, module.rank])] {
+                let name = peftName(layer: module.layer, target: module.target, matrix: matrix)
+                expected.insert(name)
+                guard let stName = stored[name], let info = st.info(stName) else {
+                    missing.append(name)
+                    continue
                 }
-                if pair.count == 2 {
-                    adapters.append(LoRAAdapter(
-                        layer: layer, target: target, a: pair[0], b: pair[1], scaling: config.scaling,
-                        outputMask: outputMask(target, config: config, nEmbd: model.nEmbd)))
+                guard info.shape == shape else {
+                    throw TrainingError.adapterShape(tensor: stName, expected: shape, actual: info.shape, file: weightsURL.path)
                 }
+                do { pair.append(try st.tensor(stName)) } catch {
+                    throw TrainingError.io(file: weightsURL.path, reason: "cannot read tensor \(stName): \(error)")
+                }
+            }
+            if pair.count == 2 {
+                adapters.append(LoRAAdapter(
+                    layer: module.layer, target: module.target, a: pair[0], b: pair[1],
+                    scaling: module.scaling,
+                    outputMask: outputMask(module.target, config: config, nEmbd: model.nEmbd)))
             }
         }
         let unused = stored.keys.filter { !expected.contains($0) }.sorted()

@@ -16,6 +16,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case adapterTensors(missing: [String], unused: [String], file: String)
     /// An adapter tensor's shape disagrees with the config and the base model.
     case adapterShape(tensor: String, expected: [Int], actual: [Int], file: String)
+    /// The base model's config.json sets a key the training backward does not implement.
+    case unsupportedConfig(key: String)
     /// A file could not be read or written.
     case io(file: String, reason: String)
 
@@ -42,6 +44,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .adapterShape(let tensor, let expected, let actual, let file):
             return "\(file): tensor \(tensor) has shape \(actual) but the config and base model "
                 + "imply \(expected); check the adapter was trained for this base model and rank"
+        case .unsupportedConfig(let key):
+            return "config key \"\(key)\" of the base model differs from GPT-2's, and lmlab's "
+                + "training backward implements only GPT-2's own value (scaled attention by "
+                + "1/√hs, tanh GELU, tied head); the model runs forward but cannot be trained here"
         case .io(let file, let reason):
             return "\(file): \(reason)"
         }

@@ -24,13 +24,17 @@ public struct BlockWeights: Sendable, Equatable {
 }
 
 /// x [T, C] -> [T, C] through one block with causal self-attention.
-public func transformerBlock(_ x: Tensor, weights w: BlockWeights, heads: Int, eps: Float = 1e-5)
-    -> Tensor
-{
+/// `attentionScale` multiplies the scores (1/√hs by default), `activation` is the MLP's.
+public func transformerBlock(
+    _ x: Tensor, weights w: BlockWeights, heads: Int, eps: Float = 1e-5,
+    attentionScale: Float? = nil, activation: Activation = .geluTanh
+) -> Tensor {
     let a = multiHeadSelfAttention(
         layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias, eps: eps), weights: w.attention,
-        heads: heads)  // [T, C]
+        heads: heads, scale: attentionScale)  // [T, C]
     let x = x + a  // residual
-    let m = mlp(layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp)
+    let m = mlp(
+        layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp,
+        activation: activation)
     return x + m  // residual, [T, C]
 }

@@ -3,18 +3,19 @@
 import Foundation
 import Tensors
 
-/// Tensors a HF GPT-2 checkpoint may carry that the model does not use: the causal-mask buffers
-/// and the output head, which is tied to wte.
-private func isIgnoredTensor(_ name: String) -> Bool {
-    if name == "lm_head.weight" { return true }
+/// Tensors a HF GPT-2 checkpoint may carry that the model does not use: the causal-mask buffers,
+/// and lm_head.weight when the head is tied to wte (HF then ties it too, ignoring the stored copy).
+private func isIgnoredTensor(_ name: String, config: GPT2Config) -> Bool {
+    if name == "lm_head.weight" { return config.tieWordEmbeddings }
     let parts = name.split(separator: ".")
     return parts.count == 4 && parts[0] == "h" && Int(parts[1]) != nil && parts[2] == "attn"
         && (parts[3] == "bias" || parts[3] == "masked_bias")
 }
 
 /// Loads a Hugging Face GPT-2 folder (config.json + model.safetensors). Every tensor of
-/// `GPT2Weights.parameters(for:)` must be present with the shape config.json implies; any other
-/// tensor (except the ignored buffers and lm_head.weight) is an error listing it.
+/// `GPT2Weights.parameters(for:)` must be present with the shape config.json implies (so an
+/// untied head's lm_head.weight too); any other tensor (except the ignored buffers, and
+/// lm_head.weight of a tied head) is an error listing it.
 public func loadCheckpoint(_ folder: URL) throws -> GPT2Model {
     let config = try loadConfig(folder.appendingPathComponent("config.json"))
     let weightsURL = folder.appendingPathComponent("model.safetensors")
@@ -34,7 +35,7 @@ public func loadCheckpoint(_ folder: URL) throws -> GPT2Model {
     let expected = Set(parameters.map(\.name))
     let missing = parameters.map(\.name).filter { stored[$0] == nil }
     let unused =
-        (stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0) }
+        (stored.keys.filter { !expected.contains($0) && !isIgnoredTensor($0, config: config) }
         + duplicates).sorted()
     guard missing.isEmpty && unused.isEmpty else {
         throw TransformerError.tensorNames(missing: missing, unused: unused, file: file)
@@ -112,7 +113,6 @@ private func hfConfigJSON(_ config: GPT2Config) throws -> Data {
     }
     object["model_type"] = "gpt2"
     object["architectures"] = ["GPT2LMHeadModel"]
-    object["activation_function"] = "gelu_new"
     object["n_ctx"] = config.nPositions
     object["bos_token_id"] = config.bosTokenId ?? config.vocabSize - 1
     object["eos_token_id"] = config.eosTokenId ?? config.vocabSize - 1

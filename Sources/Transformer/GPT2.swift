@@ -6,7 +6,10 @@ import Tensors
 
 // MARK: - Configuration
 
-/// GPT-2's hyperparameters, coded with the keys of a Hugging Face config.json.
+/// GPT-2's hyperparameters, coded with the keys of a Hugging Face config.json. Every key of HF's
+/// GPT2Config is either honoured, known to leave the logits unchanged (dropout, initialisation,
+/// generation defaults, …), or refused by name when set to something lmlab does not compute:
+/// see `GPT2Config.keyPolicy` and the README's "GPT-2 checkpoints".
 public struct GPT2Config: Codable, Sendable, Equatable {
     public var vocabSize: Int  // V
     public var nPositions: Int  // P, the longest sequence
@@ -16,6 +19,20 @@ public struct GPT2Config: Codable, Sendable, Equatable {
     public var layerNormEpsilon: Float
     public var bosTokenId: Int?
     public var eosTokenId: Int?
+    /// n_inner: the MLP's hidden width; nil means 4C.
+    public var nInner: Int?
+    /// activation_function: the MLP's activation (GPT-2's tanh GELU by default).
+    public var activation: Activation
+    /// scale_attn_weights: scores divided by √hs (true in GPT-2).
+    public var scaleAttnWeights: Bool
+    /// scale_attn_by_inverse_layer_idx: scores of block i (0-based) also divided by i + 1.
+    public var scaleAttnByInverseLayerIdx: Bool
+    /// reorder_and_upcast_attn: HF then computes the scores in fp32 with the scale folded in;
+    /// lmlab always computes in fp32, so the logits are the same either way.
+    public var reorderAndUpcastAttn: Bool
+    /// tie_word_embeddings: the output head is wte (true in GPT-2); false means the checkpoint
+    /// carries its own lm_head.weight [V, C].
+    public var tieWordEmbeddings: Bool
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size"
@@ -24,16 +41,24 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         case nEmbd = "n_embd"
         case nLayer = "n_layer"
         case nHead = "n_head"
+        case nInner = "n_inner"
         case layerNormEpsilon = "layer_norm_epsilon"
         case bosTokenId = "bos_token_id"
         case eosTokenId = "eos_token_id"
         case activationFunction = "activation_function"
+        case scaleAttnWeights = "scale_attn_weights"
+        case scaleAttnByInverseLayerIdx = "scale_attn_by_inverse_layer_idx"
+        case reorderAndUpcastAttn = "reorder_and_upcast_attn"
+        case tieWordEmbeddings = "tie_word_embeddings"
     }
 
     /// A validated configuration; throws `TransformerError.badConfig` naming the bad key.
     public init(
         vocabSize: Int, nPositions: Int, nEmbd: Int, nLayer: Int, nHead: Int,
-        layerNormEpsilon: Float = 1e-5, bosTokenId: Int? = nil, eosTokenId: Int? = nil
+        layerNormEpsilon: Float = 1e-5, bosTokenId: Int? = nil, eosTokenId: Int? = nil,
+        nInner: Int? = nil, activation: Activation = .geluTanh, scaleAttnWeights: Bool = true,
+        scaleAttnByInverseLayerIdx: Bool = false, reorderAndUpcastAttn: Bool = false,
+        tieWordEmbeddings: Bool = true
     ) throws {
         self.vocabSize = vocabSize
         self.nPositions = nPositions
@@ -43,12 +68,21 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         self.layerNormEpsilon = layerNormEpsilon
         self.bosTokenId = bosTokenId
         self.eosTokenId = eosTokenId
+        self.nInner = nInner
+        self.activation = activation
+        self.scaleAttnWeights = scaleAttnWeights
+        self.scaleAttnByInverseLayerIdx = scaleAttnByInverseLayerIdx
+        self.reorderAndUpcastAttn = reorderAndUpcastAttn
+        self.tieWordEmbeddings = tieWordEmbeddings
         try validate()
     }
 
     public init(from decoder: Decoder) throws {
+        try Self.checkOtherKeys(decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func int(_ key: CodingKeys) throws -> Int? {
+            // null is what HF writes for an unset n_inner.
+            if (try? c.decodeNil(forKey: key)) == true { return nil }
             do { return try c.decodeIfPresent(Int.self, forKey: key) } catch {
                 throw TransformerError.badConfig(
                     key: key.rawValue, reason: "must be an integer", file: "config.json")
@@ -60,6 +94,12 @@ public struct GPT2Config: Codable, Sendable, Equatable {
                     key: key.rawValue, reason: "is missing", file: "config.json")
             }
             return v
+        }
+        func bool(_ key: CodingKeys, default value: Bool) throws -> Bool {
+            do { return try c.decodeIfPresent(Bool.self, forKey: key) ?? value } catch {
+                throw TransformerError.badConfig(
+                    key: key.rawValue, reason: "must be true or false", file: "config.json")
+            }
         }
         vocabSize = try required(.vocabSize)
         nEmbd = try required(.nEmbd)
@@ -77,15 +117,30 @@ public struct GPT2Config: Codable, Sendable, Equatable {
             throw TransformerError.badConfig(
                 key: "layer_norm_epsilon", reason: "must be a number", file: "config.json")
         }
-        // Only GPT-2's tanh GELU is implemented; refuse a checkpoint trained with another.
-        if let activation = try? c.decodeIfPresent(String.self, forKey: .activationFunction),
-            !["gelu_new", "gelu_pytorch_tanh"].contains(activation)
-        {
+        let activationName: String?
+        do {
+            activationName = try c.decodeIfPresent(String.self, forKey: .activationFunction)
+        } catch {
             throw TransformerError.badConfig(
-                key: "activation_function",
-                reason: "is \"\(activation)\" but only gelu_new (tanh GELU) is supported",
-                file: "config.json")
+                key: "activation_function", reason: "must be a string", file: "config.json")
         }
+        if let activationName {
+            guard let known = Activation.names[activationName] else {
+                throw TransformerError.badConfig(
+                    key: "activation_function",
+                    reason: "is \"\(activationName)\", which lmlab does not compute; it computes "
+                        + Activation.names.keys.sorted().joined(separator: ", "),
+                    file: "config.json")
+            }
+            activation = known
+        } else {
+            activation = .geluTanh
+        }
+        nInner = try int(.nInner)
+        scaleAttnWeights = try bool(.scaleAttnWeights, default: true)
+        scaleAttnByInverseLayerIdx = try bool(.scaleAttnByInverseLayerIdx, default: false)
+        reorderAndUpcastAttn = try bool(.reorderAndUpcastAttn, default: false)
+        tieWordEmbeddings = try bool(.tieWordEmbeddings, default: true)
         bosTokenId = try int(.bosTokenId)
         eosTokenId = try int(.eosTokenId)
         try validate()
@@ -104,6 +159,33 @@ public struct GPT2Config: Codable, Sendable, Equatable {
             Double("\(layerNormEpsilon)") ?? Double(layerNormEpsilon), forKey: .layerNormEpsilon)
         try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
         try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
+        try c.encodeIfPresent(nInner, forKey: .nInner)
+        try c.encode(activation.rawValue, forKey: .activationFunction)
+        try c.encode(scaleAttnWeights, forKey: .scaleAttnWeights)
+        try c.encode(scaleAttnByInverseLayerIdx, forKey: .scaleAttnByInverseLayerIdx)
+        try c.encode(reorderAndUpcastAttn, forKey: .reorderAndUpcastAttn)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+    }
+
+    /// The MLP's hidden width: n_inner, else 4C.
+    public var innerSize: Int { nInner ?? 4 * nEmbd }
+
+    /// The factor the attention scores of block `layer` (0-based) are multiplied by:
+    /// 1/√hs if scale_attn_weights, times 1/(layer + 1) if scale_attn_by_inverse_layer_idx.
+    public func attentionScale(layer: Int) -> Float {
+        var scale: Float = scaleAttnWeights ? 1 / Float(nEmbd / nHead).squareRoot() : 1
+        if scaleAttnByInverseLayerIdx { scale /= Float(layer + 1) }
+        return scale
+    }
+
+    /// Whether every key has GPT-2's own value, the only configuration the training backward
+    /// implements; otherwise the first key that differs.
+    public var firstNonDefaultKey: String? {
+        if activation != .geluTanh { return "activation_function" }
+        if !scaleAttnWeights { return "scale_attn_weights" }
+        if scaleAttnByInverseLayerIdx { return "scale_attn_by_inverse_layer_idx" }
+        if !tieWordEmbeddings { return "tie_word_embeddings" }
+        return nil
     }
 
     /// Checks every size is positive and n_embd splits evenly into n_head heads.
@@ -118,6 +200,11 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         guard nEmbd % nHead == 0 else {
             throw TransformerError.badConfig(
                 key: "n_embd", reason: "(\(nEmbd)) must be divisible by n_head (\(nHead))",
+                file: file)
+        }
+        if let nInner, nInner <= 0 {
+            throw TransformerError.badConfig(
+                key: "n_inner", reason: "must be positive (or null for 4·n_embd), got \(nInner)",
                 file: file)
         }
         guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else {
@@ -138,21 +225,34 @@ public struct GPT2Weights: Sendable, Equatable {
     public var blocks: [BlockWeights]  // L blocks
     public var lnFWeight: Tensor  // [C] final layer norm
     public var lnFBias: Tensor  // [C]
+    /// [V, C] lm_head.weight, only when the head is untied (tie_word_embeddings false).
+    public var lmHead: Tensor?
 
     public init(
-        wte: Tensor, wpe: Tensor, blocks: [BlockWeights], lnFWeight: Tensor, lnFBias: Tensor
+        wte: Tensor, wpe: Tensor, blocks: [BlockWeights], lnFWeight: Tensor, lnFBias: Tensor,
+        lmHead: Tensor? = nil
     ) {
         self.wte = wte
         self.wpe = wpe
         self.blocks = blocks
         self.lnFWeight = lnFWeight
         self.lnFBias = lnFBias
+        self.lmHead = lmHead
+    }
+
+    /// The output head [V, C]: lm_head.weight when untied, else wte.
+    public var outputHead: Tensor { lmHead ?? wte }
+
+    /// lm_head.weight as a non-optional field for the parameter map (empty when tied).
+    var untiedHead: Tensor {
+        get { lmHead ?? Tensor(zeros: [0]) }
+        set { lmHead = newValue }
     }
 
     /// Every tensor zero, shaped for `config` (to be filled by a loader or an initialiser).
     public init(zerosFor config: GPT2Config) {
         let z = { (shape: [Int]) in Tensor(zeros: shape) }
-        let (c, v, p) = (config.nEmbd, config.vocabSize, config.nPositions)
+        let (c, v, p, inner) = (config.nEmbd, config.vocabSize, config.nPositions, config.innerSize)
         let block = BlockWeights(
             ln1Weight: z([c]), ln1Bias: z([c]),
             attention: AttentionWeights(
@@ -160,11 +260,11 @@ public struct GPT2Weights: Sendable, Equatable {
                 cProjBias: z([c])),
             ln2Weight: z([c]), ln2Bias: z([c]),
             mlp: MLPWeights(
-                cFcWeight: z([c, 4 * c]), cFcBias: z([4 * c]), cProjWeight: z([4 * c, c]),
+                cFcWeight: z([c, inner]), cFcBias: z([inner]), cProjWeight: z([inner, c]),
                 cProjBias: z([c])))
         self.init(
             wte: z([v, c]), wpe: z([p, c]), blocks: Array(repeating: block, count: config.nLayer),
-            lnFWeight: z([c]), lnFBias: z([c]))
+            lnFWeight: z([c]), lnFBias: z([c]), lmHead: config.tieWordEmbeddings ? nil : z([v, c]))
     }
 
     /// One named parameter: its Hugging Face name, where it lives in GPT2Weights, its shape.
@@ -177,7 +277,7 @@ public struct GPT2Weights: Sendable, Equatable {
     /// THE map between Hugging Face GPT-2 tensor names and the Swift fields, with the shape
     /// config.json implies for each. Loading, saving, initialising and validating all use it.
     public static func parameters(for config: GPT2Config) -> [Parameter] {
-        let (c, v, p) = (config.nEmbd, config.vocabSize, config.nPositions)
+        let (c, v, p, inner) = (config.nEmbd, config.vocabSize, config.nPositions, config.innerSize)
         var out = [
             Parameter(name: "wte.weight", field: \.wte, shape: [v, c]),
             Parameter(name: "wpe.weight", field: \.wpe, shape: [p, c]),
@@ -203,12 +303,12 @@ public struct GPT2Weights: Sendable, Equatable {
                 Parameter(name: h + "ln_2.bias", field: \.blocks[i].ln2Bias, shape: [c]),
                 Parameter(
                     name: h + "mlp.c_fc.weight", field: \.blocks[i].mlp.cFcWeight,
-                    shape: [c, 4 * c]),
+                    shape: [c, inner]),
                 Parameter(
-                    name: h + "mlp.c_fc.bias", field: \.blocks[i].mlp.cFcBias, shape: [4 * c]),
+                    name: h + "mlp.c_fc.bias", field: \.blocks[i].mlp.cFcBias, shape: [inner]),
                 Parameter(
                     name: h + "mlp.c_proj.weight", field: \.blocks[i].mlp.cProjWeight,
-                    shape: [4 * c, c]),
+                    shape: [inner, c]),
                 Parameter(
                     name: h + "mlp.c_proj.bias", field: \.blocks[i].mlp.cProjBias, shape: [c]),
             ]
@@ -217,6 +317,9 @@ public struct GPT2Weights: Sendable, Equatable {
             Parameter(name: "ln_f.weight", field: \.lnFWeight, shape: [c]),
             Parameter(name: "ln_f.bias", field: \.lnFBias, shape: [c]),
         ]
+        if !config.tieWordEmbeddings {
+            out.append(Parameter(name: "lm_head.weight", field: \.untiedHead, shape: [v, c]))
+        }
         return out
     }
 }
@@ -231,6 +334,13 @@ public struct GPT2Model: Sendable {
     /// Throws `shapeMismatch` if any weight's shape disagrees with `config`.
     public init(config: GPT2Config, weights: GPT2Weights, source: String = "weights") throws {
         try config.validate()
+        guard (weights.lmHead == nil) == config.tieWordEmbeddings else {
+            throw TransformerError.badConfig(
+                key: "tie_word_embeddings",
+                reason: "is \(config.tieWordEmbeddings) but the weights "
+                    + (weights.lmHead == nil ? "have no" : "have their own") + " lm_head.weight",
+                file: source)
+        }
         guard weights.blocks.count == config.nLayer else {
             throw TransformerError.badConfig(
                 key: "n_layer",
@@ -256,9 +366,11 @@ public struct GPT2Model: Sendable {
     public func hiddenStates(_ ids: [Int]) throws -> Tensor {
         try validate(ids)
         var x = embed(ids: ids, wte: weights.wte, wpe: weights.wpe)  // [T, C]
-        for block in weights.blocks {
+        for (layer, block) in weights.blocks.enumerated() {
             x = transformerBlock(
-                x, weights: block, heads: config.nHead, eps: config.layerNormEpsilon)
+                x, weights: block, heads: config.nHead, eps: config.layerNormEpsilon,
+                attentionScale: config.attentionScale(layer: layer),
+                activation: config.activation)
         }
         return layerNorm(
             x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: config.layerNormEpsilon)
@@ -266,11 +378,12 @@ public struct GPT2Model: Sendable {
 
     /// Next-token logits at every position: ids [T] -> [T, V].
     public func forward(_ ids: [Int]) throws -> Tensor {
-        tiedHead(try hiddenStates(ids), wte: weights.wte)  // [T, C] -> [T, V]
+        tiedHead(try hiddenStates(ids), wte: weights.outputHead)  // [T, C] -> [T, V]
     }
 }
 
-/// The output head tied to the token embedding: x [T, C] @ wteᵀ [C, V] -> [T, V].
+/// The output head tied to the token embedding: x [T, C] @ wteᵀ [C, V] -> [T, V]. An untied
+/// lm_head.weight [V, C] is applied the same way (pass it as `wte`).
 /// One sgemm against wte read transposed (sgemv for a single row).
 public func tiedHead(_ x: Tensor, wte: Tensor) -> Tensor {
     precondition(

@@ -5,12 +5,14 @@ import Tensors
 /// Generates up to `maxNewTokens` tokens after `prompt` and returns them (the prompt is not
 /// included). Stops early when `eot` is sampled; the eot token itself is neither returned nor
 /// passed to `onToken`. temperature == 0 is greedy and draws no random numbers; otherwise one
-/// `rng.uniform()` is drawn per token for `sampleToken`'s u.
+/// `rng.uniform()` is drawn per token for `sampleToken`'s u. `onStep` sees every step's
+/// logits [V], the u drawn (0 when greedy) and the token chosen, before `onToken`.
 /// Throws for an empty prompt, ids outside the vocabulary, or prompt + maxNewTokens > n_positions.
 public func generate(
     _ model: GPT2Model, prompt: [Int], maxNewTokens: Int, temperature: Float = 1,
     topK: Int = 0, topP: Float = 1, seed: UInt64 = 0, stopAt eot: Int? = nil,
-    onToken: (Int) -> Void = { _ in }
+    onToken: (Int) -> Void = { _ in },
+    onStep: (_ logits: [Float], _ u: Float, _ token: Int) -> Void = { _, _, _ in }
 ) throws -> [Int] {
     precondition(maxNewTokens >= 0 && temperature >= 0, "maxNewTokens and temperature must be >= 0")
     guard !prompt.isEmpty else { throw TransformerError.emptyPrompt }
@@ -29,6 +31,7 @@ public func generate(
         let u = temperature > 0 ? rng.uniform() : 0
         let next = sampleToken(
             logits: logits, temperature: temperature, topK: topK, topP: topP, u: u)
+        onStep(logits, u, next)
         if next == eot { break }
         generated.append(next)
         onToken(next)

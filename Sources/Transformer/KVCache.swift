@@ -47,12 +47,13 @@ extension GPT2Model {
             let h = layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias, eps: eps)  // [T, C]
             x = x + cachedSelfAttention(h, weights: w.attention, layer: layer, cache: &cache)
             let m = mlp(
-                layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp)
+                layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp,
+                activation: config.activation)
             x = x + m  // [T, C]
         }
         cache.advance(by: ids.count)
         x = layerNorm(x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: eps)
-        return tiedHead(x, wte: weights.wte)  // [T, V]
+        return tiedHead(x, wte: weights.outputHead)  // [T, V]
     }
 
     /// Self-attention of T new positions against the cache plus themselves: x [T, C] -> [T, C].
@@ -61,7 +62,9 @@ extension GPT2Model {
         _ x: Tensor, weights w: AttentionWeights, layer: Int, cache: inout KVCache
     ) -> Tensor {
         let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
-        let merged = cache.attend(qkv: qkv, layer: layer, heads: config.nHead)  // [T, C]
+        let merged = cache.attend(
+            qkv: qkv, layer: layer, heads: config.nHead,
+            scale: config.attentionScale(layer: layer))  // [T, C]
         return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
     }
 }
@@ -70,8 +73,11 @@ extension KVCache {
     /// Causal self-attention of T new positions against the cached ones plus themselves, per
     /// head: qkv [T, 3C] (q | k | v) -> the merged heads [T, C], before the output projection.
     /// Writes the new k, v of `layer` at positions length ..< length + T; call `advance(by:)`
-    /// once every layer has run. Shared by every model that decodes with this cache.
-    public mutating func attend(qkv: Tensor, layer: Int, heads: Int) -> Tensor {
+    /// once every layer has run. Shared by every model that decodes with this cache. `scale`
+    /// multiplies the scores (1/√hs by default).
+    public mutating func attend(qkv: Tensor, layer: Int, heads: Int, scale requested: Float? = nil)
+        -> Tensor
+    {
         precondition(qkv.rank == 2 && qkv.shape[1] % 3 == 0, "attend needs qkv [T, 3C]")
         precondition(length + qkv.shape[0] <= capacity, "KV cache full")
         let (t, c) = (qkv.shape[0], qkv.shape[1] / 3)
@@ -80,7 +86,7 @@ extension KVCache {
         let total = start + t  // keys visible to the last new query
         var merged = Tensor(zeros: [t, c])  // [T, C]
         var scores = [Float](repeating: 0, count: t * total)  // one head's [T, L + T]
-        let scale = 1 / Float(hs).squareRoot()
+        let scale = requested ?? 1 / Float(hs).squareRoot()
         qkv.data.withUnsafeBufferPointer { qkv in
             keys[layer].data.withUnsafeMutableBufferPointer { kc in
                 values[layer].data.withUnsafeMutableBufferPointer { vc in

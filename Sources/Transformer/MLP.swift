@@ -16,8 +16,8 @@ public struct MLPWeights: Sendable, Equatable {
     }
 }
 
-/// x [T, C] -> [T, C]: linear up, GELU, linear down.
-public func mlp(_ x: Tensor, weights w: MLPWeights) -> Tensor {
+/// x [T, C] -> [T, C]: linear up, the activation (GPT-2's GELU by default), linear down.
+public func mlp(_ x: Tensor, weights w: MLPWeights, activation: Activation = .geluTanh) -> Tensor {
     let h = linear(x, weight: w.cFcWeight, bias: w.cFcBias)  // [T, C] -> [T, 4C]
-    return linear(gelu(h), weight: w.cProjWeight, bias: w.cProjBias)  // [T, 4C] -> [T, C]
+    return linear(activation(h), weight: w.cProjWeight, bias: w.cProjBias)  // [T, 4C] -> [T, C]
 }

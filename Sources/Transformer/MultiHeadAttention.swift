@@ -60,17 +60,33 @@ public func mergeHeads(_ x: Tensor) -> Tensor {
 /// GPT-2's causal multi-head self-attention. x [T, C] -> [T, C].
 /// Each head runs as two sgemms on strided views of the fused qkv buffer, with no copies:
 /// scores = q kᵀ / √hs, causal softmax, then the weighted sum of v written straight into the
-/// head's columns of the merged output.
-public func multiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeights, heads: Int) -> Tensor {
+/// head's columns of the merged output. `scale` replaces 1/√hs when a config asks for another
+/// (`GPT2Config.attentionScale(layer:)`).
+public func multiHeadSelfAttention(
+    _ x: Tensor, weights w: AttentionWeights, heads: Int, scale: Float? = nil
+) -> Tensor {
     precondition(
         x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
         "self-attention: x \(x.shape) with \(heads) heads")
-    let (t, c) = (x.shape[0], x.shape[1])
-    let hs = c / heads
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
+    let merged = causalSelfAttention(qkv: qkv, heads: heads, scale: scale)  // [T, C]
+    return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C] -> [T, C]
+}
+
+/// The heads of causal self-attention from the fused projection, before the output projection:
+/// qkv [T, 3C] (q | k | v) -> the merged heads [T, C]. `scale` multiplies the scores (1/√hs by
+/// default). Shared by every model that computes GPT-2's attention (the quantized one too).
+public func causalSelfAttention(qkv: Tensor, heads: Int, scale requested: Float? = nil)
+    -> Tensor
+{
+    precondition(
+        qkv.rank == 2 && qkv.shape[1] % 3 == 0 && heads > 0 && (qkv.shape[1] / 3) % heads == 0,
+        "self-attention: qkv \(qkv.shape) with \(heads) heads")
+    let (t, c) = (qkv.shape[0], qkv.shape[1] / 3)
+    let hs = c / heads
     var merged = Tensor(zeros: [t, c])  // [T, C], head h in columns h·hs ..< (h+1)·hs
     var scores = [Float](repeating: 0, count: t * t)  // one head's [T, T]
-    let scale = 1 / Float(hs).squareRoot()
+    let scale = requested ?? 1 / Float(hs).squareRoot()
     qkv.data.withUnsafeBufferPointer { qkv in
         merged.data.withUnsafeMutableBufferPointer { out in
             scores.withUnsafeMutableBufferPointer { s in
@@ -94,7 +110,7 @@ public func multiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeights, hea
             }
         }
     }
-    return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C] -> [T, C]
+    return merged
 }
 
 /// The same self-attention composed from the lecture's pieces (split heads, scaled dot-product

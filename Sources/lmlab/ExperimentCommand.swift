@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import Grading
 import Quantization
+import Service
 import Tokenizer
 import Training
 import Transformer
@@ -144,15 +145,38 @@ extension ExperimentCommand {
         var maxEvalTokens: Int?
         @Option(help: "Tokens to decode greedily when timing.")
         var decodeTokens = 32
+        @Option(
+            help: ArgumentHelp(
+                "A folder to write the codes, scales and dequantized weights to.",
+                discussion: "quantized.safetensors holds every linear layer's codes [out, in] "
+                    + "(I8, or U8 nibble pairs for q4_0) and scales (fp16 bits as F16, F32 for "
+                    + "int8); dequantized.safetensors the dequantized weights [in, out] under "
+                    + "their Hugging Face names."))
+        var dump: String?
+        @Flag(help: "Print the figures as JSON, in full precision.")
+        var json = false
         @OptionGroup var recording: RunOptions
 
         func run() throws {
             let loaded = try LoadedModel(model, tokenizer: tokenizer)
+            let quantScheme = try QuantScheme(parsing: scheme)
+            if let dump {
+                try QuantizedGPT2(loaded.model, scheme: quantScheme)
+                    .dump(to: URL(fileURLWithPath: dump))
+            }
             let outcome = try runQuantize(
-                model: loaded.model, modelPath: model, scheme: try QuantScheme(parsing: scheme),
+                model: loaded.model, modelPath: model, scheme: quantScheme,
                 evalTokens: try loaded.tokens(eval, limit: maxEvalTokens), evalFile: eval,
                 decodeTokens: decodeTokens, target: try recording.target(defaultExperiment: "quantize"))
             let r = outcome.report
+            if json {
+                struct Output: Encodable {
+                    let run: String?
+                    let report: QuantizationReport
+                }
+                print(try jsonString(Output(run: outcome.runID, report: r)), terminator: "")
+                return
+            }
             print("run          \(outcome.runID ?? "-")")
             print(String(format: "bits/weight  %.3f (%d bytes of linear weights; %d as fp32)", r.bitsPerWeight, r.quantizedWeightBytes, r.fp32WeightBytes))
             print(String(format: "model bytes  %d", r.modelBytes))

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Tensors
 import Tokenizer
+import Training
 import Transformer
 
 struct ModelCommand: ParsableCommand {
@@ -14,7 +15,9 @@ struct ModelCommand: ParsableCommand {
             vocab.json + merges.txt for text. A real GPT-2 folder downloaded elsewhere works
             as is.
             """,
-        subcommands: [Init.self, Info.self, Forward.self, Generate.self, Eval.self, Train.self]
+        subcommands: [
+            Init.self, Info.self, Forward.self, Generate.self, Eval.self, Train.self, Merge.self,
+        ]
     )
 }
 
@@ -26,8 +29,20 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The tokenizer folder (vocab.json + merges.txt); default: the model folder.")
     var tokenizer: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A PEFT LoRA adapter folder merged into the model before it runs.",
+            discussion: "Merged as PEFT merges it (W += s·(B·A)ᵀ with its ranks, alphas, "
+                + "rank_pattern, alpha_pattern, use_rslora and layers_to_transform), by the "
+                + "loader `experiment verify` and the daemon use."))
+    var adapter: String?
+
+    /// The model, with --adapter merged in when given.
     func loadModel() throws -> GPT2Model {
-        try loadCheckpoint(URL(fileURLWithPath: model))
+        let base = try loadCheckpoint(URL(fileURLWithPath: model))
+        guard let adapter else { return base }
+        let lora = try LoRAWeights.load(from: URL(fileURLWithPath: adapter), for: base.config)
+        return try lora.merged(into: base)
     }
 
     /// The tokenizer, checked against the model: every token id must be a row of wte.
@@ -179,17 +194,60 @@ extension ModelCommand {
         }
     }
 
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge a PEFT LoRA adapter into a model and save the merged GPT-2 folder.",
+            discussion: """
+                The folder written is an ordinary Hugging Face GPT-2 folder (config.json +
+                model.safetensors, F32) that every model command, transformers and NumPy read
+                back; the tokenizer's vocab.json and merges.txt are copied in when present.
+                """)
+
+        @OptionGroup var options: ModelOptions
+        @Option(help: "The folder to write the merged model to; it must not exist yet.")
+        var out: String
+
+        func validate() throws {
+            guard options.adapter != nil else {
+                throw ValidationError("Give the adapter to merge with --adapter DIR.")
+            }
+            guard !FileManager.default.fileExists(atPath: out) else {
+                throw ValidationError("--out \(out) already exists; choose a new folder.")
+            }
+        }
+
+        func run() throws {
+            let merged = try options.loadModel()
+            let folder = URL(fileURLWithPath: out)
+            try saveCheckpoint(merged, to: folder)
+            let source = URL(fileURLWithPath: options.tokenizer ?? options.model)
+            for name in ["vocab.json", "merges.txt"] {
+                let file = source.appendingPathComponent(name)
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                try FileManager.default.copyItem(at: file, to: folder.appendingPathComponent(name))
+            }
+            print("wrote \(out): \(options.model) with the adapter \(options.adapter ?? "") merged")
+        }
+    }
+
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Generate text after a prompt, printing tokens as they come.",
             discussion: """
-                --temperature 0 is greedy. Otherwise tokens are sampled with top-k and top-p
-                filtering from a seeded generator: the same seed gives the same text.
+                --temperature 0 is greedy and draws no random numbers. Otherwise each new token
+                draws one u in [0, 1) from the seeded stream and is chosen by sampleToken
+                (softmax of logits/T in Double, ids by probability then id, top-k, top-p, the
+                first id whose renormalised cumulative probability exceeds u). The stream is
+                xoshiro256** seeded with the first four outputs of SplitMix64(--seed); u is
+                (next() >> 40) · 2⁻²⁴. The same seed gives the same tokens. Generation stops at
+                <|endoftext|> (the tokenizer's, else config.json's eos_token_id).
                 """)
 
         @OptionGroup var options: ModelOptions
         @Option(help: "The prompt text.")
-        var prompt: String
+        var prompt: String?
+        @Option(help: "The prompt as token ids (spaces or commas) instead of --prompt.")
+        var promptIds: String?
         @Option(help: "The largest number of new tokens.")
         var maxTokens = 50
         @Option(help: "Sampling temperature; 0 picks the most likely token.")
@@ -200,17 +258,32 @@ extension ModelCommand {
         var topP: Float = 1
         @Option(help: "The seed of the sampler.")
         var seed: UInt64 = 0
+        @Flag(help: "Print the generated token ids as one JSON array instead of text.")
+        var ids = false
+        @Option(
+            help: ArgumentHelp(
+                "Print each step as a JSON line with the k most probable tokens.",
+                discussion: "Each line holds the step, u, the chosen id and the top k as "
+                    + "[id, logit, probability] with probabilities of softmax(logits/T) "
+                    + "(T = 1 when greedy), every number in full precision.",
+                valueName: "k"))
+        var explain: Int?
 
         func validate() throws {
             guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0.") }
             guard temperature >= 0 else { throw ValidationError("--temperature must be >= 0.") }
             guard topP > 0 && topP <= 1 else { throw ValidationError("--top-p must be in (0, 1].") }
+            guard (prompt == nil) != (promptIds == nil) else {
+                throw ValidationError("Give exactly one of --prompt or --prompt-ids.")
+            }
+            if let explain, explain < 1 { throw ValidationError("--explain must be >= 1.") }
         }
 
         func run() throws {
             let model = try options.loadModel()
-            let bpe = try options.loadTokenizer(for: model)
-            let prompt = bpe.encode(self.prompt)
+            let textOut = !ids && explain == nil
+            let bpe = try prompt != nil || textOut ? options.loadTokenizer(for: model) : nil
+            let prompt = try promptIds.map(parseIDs) ?? bpe?.encode(self.prompt ?? "") ?? []
             // Check before printing the prompt, so an error is not mixed into the output.
             guard !prompt.isEmpty else { throw TransformerError.emptyPrompt }
             guard prompt.count + maxTokens <= model.config.nPositions else {
@@ -218,15 +291,23 @@ extension ModelCommand {
                     promptLength: prompt.count, maxNewTokens: maxTokens,
                     maxPositions: model.config.nPositions)
             }
-            var stream = TokenTextStream(tokenizer: bpe)
-            writeOut(self.prompt)
+            var stream = bpe.map { TokenTextStream(tokenizer: $0) }
+            if textOut, let bpe { writeOut(try self.prompt ?? bpe.decode(prompt)) }
+            var step = 0
             let generated = try generate(
                 model, prompt: prompt, maxNewTokens: maxTokens, temperature: temperature,
-                topK: topK, topP: topP, seed: seed, stopAt: bpe.eotID,
+                topK: topK, topP: topP, seed: seed, stopAt: bpe?.eotID ?? model.config.eosTokenId,
                 onToken: { token in
-                    writeOut(stream.append(token))
+                    if textOut, let text = stream?.append(token) { writeOut(text) }
+                },
+                onStep: { logits, u, token in
+                    guard let explain else { return }
+                    print(explainStep(step, logits: logits, u: u, token: token, top: explain,
+                        temperature: temperature))
+                    step += 1
                 })
-            writeOut(stream.flush() + "\n")
+            if textOut { writeOut((stream?.flush() ?? "") + "\n") }
+            if ids && explain == nil { print("[" + generated.map(String.init).joined(separator: ",") + "]") }
             FileHandle.standardError.write(
                 Data("[\(generated.count) tokens, prompt \(prompt.count) tokens]\n".utf8))
         }
@@ -247,6 +328,8 @@ extension ModelCommand {
         var window: Int?
         @Option(help: "Evaluate at most this many tokens (default: all).")
         var maxTokens: Int?
+        @Flag(help: "Print the figures as JSON, in full precision.")
+        var json = false
 
         func run() throws {
             let model = try options.loadModel()
@@ -260,6 +343,12 @@ extension ModelCommand {
             let window = min(self.window ?? model.config.nPositions, model.config.nPositions)
             guard window >= 1 else { throw ValidationError("--window must be >= 1.") }
             let result = try evaluate(model, tokens: tokens, window: window)
+            if json {
+                print(
+                    "{\"tokens\":\(result.predicted),\"loss\":\(result.loss),"
+                        + "\"perplexity\":\(exp(result.loss))}")
+                return
+            }
             print("tokens     \(result.predicted)")
             print(String(format: "loss       %.4f nats/token", result.loss))
             print(String(format: "perplexity %.3f", exp(result.loss)))
@@ -280,6 +369,22 @@ func evaluate(_ model: GPT2Model, tokens: [Int], window: Int) throws -> (loss: D
     }
     progress.finish()
     return (Double(result.loss), result.targets)
+}
+
+/// One generation step as a JSON line: {"step", "u", "token", "top": [[id, logit, p], …]} with
+/// p = softmax(logits / T) in Double (T = 1 when greedy), the k most probable first (ties by id).
+/// Numbers are printed in their shortest exact form, so they read back bit for bit.
+func explainStep(_ step: Int, logits: [Float], u: Float, token: Int, top k: Int, temperature: Float)
+    -> String
+{
+    let t = Double(temperature > 0 ? temperature : 1)
+    let scaled = logits.map { Double($0) / t }
+    let m = scaled.max() ?? 0
+    let e = scaled.map { exp($0 - m) }
+    let z = e.reduce(0, +)
+    let order = logits.indices.sorted { e[$0] != e[$1] ? e[$0] > e[$1] : $0 < $1 }.prefix(k)
+    let top = order.map { "[\($0),\(logits[$0]),\(e[$0] / z)]" }.joined(separator: ",")
+    return "{\"step\":\(step),\"u\":\(u),\"token\":\(token),\"top\":[\(top)]}"
 }
 
 /// Turns generated token ids into printable text, holding back bytes of a character that is

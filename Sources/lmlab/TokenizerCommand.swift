@@ -71,17 +71,35 @@ extension TokenizerCommand {
         @Flag(help: "Encode <|endoftext|> in the text as plain text, not as its special id.")
         var noSpecial = false
 
+        @Flag(
+            help: ArgumentHelp(
+                "Encode each line of --file on its own and print one JSON array per line.",
+                discussion: "A line is the text between newlines, without its \\n (or \\r\\n); "
+                    + "a final newline does not start another line."))
+        var lines = false
+
         func validate() throws {
             switch (text, file) {
             case (nil, nil): throw ValidationError("Give the text to encode, or --file FILE.")
             case (.some, .some): throw ValidationError("Give either TEXT or --file, not both.")
             default: break
             }
+            if lines && file == nil { throw ValidationError("--lines needs --file FILE.") }
         }
 
         func run() throws {
             let bpe = try BPETokenizer(folder: URL(fileURLWithPath: tokenizer))
             let input = try file.map { try readText($0, what: "input") } ?? text ?? ""
+            if lines {
+                var pieces = input.split(
+                    omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+                if pieces.last?.isEmpty == true { pieces.removeLast() }
+                for line in pieces {
+                    let ids = bpe.encode(String(line), allowSpecial: !noSpecial)
+                    print("[" + ids.map(String.init).joined(separator: ",") + "]")
+                }
+                return
+            }
             let ids = bpe.encode(input, allowSpecial: !noSpecial)
             let list = ids.map(String.init)
             print(json ? "[" + list.joined(separator: ",") + "]" : list.joined(separator: " "))
@@ -116,7 +134,9 @@ func readText(_ path: String, what: String) throws -> String {
         throw TextFileError(
             description: "cannot read the \(what) file \(path): no such readable file.")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
+    // String(validating:) keeps a leading byte-order mark, as tiktoken and HF tokenizers
+    // do; String(data:encoding:) would silently drop it.
+    guard let text = String(validating: data, as: UTF8.self) else {
         throw TextFileError(
             description: "the \(what) file \(path) is not valid UTF-8 text; save it as UTF-8.")
     }

@@ -3,7 +3,9 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Tensors
 import Training
+import Transformer
 
 /// Where a run is recorded: the experiment, the student it belongs to, the data directory.
 struct RunOptions: ParsableArguments {
@@ -51,9 +53,9 @@ extension ModelCommand {
         @Option(help: "The vocabulary of a tokenizer trained on the corpus (with --init).")
         var vocabSize = 2048
         @Option(help: "The UTF-8 training text.")
-        var corpus: String
+        var corpus: String?
         @Option(help: "The number of optimisation steps.")
-        var steps: Int
+        var steps: Int?
         @Option(help: "Sequences per step.")
         var batch = 4
         @Option(help: "Tokens per sequence (at most the model's context).")
@@ -71,19 +73,43 @@ extension ModelCommand {
         @Option(help: "Save a checkpoint every this many steps (0: only at the end).")
         var checkpointEvery = 0
         @Option(help: "The folder checkpoints (HF GPT-2 + tokenizer) are saved to.")
-        var out: String
+        var out: String?
         @Option(help: "Seeds the window sampler and a fresh model's initialisation.")
         var seed: UInt64 = 0
+        @Option(
+            help: ArgumentHelp(
+                "Write the loss and every gradient of one step on --tokens to this folder.",
+                discussion: "Nothing is sampled, trained or recorded: the batch is --tokens, "
+                    + "each sequence's first T ids the inputs and its last T the targets. "
+                    + "DIR/grads.safetensors holds dLoss/dW under the Hugging Face names (F32), "
+                    + "DIR/loss.json the mean loss in full precision."))
+        var dumpGrads: String?
+        @Option(help: "Token ids for --dump-grads: a .npy [B, T+1] or one sequence per line.")
+        var tokens: String?
         @OptionGroup var recording: RunOptions
 
         func validate() throws {
+            if dumpGrads != nil {
+                guard model != nil, tokens != nil else {
+                    throw ValidationError("--dump-grads needs --model DIR and --tokens FILE.")
+                }
+                return
+            }
             guard (model == nil) != (initShape == nil) else {
                 throw ValidationError("Give exactly one of --model DIR or --init layers,heads,embd,ctx.")
+            }
+            guard corpus != nil, out != nil, let steps else {
+                throw ValidationError("Give --corpus FILE, --steps N and --out DIR.")
             }
             guard steps >= 1 else { throw ValidationError("--steps must be at least 1.") }
         }
 
         func run() throws {
+            if let dumpGrads, let model, let tokens {
+                try dumpGradients(model: model, tokens: tokens, to: dumpGrads)
+                return
+            }
+            guard let corpus, let steps, let out else { return }
             let source: ModelSource =
                 try model.map { .folder(URL(fileURLWithPath: $0)) }
                 ?? .fresh(ModelShape(parsing: initShape ?? ""))
@@ -110,6 +136,47 @@ extension ModelCommand {
             printTrainingSummary(outcome, out: out)
         }
     }
+}
+
+/// One step's loss and gradients on the sequences in `tokens`, written to `folder`.
+func dumpGradients(model path: String, tokens: String, to folder: String) throws {
+    let model = try loadCheckpoint(URL(fileURLWithPath: path))
+    let sequences = try readTokenSequences(tokens)
+    let (loss, grads) = try lossAndGradients(
+        model: model, inputs: sequences.map { Array($0.dropLast()) },
+        targets: sequences.map { Array($0.dropFirst()) })
+    let out = URL(fileURLWithPath: folder)
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let entries = GPT2Weights.parameters(for: model.config).map {
+        SafeTensorsEntry(name: $0.name, tensor: grads[keyPath: $0.field])
+    }
+    try SafeTensors.write(
+        entries, metadata: ["format": "pt"], to: out.appendingPathComponent("grads.safetensors"))
+    let targets = sequences.reduce(0) { $0 + $1.count - 1 }
+    try Data("{\"loss\":\(loss),\"sequences\":\(sequences.count),\"targets\":\(targets)}\n".utf8)
+        .write(to: out.appendingPathComponent("loss.json"))
+    print("wrote \(folder): loss \(loss) over \(targets) targets, gradients of \(entries.count) tensors")
+}
+
+/// Token sequences from a .npy [B, T+1] (or [T+1]) of integers, or a text file with one
+/// sequence per line (ids separated by spaces or commas).
+func readTokenSequences(_ path: String) throws -> [[Int]] {
+    if path.hasSuffix(".npy") {
+        let array = try Npy.read(URL(fileURLWithPath: path))
+        let ids = array.ints()
+        let width = array.shape.last ?? 0
+        guard array.shape.count <= 2, width >= 2 else {
+            throw ModelCommandError("\(path) must hold [B, T+1] token ids with T >= 1, got \(array.shape)")
+        }
+        return stride(from: 0, to: ids.count, by: width).map { Array(ids[$0..<($0 + width)]) }
+    }
+    let text = try readText(path, what: "token")
+    let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
+    let sequences = try lines.map { try parseIDs(String($0)) }
+    guard !sequences.isEmpty, sequences.allSatisfy({ $0.count >= 2 }) else {
+        throw ModelCommandError("\(path) must hold sequences of at least 2 token ids, one per line")
+    }
+    return sequences
 }
 
 func printTrainingSummary(_ outcome: TrainOutcome, out: String) {

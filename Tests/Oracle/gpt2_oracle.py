@@ -80,6 +80,71 @@ def gpt2(ids, wte, wpe, blocks, ln_f, n_head, eps=1e-5):  # [n_seq] -> [n_seq, n
     return layer_norm(x, **ln_f, eps=eps) @ wte.T
 
 
+# ---- the same model under a Hugging Face config.json (GPT2Config's keys) -------------------
+
+
+def erf(x):
+    from math import erf as scalar_erf
+    return np.vectorize(scalar_erf)(x)
+
+
+ACTIVATIONS = {  # HF's ACT2FN, written out
+    "gelu_new": gelu, "gelu_pytorch_tanh": gelu, "gelu_fast": gelu,
+    "gelu": lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2))),
+    "gelu_python": lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2))),
+    "relu": lambda x: np.maximum(x, 0),
+    "silu": lambda x: x / (1 + np.exp(-x)), "swish": lambda x: x / (1 + np.exp(-x)),
+    "quick_gelu": lambda x: x / (1 + np.exp(-1.702 * x)),
+}
+
+
+def gpt2_hf(ids, params, config, lm_head=None):
+    """GPT2LMHeadModel's logits as transformers computes them for `config` (float64)."""
+    n_head, eps = config["n_head"], config.get("layer_norm_epsilon", 1e-5)
+    act = ACTIVATIONS[config.get("activation_function", "gelu_new")]
+    x = params["wte"][ids] + params["wpe"][range(len(ids))]
+    n = len(ids)
+    causal = (1 - np.tri(n)) * -1e10
+    for layer, b in enumerate(params["blocks"]):
+        h = linear(layer_norm(x, **b["ln_1"], eps=eps), **b["attn"]["c_attn"])
+        q, k, v = (split(t, n_head) for t in np.split(h, 3, axis=-1))
+        scores = q @ np.swapaxes(k, -1, -2)
+        if config.get("scale_attn_weights", True):
+            scores = scores / np.sqrt(v.shape[-1])
+        if config.get("scale_attn_by_inverse_layer_idx", False):
+            scores = scores / (layer + 1)
+        a = merge(softmax(scores + causal) @ v)
+        x = x + linear(a, **b["attn"]["c_proj"])
+        m = act(linear(layer_norm(x, **b["ln_2"], eps=eps), **b["mlp"]["c_fc"]))
+        x = x + linear(m, **b["mlp"]["c_proj"])
+    head = params["wte"] if config.get("tie_word_embeddings", True) else lm_head
+    return layer_norm(x, **params["ln_f"], eps=eps) @ head.T
+
+
+def case_config(d):
+    """DIR/request.json {"config": {...}, "seed": s}: a random checkpoint under that config.json
+    (n_inner-wide MLPs, lm_head.weight when untied), DIR/ids.npy and the logits out_logits.npy."""
+    with open(os.path.join(d, "request.json")) as fh:
+        request = json.load(fh)
+    config = request["config"]
+    rng = np.random.default_rng(request["seed"])
+    c, v, p, n_layer = config["n_embd"], config["vocab_size"], config["n_positions"], config["n_layer"]
+    inner = config.get("n_inner") or 4 * c
+    flat = random_checkpoint(rng, n_layer, config["n_head"], c, v, p)
+    r = lambda *s: (rng.standard_normal(s) * 0.2).astype(np.float32)  # noqa: E731
+    for i in range(n_layer):
+        flat[f"h.{i}.mlp.c_fc.weight"] = r(c, inner)
+        flat[f"h.{i}.mlp.c_fc.bias"] = r(inner)
+        flat[f"h.{i}.mlp.c_proj.weight"] = r(inner, c)
+    lm_head = r(v, c)
+    if not config.get("tie_word_embeddings", True):
+        flat["lm_head.weight"] = lm_head
+    write_checkpoint(d, flat, config, np.float32, "", False)
+    ids = rng.integers(0, v, p)
+    params = nest(flat, n_layer)
+    save(d, ids=ids, out_logits=gpt2_hf(ids, params, config, lm_head.astype(np.float64)))
+
+
 def cross_entropy(logits, targets):
     z = logits - logits.max(axis=-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
@@ -299,6 +364,7 @@ def main():
         "checkpoint_prefixed": lambda: case_checkpoint(d, rng, np.float32, "transformer.", True),
         "checkpoint_bf16": lambda: case_checkpoint_bf16(d, rng),
         "forward": lambda: case_forward(d),
+        "config": lambda: case_config(d),
     }
     cases[case]()
 

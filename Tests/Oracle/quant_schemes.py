@@ -13,6 +13,13 @@ Q8_0 and Q4_0 transcribe ggml's reference C (ggml-quants.c: quantize_row_q8_0_re
 quantize_row_q4_0_ref, dequantize_row_q8_0, dequantize_row_q4_0) block by block. The int8
 schemes follow their definitions: scale = absmax / 127, q = np.round(x / scale) (half to even),
 clipped to [-127, 127]. Everything is float32 arithmetic, as in C.
+
+Edge values follow ggml exactly: 1/d is computed from the fp32 d, not from its fp16 copy, so a
+block whose fp16 scale underflows to 0 still gets its ordinary codes. When 1/d overflows to inf
+(absmax below ~3.7e-37 for Q8_0, every subnormal block included) x·id is ±inf or NaN, and C's
+cast to int8 -- undefined by the standard -- is x86-64's cvttss2si, whose 0x80000000 has low
+byte 0: such codes are 0 (Q4_0: min(15, 0) = 0). The oracle writes that rule out instead of
+relying on NumPy's own cast of inf.
 """
 import json
 import sys
@@ -25,8 +32,9 @@ f32 = np.float32
 
 def roundf(v):
     """C roundf: half away from zero. Done in float64, where |v| + 0.5 is exact."""
-    a = np.floor(np.abs(v.astype(np.float64)) + 0.5)
-    return (np.sign(v) * a).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        a = np.floor(np.abs(v.astype(np.float64)) + 0.5)
+        return (np.sign(v) * a).astype(np.float32)
 
 
 def fp16_bits(v):
@@ -43,6 +51,13 @@ def bf16_bits(v):
     return rounded.astype(np.uint16)
 
 
+def c_int8_cast(v):
+    """(int8_t)v as ggml's C compiles on x86-64: truncation in range, 0 for ±inf and NaN."""
+    v = np.asarray(v, dtype=np.float32)
+    finite = np.isfinite(v)
+    return np.where(finite, np.trunc(np.where(finite, v, 0)), 0).astype(np.int64)
+
+
 def q8_0_row(x):
     """quantize_row_q8_0_ref then dequantize_row_q8_0, for one row (len % 32 == 0)."""
     codes, scales, deq = [], [], []
@@ -50,8 +65,9 @@ def q8_0_row(x):
         xb = x[b * QK:(b + 1) * QK]
         amax = f32(np.max(np.abs(xb)))
         d = f32(amax / f32(127))
-        idv = f32(f32(1) / d) if d != 0 else f32(0)
-        q = roundf((xb * idv).astype(np.float32)).astype(np.int8)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            idv = f32(f32(1) / d) if d != 0 else f32(0)
+            q = c_int8_cast(roundf((xb * idv).astype(np.float32))).astype(np.int8)
         dh = fp16_bits(d)
         codes += q.tolist()
         scales.append(int(dh))
@@ -69,9 +85,10 @@ def q4_0_row(x):
             if amax < abs(v):
                 amax, vmax = f32(abs(v)), f32(v)
         d = f32(vmax / f32(-8))
-        idv = f32(f32(1) / d) if d != 0 else f32(0)
-        shifted = ((xb * idv).astype(np.float32) + f32(8.5)).astype(np.float32)
-        q = np.minimum(15, np.trunc(shifted).astype(np.int64)).astype(np.uint8)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            idv = f32(f32(1) / d) if d != 0 else f32(0)
+            shifted = ((xb * idv).astype(np.float32) + f32(8.5)).astype(np.float32)
+            q = np.minimum(15, c_int8_cast(shifted)).astype(np.uint8)
         lo, hi = q[:QK // 2], q[QK // 2:]
         packed += (lo | (hi << 4)).tolist()
         dh = fp16_bits(d)

@@ -94,3 +94,39 @@ private func column(_ values: [Float]) -> Tensor { Tensor(shape: [values.count, 
     }
     #expect(throws: QuantizationError.unknownScheme("q5_k")) { try QuantScheme(parsing: "q5_k") }
 }
+
+@Test func q8_0BlockWithSubnormalMaximumIsAllZeros() throws {
+    // amax = 2⁻¹⁴⁰ (subnormal): d = amax/127 is a subnormal fp32 and 1/d overflows to inf, so
+    // every x · id is ±inf (or NaN for the zeros) and ggml's int8 cast gives 0; fp16(d) = 0.
+    var values = [Float](repeating: 0, count: 32)
+    values[0] = Float(bitPattern: 0x0000_0040)  // 2⁻¹⁴⁰
+    values[1] = -Float(bitPattern: 0x0000_0020)
+    values[2] = Float(bitPattern: 0x0000_0001)  // the smallest subnormal
+    for scheme in [QuantScheme.q8_0, .q4_0] {
+        let m = try QuantizedMatrix(quantizing: column(values), scheme: scheme)
+        switch m.storage {
+        case .q8_0(let codes, let scales):
+            #expect(scales == [0] && codes.allSatisfy { $0 == 0 }, "codes \(codes)")
+        case .q4_0(let nibbles, let scales):
+            // d = 2⁻¹⁴⁰ / -8 is a negative subnormal, fp16 -0 (0x8000); 1/d = -inf and
+            // (int8)(±inf + 8.5) = 0 for every element.
+            #expect(scales == [0x8000] && nibbles.allSatisfy { $0 == 0 }, "nibbles \(nibbles)")
+        default: Issue.record("unexpected storage for \(scheme)")
+        }
+    }
+}
+
+@Test func q8_0ScaleUnderflowingFP16KeepsTheCodes() throws {
+    // amax = 1e-7: d = 7.9e-10 is 0 in fp16, but ggml computes id = 1/d from the fp32 d, so the
+    // codes are ordinary (1e-7 -> 127, -5e-8 -> -63.5 -> -64) while the stored scale is 0.
+    var values = [Float](repeating: 0, count: 32)
+    values[0] = 1e-7
+    values[1] = -5e-8
+    let m = try QuantizedMatrix(quantizing: column(values), scheme: .q8_0)
+    guard case .q8_0(let codes, let scales) = m.storage else {
+        Issue.record("expected Q8_0 storage")
+        return
+    }
+    #expect(scales == [0])
+    #expect(Array(codes[0..<3]) == [127, -64, 0])
+}

@@ -55,18 +55,18 @@ public func makeScratchDirectory(_ prefix: String = "lmlab-test") throws -> URL 
 }
 
 /// Drains a file handle on a background thread.
-final class ReadInBackground: @unchecked Sendable {
+public final class ReadInBackground: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
+    public init(_ handle: FileHandle) {
         DispatchQueue.global().async {
             self.data = handle.readDataToEndOfFile()
             self.done.signal()
         }
     }
 
-    func wait() -> Data {
+    public func wait() -> Data {
         done.wait()
         return data
     }

@@ -70,3 +70,28 @@ func writeOracleInputs(_ model: GPT2Model, inputs: [[Int]], targets: [[Int]], to
         }
     }
 }
+
+/// The backward implements GPT-2's own attention scale, tanh GELU and tied head; a base whose
+/// config.json asks for another is refused by key rather than trained on the wrong maths.
+@Test(arguments: ["scale_attn_by_inverse_layer_idx", "scale_attn_weights", "activation_function",
+    "tie_word_embeddings"])
+func trainingRefusesConfigsItsBackwardDoesNotImplement(key: String) throws {
+    let base = try tinyModel()
+    var config = base.config
+    switch key {
+    case "scale_attn_by_inverse_layer_idx": config.scaleAttnByInverseLayerIdx = true
+    case "scale_attn_weights": config.scaleAttnWeights = false
+    case "activation_function": config.activation = .relu
+    default: config.tieWordEmbeddings = false
+    }
+    var weights = base.weights
+    if !config.tieWordEmbeddings { weights.lmHead = weights.wte }
+    let model = try GPT2Model(config: config, weights: weights)
+    #expect(throws: TrainingError.unsupportedConfig(key: key)) {
+        try lossAndGradients(model: model, tokens: [1, 2, 3], targets: [2, 3, 4])
+    }
+    let lora = LoRAWeights(config: try LoRAConfig(), model: config, seed: 1)
+    #expect(throws: TrainingError.unsupportedConfig(key: key)) {
+        try lora.forward(base: model, [1, 2, 3])
+    }
+}
