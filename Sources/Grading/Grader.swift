@@ -80,13 +80,18 @@ public struct Grader: Sendable {
     {
         let start = Date()
         var timings = GradeTimings()
+        let submissionSeed = seed ?? freshSubmissionSeed()
+        // The instructor's expected values first: a failing reference.py stops the grade here,
+        // an instructor error and never a student's score.
+        let t0 = Date()
+        try computeInstructorExpectations(mode: mode, seed: submissionSeed)
+        timings.referenceSeconds += Date().timeIntervalSince(t0)
         let staged = try SubmissionSource.stage(submission, entry: lab.entry)
         defer { staged.remove() }
-        timings.stageSeconds = Date().timeIntervalSince(start)
+        timings.stageSeconds = Date().timeIntervalSince(start) - timings.referenceSeconds
         let session = HarnessSession(submission: staged.folder, entry: lab.entry,
                                      configuration: configuration)
         defer { session.close() }
-        let submissionSeed = seed ?? freshSubmissionSeed()
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)
         // Prints still in the pipe are drained only once the runner is gone: close first, then
@@ -120,11 +125,13 @@ public struct Grader: Sendable {
             importError = "\(error)"
         }
         var results: [TestResult] = []
+        let catalogue = diagnosisCatalogue()
         for (index, test) in tests(for: mode) {
             let caseSeed = caseSeed(test: test, index: index, submissionSeed: seed)
             results.append(runTest(test, seed: caseSeed, session: session, staged: staged,
                                    available: importError == nil ? Set(functions) : [],
-                                   importError: importError, timings: &timings))
+                                   importError: importError, catalogue: catalogue,
+                                   timings: &timings))
         }
         let harness = session.timings
         timings.sandboxStartSeconds = harness.startups.reduce(0, +)
@@ -141,7 +148,7 @@ public struct Grader: Sendable {
 
     private func runTest(_ test: LabTest, seed: UInt64, session: HarnessSession,
                          staged: StagedSubmission, available: Set<String>, importError: String?,
-                         timings: inout GradeTimings) -> TestResult
+                         catalogue: [Mistake], timings: inout GradeTimings) -> TestResult
     {
         var result = TestResult(
             name: test.name, component: test.component, visibility: test.visibility.rawValue,
@@ -160,10 +167,7 @@ public struct Grader: Sendable {
             let t0 = Date()
             args = try makeArguments(test: test, lab: lab, seed: seed)
             result.inputs = args.values.mapValues(\.summary)
-            guard let reference = references[test.component] else {
-                throw GradingError.noReference(component: test.component, lab: lab.id)
-            }
-            expected = try reference(args)
+            expected = try expectedValue(test, args: args, seed: seed)
             timings.referenceSeconds += Date().timeIntervalSince(t0)
         } catch {
             result.status = .error
@@ -199,7 +203,8 @@ public struct Grader: Sendable {
             } else {
                 result.diagnosis = diagnose(
                     component: test.component, args: args, got: got, expected: expected,
-                    returns: component.returns, tolerance: tolerance, comparison: comparison)
+                    returns: component.returns, tolerance: tolerance, comparison: comparison,
+                    catalogue: catalogue)
             }
             timings.compareSeconds += Date().timeIntervalSince(t0)
         case .studentError(let error):
@@ -210,7 +215,7 @@ public struct Grader: Sendable {
             result.errorText = error.text
             result.traceback = error.traceback
             result.diagnosis = diagnose(component: test.component, errorType: error.type,
-                                        message: error.message)
+                                        message: error.message, catalogue: catalogue)
         case .timeout(let seconds):
             result.status = .timeout
             result.seconds = seconds
