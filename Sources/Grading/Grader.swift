@@ -83,13 +83,18 @@ public struct Grader: Sendable {
     {
         let start = Date()
         var timings = GradeTimings()
+        let submissionSeed = seed ?? freshSubmissionSeed()
+        // The instructor's expected values first: a failing reference.py stops the grade here,
+        // an instructor error and never a student's score.
+        let t0 = Date()
+        try computeInstructorExpectations(mode: mode, seed: submissionSeed)
+        timings.referenceSeconds += Date().timeIntervalSince(t0)
         let staged = try SubmissionSource.stage(submission, entry: lab.entry)
         defer { staged.remove() }
-        timings.stageSeconds = Date().timeIntervalSince(start)
+        timings.stageSeconds = Date().timeIntervalSince(start) - timings.referenceSeconds
         let session = HarnessSession(submission: staged.folder, entry: lab.entry,
                                      configuration: configuration)
         defer { session.close() }
-        let submissionSeed = seed ?? freshSubmissionSeed()
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)
         if let interruption = report.interruption {
@@ -132,6 +137,7 @@ public struct Grader: Sendable {
         let start = Date()
         let budget = lab.limits.submissionSeconds
         var timedOut: Set<String> = []
+        let catalogue = diagnosisCatalogue()
         var interruption: String?
         for (index, test) in tests(for: mode) {
             let caseSeed = caseSeed(test: test, index: index, submissionSeed: seed)
@@ -153,7 +159,7 @@ public struct Grader: Sendable {
             var outcome: CallOutcome?
             let result = runTest(test, seed: caseSeed, session: session, staged: staged,
                                  available: importError == nil ? Set(functions) : [],
-                                 importError: importError,
+                                 importError: importError, catalogue: catalogue,
                                  budget: remaining < test.limits.timeSeconds ? remaining : nil,
                                  outcome: &outcome, timings: &timings)
             if result.status == .timeout { timedOut.insert(test.component) }
@@ -193,7 +199,8 @@ public struct Grader: Sendable {
     /// shorter than the test's own limit, so it bounds the call instead.
     private func runTest(_ test: LabTest, seed: UInt64, session: HarnessSession,
                          staged: StagedSubmission, available: Set<String>, importError: String?,
-                         budget: Double? = nil, outcome callOutcome: inout CallOutcome?,
+                         catalogue: [Mistake], budget: Double? = nil,
+                         outcome callOutcome: inout CallOutcome?,
                          timings: inout GradeTimings) -> TestResult
     {
         var result = TestResult(
@@ -213,10 +220,7 @@ public struct Grader: Sendable {
             let t0 = Date()
             args = try makeArguments(test: test, lab: lab, seed: seed)
             result.inputs = args.values.mapValues(\.summary)
-            guard let reference = references[test.component] else {
-                throw GradingError.noReference(component: test.component, lab: lab.id)
-            }
-            expected = try reference(args)
+            expected = try expectedValue(test, args: args, seed: seed)
             timings.referenceSeconds += Date().timeIntervalSince(t0)
         } catch {
             result.status = .error
@@ -254,7 +258,8 @@ public struct Grader: Sendable {
             } else {
                 result.diagnosis = diagnose(
                     component: test.component, args: args, got: got, expected: expected,
-                    returns: component.returns, tolerance: tolerance, comparison: comparison)
+                    returns: component.returns, tolerance: tolerance, comparison: comparison,
+                    catalogue: catalogue)
             }
             timings.compareSeconds += Date().timeIntervalSince(t0)
         case .studentError(let error):
@@ -265,7 +270,7 @@ public struct Grader: Sendable {
             result.errorText = error.text
             result.traceback = error.traceback
             result.diagnosis = diagnose(component: test.component, errorType: error.type,
-                                        message: error.message)
+                                        message: error.message, catalogue: catalogue)
         case .timeout(let seconds):
             result.status = .timeout
             result.seconds = seconds

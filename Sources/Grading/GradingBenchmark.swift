@@ -25,6 +25,9 @@ public struct LabBenchmark: Sendable, Equatable {
     public var referenceSeconds: Double
     /// Comparison and diagnosis.
     public var compareSeconds: Double
+    /// Whether expected values come from the instructor's reference.py (its own sandboxed
+    /// session, started once and reused) rather than a built-in Swift reference.
+    public var pythonReference = false
     /// p50 minus the parts: shutting the runner down, removing the staging folder, bookkeeping.
     public var otherSeconds: Double { max(0, p50Seconds - parts) }
 
@@ -68,7 +71,25 @@ public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertib
                         : String(repeating: " ", count: widths[column] - cell.count) + cell
                 }.joined(separator: "  "))
         }
+        if let line = pythonReferenceCost { lines.append(line) }
         return lines.joined(separator: "\n")
+    }
+
+    /// What an instructor's Python reference costs per submission, against the built-in labs of
+    /// the same run (medians of the labs' medians).
+    public var pythonReferenceCost: String? {
+        let python = labs.filter(\.pythonReference)
+        let builtIn = labs.filter { !$0.pythonReference }
+        guard !python.isEmpty, !builtIn.isEmpty else { return nil }
+        func ms(_ s: Double) -> String { String(format: "%.0f", s * 1000) }
+        let reference = quantile(python.map(\.referenceSeconds), 0.5)
+        let builtInReference = quantile(builtIn.map(\.referenceSeconds), 0.5)
+        let p50 = quantile(python.map(\.p50Seconds), 0.5)
+        let builtInP50 = quantile(builtIn.map(\.p50Seconds), 0.5)
+        return "Python reference (\(python.map(\.lab).joined(separator: ", "))): reference "
+            + "\(ms(reference)) ms per submission against \(ms(builtInReference)) ms for the built-in "
+            + "labs; p50 \(ms(p50)) ms against \(ms(builtInP50)) ms ("
+            + String(format: "%.2f", builtInP50 > 0 ? p50 / builtInP50 : 0) + "×)"
     }
 }
 
@@ -163,7 +184,8 @@ public func gradingBenchmark(
                 sandboxStartSeconds: quantile(timings.map(\.sandboxStartSeconds), 0.5),
                 callSeconds: quantile(timings.map(\.callSeconds), 0.5),
                 referenceSeconds: quantile(timings.map(\.referenceSeconds), 0.5),
-                compareSeconds: quantile(timings.map(\.compareSeconds), 0.5)))
+                compareSeconds: quantile(timings.map(\.compareSeconds), 0.5),
+                pythonReference: !(lab.python?.components.isEmpty ?? true)))
     }
     return GradingBenchmarkResult(isolation: isolation, runs: runs, labs: results)
 }

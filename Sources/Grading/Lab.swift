@@ -26,6 +26,8 @@ public struct Lab: Sendable, Equatable {
     public var tests: [LabTest]
     /// What the daemon re-runs on the course's base model after grading (`[verify]`), if any.
     public var verify: LabVerification?
+    /// The instructor's Python reference and mistakes (`[python]`, LabPython.swift), if any.
+    public var python: LabPython?
     /// The lab folder (fixtures and the handout live here).
     public var folder: URL
 
@@ -34,7 +36,7 @@ public struct Lab: Sendable, Equatable {
         latePenalty: Double = 0, counting: Counting = .best, entry: String,
         rateLimitPerHour: Int? = nil, handout: String = "README.md", limits: Limits = Limits(),
         components: [LabComponent], tests: [LabTest], verify: LabVerification? = nil,
-        folder: URL
+        python: LabPython? = nil, folder: URL
     ) {
         self.id = id
         self.title = title
@@ -50,6 +52,7 @@ public struct Lab: Sendable, Equatable {
         self.components = components
         self.tests = tests
         self.verify = verify
+        self.python = python
         self.folder = folder
     }
 
@@ -428,6 +431,7 @@ struct LabReader {
     static let topKeys: Set<String> = [
         "id", "title", "version", "due", "late_due", "late_penalty", "counting", "entry",
         "rate_limit_per_hour", "handout", "limits", "components", "tests", "verify",
+        "python",
     ]
     static let componentKeys: Set<String> = [
         "name", "args", "optional", "returns", "atol", "rtol", "summary",
@@ -517,13 +521,14 @@ struct LabReader {
         }
 
         let verify = top["verify"].flatMap { readVerification($0) }
+        let python = top["python"].flatMap { readPython($0, components: components) }
 
         guard let due else { return nil }
         return Lab(
             id: id, title: title, version: version, due: due, lateDue: lateDue,
             latePenalty: latePenalty, counting: counting, entry: entry,
             rateLimitPerHour: rateLimit, handout: handout, limits: limits,
-            components: components, tests: tests, verify: verify, folder: folder)
+            components: components, tests: tests, verify: verify, python: python, folder: folder)
     }
 
     // MARK: Verification

@@ -18,6 +18,8 @@ struct Knobs: Sendable {
     var lora = LoRAVariant()
     /// Lab 06's quantization knobs (MistakeQuant.swift).
     var quant = QuantVariant()
+    /// Lab 07's LLaMA knobs (LlamaComponents.swift).
+    var llama = LlamaKnobs()
 }
 
 /// A component's output under `knobs`, or nil where the catalogue does not model it (or a
@@ -99,6 +101,7 @@ func evaluate(_ component: String, _ args: CaseArguments, _ knobs: Knobs) throws
     default:
         return try evaluateLoRA(component, args, knobs.lora)
             ?? evaluateQuant(component, args, knobs.quant)
+            ?? evaluateLlama(component, args, knobs.llama)
     }
 }
 
@@ -146,10 +149,14 @@ public struct Mistake: Sendable {
     let variants: @Sendable (_ component: String, _ args: CaseArguments) -> [Knobs]
     /// Recognises the mistake from the exception it makes the student's code raise, if any.
     public var errorSignature: (@Sendable (_ component: String, _ type: String, _ message: String) -> Bool)? = nil
+    /// An instructor's mistake from mistakes.py: its output, computed in the instructor's
+    /// session (InstructorCode.swift), instead of knobs.
+    var pythonOutput: (@Sendable (_ component: String, _ args: CaseArguments) -> GradedValue?)? = nil
 
     /// The mistake's outputs for a component on a case (empty if it does not apply).
     public func outputs(component: String, args: CaseArguments) -> [GradedValue] {
         guard components.contains(component) else { return [] }
+        if let pythonOutput { return pythonOutput(component, args).map { [$0] } ?? [] }
         var outputs: [GradedValue] = []
         for knobs in variants(component, args) {
             guard let output = try? evaluate(component, args, knobs) else { continue }
@@ -475,7 +482,7 @@ public let mistakeCatalogue: [Mistake] = [
             + "Round the scale with np.float16 — the codes are still computed with the float32 d, "
             + "as ggml does.",
         nonFiniteSignature: false, variants: one { $0.quant.scaleNotFP16 = true }),
-]
+] + llamaMistakes
 
 /// The catalogue by id.
 public func mistake(_ id: String) -> Mistake? { mistakeCatalogue.first { $0.id == id } }

@@ -51,8 +51,9 @@ func referenceForward(_ ids: [Int], params p: [String: Tensor], heads: Int) thro
 }
 
 /// The registry of references by component (Python function) name.
-public let references: [String: Reference] = coreReferences.merging(
-    labs56References, uniquingKeysWith: { core, _ in core })
+public let references: [String: Reference] = coreReferences
+    .merging(labs56References, uniquingKeysWith: { core, _ in core })
+    .merging(llamaReferences, uniquingKeysWith: { core, _ in core })
 
 /// Labs 01–04.
 private let coreReferences: [String: Reference] = [

@@ -100,7 +100,7 @@ extension LMLab {
     struct Labs: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List, show and validate the labs.",
-            subcommands: [List.self, Show.self, Validate.self])
+            subcommands: [List.self, Show.self, Validate.self, New.self, Try.self])
 
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(abstract: "List the labs.")
@@ -137,16 +137,21 @@ extension LMLab {
 
         struct Validate: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Check every lab.toml and that lmlab has a reference for each component.")
+                abstract: "Check every lab.toml, run every reference and check every mistake.")
             @OptionGroup var options: LabsOptions
+            @Flag(help: "Run the labs' reference.py and mistakes.py without bubblewrap.")
+            var noSandbox = false
 
             func run() throws {
                 let labs = try Lab.loadAll(labsRoot: options.root)
                 var problems: [String] = []
                 for lab in labs {
-                    for c in lab.components where !referenceComponentNames.contains(c.name) {
-                        problems.append(GradingError.noReference(component: c.name, lab: lab.id)
-                            .description)
+                    // References, mistakes visible and distinguishable (LabAuthoringChecks).
+                    let report = authoringReport(
+                        grader: try authoringGrader(lab, options: options, noSandbox: noSandbox))
+                    problems += report.problems
+                    for warning in report.warnings {
+                        FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
                     }
                 }
                 guard problems.isEmpty else {

@@ -75,6 +75,7 @@ private let validTest = """
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     #expect(labs.map(\.id) == [
         "01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer", "05-lora", "06-quantization",
+        "07-llama", "08-sampling",
     ])
     for lab in labs {
         #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")

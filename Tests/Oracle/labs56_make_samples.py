@@ -1,10 +1,7 @@
 """Writes the sample submissions for labs 05-lora and 06-quantization (two correct styles per
 lab, and one submission per catalogued mistake: a correct source with that one line changed)
 and appends their [[samples]] entries to submissions/MANIFEST.toml if missing."""
-import os
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
+from samples_writer import write_samples
 
 LORA_A = '''"""Lab 05 — LoRA. Vectorised, float32 throughout."""
 import numpy as np
@@ -368,30 +365,7 @@ SAMPLES = [
 
 
 def main():
-    entries = []
-    for student, lab, entry, source, verdict, mistake, note, edits in SAMPLES:
-        for old, new in edits:
-            assert source.count(old) >= 1, f"{student}: {old!r} not found"
-            source = source.replace(old, new)
-        folder = os.path.join(REPO, "submissions", student, lab)
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, entry), "w", encoding="utf-8") as f:
-            f.write(source)
-        lines = ["[[samples]]", f'student = "{student}"', f'lab = "{lab}"',
-                 f'path = "{student}/{lab}"', 'form = "file"', f'files = ["{entry}"]',
-                 f'verdict = "{verdict}"']
-        if mistake:
-            lines.append(f'mistake = "{mistake}"')
-        lines.append(f'note = "{note}"')
-        entries.append((f'path = "{student}/{lab}"', "\n".join(lines)))
-    manifest = os.path.join(REPO, "submissions", "MANIFEST.toml")
-    with open(manifest, encoding="utf-8") as f:
-        text = f.read()
-    missing = [block for key, block in entries if key not in text]
-    if missing:
-        with open(manifest, "a", encoding="utf-8") as f:
-            f.write("\n" + "\n\n".join(missing) + "\n")
-    print(f"wrote {len(entries)} samples, appended {len(missing)} manifest entries")
+    write_samples(SAMPLES)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ struct OracleCase {
         try runOracle("gpt2_oracle.py", [name, dir.path])
     }
 
+    /// Runs `script DIR` (an oracle other than gpt2_oracle.py) in a fresh scratch folder.
+    init(script: String, _ prefix: String) throws {
+        dir = try makeScratchDirectory(prefix)
+        try runOracle(script, [dir.path])
+    }
+
     /// Runs `gpt2_oracle.py name folder` on a folder the test already filled with inputs.
     init(_ name: String, folder: URL) throws {
         dir = folder
