@@ -23,8 +23,11 @@ let package = Package(
             path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        // Row-major Float tensors, sgemm, RNG, fp16/bf16, .npy and safetensors.
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // AVX2/FMA batch-1 fp32 matrix-vector kernels on a persistent thread pool, chosen at run
+        // time (decoding: OpenBLAS's sgemv reads weights below the machine's bandwidth).
+        .target(name: "CMatvecKernels"),
+        // Row-major Float tensors, sgemm, batch-1 matvec, RNG, fp16/bf16, .npy and safetensors.
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CMatvecKernels"]),
         // GPT-2 byte-level BPE: encode, decode, train.
         .target(name: "Tokenizer"),
         // The reference GPT-2: it knows nothing of grading.

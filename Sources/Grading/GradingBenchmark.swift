@@ -94,7 +94,7 @@ public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertib
 }
 
 /// The q-quantile (0…1) of `values` with linear interpolation between order statistics.
-func quantile(_ values: [Double], _ q: Double) -> Double {
+public func quantile(_ values: [Double], _ q: Double) -> Double {
     guard !values.isEmpty else { return 0 }
     let sorted = values.sorted()
     let position = q * Double(sorted.count - 1)
@@ -105,7 +105,7 @@ func quantile(_ values: [Double], _ q: Double) -> Double {
 
 /// The first sample with verdict "full" for each lab in `<submissionsRoot>/MANIFEST.toml`:
 /// lab id → the file (single-file sample) or folder to hand in, and its manifest path.
-func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: String)] {
+public func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, path: String)] {
     let file = submissionsRoot.appendingPathComponent("MANIFEST.toml")
     let text: String
     do {

@@ -71,7 +71,7 @@ public struct QuantizedLinear: Sendable, Equatable {
     }
 
     /// y [out] += W x for one input row x [in]. The fused kernels split the output rows
-    /// between the cores (each row is independent); fp32 is OpenBLAS's sgemv, threaded by it.
+    /// between the cores (each row is independent); fp32 is `matvec`, on its own thread pool.
     func matVec(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, portable: Bool) {
         let (nIn, nOut) = (weight.inputs, weight.outputs)
         switch weight.storage {
@@ -130,7 +130,7 @@ public struct QuantizedLinear: Sendable, Equatable {
                 lmlab_half_matvec(h.baseAddress, isBF16, x, y, n, begin, end)
             }
         case .float32:
-            preconditionFailure("fp32 rows go through sgemv")
+            preconditionFailure("fp32 rows go through matvec")
         }
     }
 
@@ -187,7 +187,7 @@ public struct QuantizedLinear: Sendable, Equatable {
                 }
             }
         case .float32:
-            preconditionFailure("fp32 rows go through sgemv")
+            preconditionFailure("fp32 rows go through matvec")
         }
     }
 

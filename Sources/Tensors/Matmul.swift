@@ -16,6 +16,10 @@ public func sgemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// Threads OpenBLAS runs sgemm on (OPENBLAS_NUM_THREADS, else the cores); PyTorch peers in the
+/// benchmarks are given as many.
+public var blasThreadCount: Int { Int(openblas_get_num_threads()) }
+
 /// y[m] = alpha · op(A) · x + beta · y, with A stored row-major [rows, cols].
 @inlinable
 public func sgemv(

@@ -2,9 +2,10 @@
 // dz = (softmax(z) - onehot(y)) / N.
 import Foundation
 import Tensors
+import Transformer
 
 /// logits [N, V], targets [N] -> the mean loss and dlogits [N, V]. The loss is computed as
-/// `crossEntropy(logits:targets:)` computes it (log-sum-exp in Double), so the two agree.
+/// `crossEntropy(logits:targets:)` computes it (the same `logSumExp`), so the two agree.
 public func crossEntropyBackward(logits: Tensor, targets: [Int]) -> (loss: Float, dLogits: Tensor) {
     precondition(logits.rank == 2 && logits.shape[0] == targets.count && !targets.isEmpty, "crossEntropyBackward: logits \(logits.shape) for \(targets.count) targets")
     let v = logits.shape[1]
@@ -16,20 +17,12 @@ public func crossEntropyBackward(logits: Tensor, targets: [Int]) -> (loss: Float
         for (r, target) in targets.enumerated() {
             precondition(target >= 0 && target < v, "crossEntropyBackward: target \(target) outside 0 ..< \(v)")
             let row = r * v
-            let m = vectorMax(zs + row, count: v)
             let zTarget = z[row + target]
-            // One exp per logit: keep e = exp(z - max) in place, then scale by 1 / (N Σe).
-            // expf and the sequential Double sum are those of `crossEntropy`, so the loss is the
-            // same to the bit (fastExp or partial sums would change its last digits).
-            var sum: Double = 0
-            for j in 0..<v {
-                let e = expf(z[row + j] - m)
-                z[row + j] = e
-                sum += Double(e)
-            }
-            let logZ = m + Float(log(sum))
+            // One exp per logit: keep e = exp(z - max) in place, then scale by 1 / (N Σe). The
+            // log-sum-exp is `crossEntropy`'s own, so the loss is the same to the bit.
+            let (logZ, sum) = logSumExp(zs + row, count: v, exps: zs + row)
             nll -= Double(zTarget - logZ)
-            let scale = invN / Float(sum)
+            let scale = invN / sum
             for j in 0..<v { z[row + j] *= scale }  // softmax / N
             z[row + target] -= invN  // - onehot / N
         }

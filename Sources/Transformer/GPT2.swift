@@ -384,7 +384,7 @@ public struct GPT2Model: Sendable {
 
 /// The output head tied to the token embedding: x [T, C] @ wteᵀ [C, V] -> [T, V]. An untied
 /// lm_head.weight [V, C] is applied the same way (pass it as `wte`).
-/// One sgemm against wte read transposed (sgemv for a single row).
+/// One sgemm against wte read transposed (`matvec` for a single row).
 public func tiedHead(_ x: Tensor, wte: Tensor) -> Tensor {
     precondition(
         x.rank == 2 && wte.rank == 2 && x.shape[1] == wte.shape[1],
@@ -399,7 +399,7 @@ public func tiedHead(_ x: Tensor, wte: Tensor) -> Tensor {
                     return
                 }
                 if t == 1 {
-                    sgemv(trans: false, rows: v, cols: c, a: w, lda: c, x: xs, y: y)  // wte x
+                    matvec(transposed: false, rows: v, cols: c, a: w, lda: c, x: xs, y: y)  // wte x
                 } else {
                     sgemm(
                         transA: false, transB: true, m: t, n: v, k: c, a: xs, lda: c, b: w,

@@ -2,7 +2,7 @@
 import Tensors
 
 /// x [..., in] @ weight [in, out] + bias [out] -> [..., out]. Leading axes are folded into the
-/// rows of one sgemm; a single row uses sgemv (decoding is bound by reading W).
+/// rows of one sgemm; a single row uses `matvec`, our kernel (decoding is bound by reading W).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(
         x.rank >= 1 && weight.rank == 2,
@@ -33,7 +33,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
                 }
                 if rows == 1 {
                     // y[out] = Wᵀ x
-                    sgemv(trans: true, rows: nIn, cols: nOut, a: w, lda: nOut, x: xs, beta: 1, y: y)
+                    matvec(
+                        transposed: true, rows: nIn, cols: nOut, a: w, lda: nOut, x: xs, beta: 1,
+                        y: y)
                 } else {
                     sgemm(
                         transA: false, transB: false, m: rows, n: nOut, k: nIn,

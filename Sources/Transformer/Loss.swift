@@ -3,20 +3,50 @@
 import Foundation
 import Tensors
 
+/// log Σ_j exp(x[j]) over one row of `count` logits, stably (max subtracted): the single
+/// log-sum-exp behind `logSoftmax`, `crossEntropy` and the training loss, so they agree to the
+/// bit. Writes exp(x[j] - max) to `exps` (which may be `x` itself) and returns their sum too.
+/// `fastExp` and 16 partial sums keep both loops vectorized (a vocabulary-sized row per token).
+@inlinable
+public func logSumExp(
+    _ x: UnsafePointer<Float>, count n: Int, exps: UnsafeMutablePointer<Float>
+) -> (logZ: Float, sum: Float) {
+    var peak = SIMD16<Float>(repeating: -.infinity)
+    var j = 0
+    while j + 16 <= n {
+        let v = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD16<Float>.self)
+        peak = peak.replacing(with: v, where: v .> peak)
+        j += 16
+    }
+    var m = peak.max()
+    for k in j..<n where x[k] > m { m = x[k] }
+    for k in 0..<n { exps[k] = fastExp(x[k] - m) }  // vectorizes
+    var partial = SIMD16<Float>()
+    j = 0
+    while j + 16 <= n {
+        partial += UnsafeRawPointer(exps + j).loadUnaligned(as: SIMD16<Float>.self)
+        j += 16
+    }
+    var sum = partial.sum()
+    for k in j..<n { sum += exps[k] }
+    return (m + logf(sum), sum)
+}
+
 /// log softmax over the last axis, stable: x - max - log Σ exp(x - max). [..., V] -> [..., V].
 public func logSoftmax(_ x: Tensor) -> Tensor {
     precondition(x.rank >= 1, "logSoftmax needs [..., V], got \(x.shape)")
     let v = x.shape[x.rank - 1]
     var out = x
     guard v > 0 else { return out }
+    var exps = [Float](repeating: 0, count: v)  // scratch for one row
     out.data.withUnsafeMutableBufferPointer { y in
-        for r in 0..<(y.count / v) {
-            var m = -Float.infinity
-            for j in 0..<v { m = max(m, y[r * v + j]) }
-            var sum: Double = 0
-            for j in 0..<v { sum += Double(expf(y[r * v + j] - m)) }
-            let logZ = m + Float(log(sum))
-            for j in 0..<v { y[r * v + j] -= logZ }
+        exps.withUnsafeMutableBufferPointer { e in
+            guard let y = y.baseAddress, let e = e.baseAddress else { return }
+            for r in 0..<(x.count / v) {
+                let row = y + r * v
+                let logZ = logSumExp(row, count: v, exps: e).logZ
+                for j in 0..<v { row[j] -= logZ }
+            }
         }
     }
     return out

@@ -25,7 +25,10 @@ extension BenchCommand {
             discussion: """
                 Builds a GPT-2-124M-shaped random model (or uses --model), then reports: forward
                 tokens/s against a NumPy forward of the same weights; GFLOP/s against this
-                machine's sgemm; KV-cache decode ms/token against the weight-bandwidth floor;
+                machine's sgemm; KV-cache decode ms/token against the weight-bandwidth floor and
+                its matrix-vector products through lmlab's kernel against OpenBLAS's sgemv;
+                forward tokens/s against PyTorch (when python3 can import torch, with as many
+                threads as lmlab's sgemm);
                 resident memory after loading; tokenizer MB/s against tiktoken on the same ranks.
                 """)
 
@@ -39,7 +42,7 @@ extension BenchCommand {
         var repetitions = 3
         @Option(help: "Scratch folder for the model and peer files (default: a temporary folder).")
         var work: String?
-        @Flag(help: "Skip the NumPy and tiktoken peers.")
+        @Flag(help: "Skip the NumPy, PyTorch and tiktoken peers.")
         var noPeers = false
 
         func run() throws {
@@ -80,12 +83,14 @@ extension BenchCommand {
             let matmulAlone = forwardMatmulSeconds(c, t: tokens, repeat: repetitions)
 
             // Decode with the KV cache (best of --repeat, each after a fresh prefill), the same
-            // sgemv calls alone on the same weights, and the floor set by reading every weight
-            // once a token at the machine's measured read bandwidth.
-            // The three are measured in interleaved rounds, so each sees the same quiet moments
-            // of a shared machine; each figure is its best round.
+            // matrix-vector products alone on the same weights through our kernel and through
+            // OpenBLAS's cblas_sgemv, and the floor set by reading every weight once a token at
+            // the machine's measured read bandwidth.
+            // They are measured in interleaved rounds, so each sees the same quiet moments of a
+            // shared machine; each figure is its best round.
             var cache = KVCache(config: c, capacity: tokens + decode)
             var decodeSeconds = Double.infinity
+            var matvecSeconds = Double.infinity
             var sgemvSeconds = Double.infinity
             var bandwidth = 0.0  // bytes/s
             for _ in 0..<max(repetitions, 1) {
@@ -99,10 +104,12 @@ extension BenchCommand {
                 }
                 decodeSeconds = min(
                     decodeSeconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                sgemvSeconds = min(sgemvSeconds, decodeSgemvSeconds(model, repeat: 4))
+                matvecSeconds = min(matvecSeconds, decodeProductSeconds(model, cblas: false, repeat: 4))
+                sgemvSeconds = min(sgemvSeconds, decodeProductSeconds(model, cblas: true, repeat: 4))
                 bandwidth = max(bandwidth, memoryReadBandwidth())
             }
             let decodeMs = decodeSeconds * 1000 / Double(max(decode, 1))
+            let matvecMs = matvecSeconds * 1000
             let sgemvMs = sgemvSeconds * 1000
             let weightBytes = (parameterCount(c) - c.nPositions * c.nEmbd) * 4
             let floorMs = Double(weightBytes) / bandwidth * 1000
@@ -114,7 +121,8 @@ extension BenchCommand {
             print(String(format: "matmul phases  %8.1f GFLOP/s when the forward's products run alone (%.0f%% of peak; %.0f%% of the forward's time)", flops / matmulAlone / 1e9, flops / matmulAlone / 1e9 / peak * 100, matmulAlone / forwardSeconds * 100))
             print(String(format: "decode         %8.2f ms/token with the KV cache", decodeMs))
             print(String(format: "bandwidth      %8.2f GB/s read; weight floor %.2f ms/token (%.0f MB) → decode is %.2f× the floor", bandwidth / 1e9, floorMs, Double(weightBytes) / 1e6, decodeMs / floorMs))
-            print(String(format: "decode sgemv   %8.2f ms/token for the same sgemv calls alone (%.2f× the floor); decode spends %.0f%% of its time in them", sgemvMs, sgemvMs / floorMs, min(100, sgemvMs / decodeMs * 100)))
+            print(String(format: "decode matvec  %8.2f ms/token for the same products alone through lmlab's kernel (%.2f× the floor, %ld threads); decode spends %.0f%% of its time in them", matvecMs, matvecMs / floorMs, MatvecKernel.threads, min(100, matvecMs / decodeMs * 100)))
+            print(String(format: "decode sgemv   %8.2f ms/token for them through OpenBLAS's cblas_sgemv (%.2f× the floor) → the kernel is %.2f× faster", sgemvMs, sgemvMs / floorMs, sgemvMs / matvecMs))
             print(String(format: "load memory    %8.0f MB resident for %.0f MB of weights (%.2f×)", memory.rssMB, memory.weightsMB, memory.rssMB / memory.weightsMB))
 
             guard !noPeers else { return }
@@ -128,6 +136,18 @@ extension BenchCommand {
             let numpyRate = numpy["tokens_per_s"] as? Double ?? .nan
             let theirs = try Npy.read(peerLogits).tensor
             print(String(format: "numpy forward  %8.1f tokens/s → lmlab is %.2f× NumPy (max |Δlogit| %.2e)", numpyRate, Double(tokens) / forwardSeconds / numpyRate, logits.maxAbsDifference(theirs)))
+            if torchIsInstalled() {
+                let torchLogits = workURL.appendingPathComponent("torch-logits.npy")
+                let torch = try runPeer(
+                    "bench/torch_forward.py",
+                    ["--model", folder.path, "--ids", idsURL.path, "--repeat", "\(repetitions)",
+                     "--threads", "\(blasThreadCount)", "--logits-out", torchLogits.path])
+                let torchRate = torch["tokens_per_s"] as? Double ?? .nan
+                let torchOut = try Npy.read(torchLogits).tensor
+                print(String(format: "torch forward  %8.1f tokens/s → lmlab is %.2f× PyTorch %@ (max |Δlogit| %.2e; %ld threads each)", torchRate, Double(tokens) / forwardSeconds / torchRate, torch["torch"] as? String ?? "?", logits.maxAbsDifference(torchOut), blasThreadCount))
+            } else {
+                print("torch forward  skipped: python3 cannot import torch (bash .ci/setup installs it)")
+            }
 
             try tokenizerFigures(workURL)
         }
@@ -336,10 +356,10 @@ private func simdSum(_ base: UnsafePointer<Float>, count: Int, _ range: Range<In
     }
 }
 
-/// The sgemv calls of one decoded token on `model`'s own weights (every layer's c_attn, c_proj,
-/// c_fc and MLP c_proj, then the tied head), back to back without the rest of the decode:
-/// the best of `n` runs, in seconds.
-private func decodeSgemvSeconds(_ model: GPT2Model, repeat n: Int) -> Double {
+/// The matrix-vector products of one decoded token on `model`'s own weights (every layer's
+/// c_attn, c_proj, c_fc and MLP c_proj, then the tied head), back to back without the rest of
+/// the decode, through our `matvec` or OpenBLAS's cblas_sgemv: the best of `n` runs, in seconds.
+private func decodeProductSeconds(_ model: GPT2Model, cblas: Bool, repeat n: Int) -> Double {
     let c = model.config
     let x = Tensor(shape: [1, 4 * c.nEmbd], data: (0..<(4 * c.nEmbd)).map { Float($0 % 7) * 0.01 })
     var y = [Float](repeating: 0, count: max(c.vocabSize, 4 * c.nEmbd))
@@ -351,7 +371,13 @@ private func decodeSgemvSeconds(_ model: GPT2Model, repeat n: Int) -> Double {
                     guard let xs = xs.baseAddress, let ws = ws.baseAddress,
                         let ys = ys.baseAddress
                     else { return }
-                    sgemv(trans: trans, rows: rows, cols: cols, a: ws, lda: cols, x: xs, y: ys)
+                    if cblas {
+                        sgemv(trans: trans, rows: rows, cols: cols, a: ws, lda: cols, x: xs, y: ys)
+                    } else {
+                        matvec(
+                            transposed: trans, rows: rows, cols: cols, a: ws, lda: cols, x: xs,
+                            y: ys)
+                    }
                 }
             }
         }
@@ -388,6 +414,18 @@ private func measureLoadMemory(_ folder: URL) throws -> (rssMB: Double, weightsM
     let object = try JSONSerialization.jsonObject(with: result) as? [String: Int] ?? [:]
     let grown = Double((object["peak"] ?? 0) - (object["before"] ?? 0))
     return (grown / 1e6, Double(object["weights"] ?? 0) / 1e6)
+}
+
+/// True when `python3` can import torch: the PyTorch peers run only then.
+func torchIsInstalled() -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import torch"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
 }
 
 /// Runs a peer script from the repository's bench folder and parses its JSON line.

@@ -14,12 +14,13 @@ import Transformer
 extension BenchCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One training step (forward, backward, clipping, AdamW): lmlab against NumPy.",
+            abstract: "One training step (forward, backward, clipping, AdamW): lmlab against NumPy and PyTorch.",
             discussion: """
                 Builds a random model of --init layers,heads,embd,ctx and --vocab, writes it and a
                 batch of --batch × (--seq + 1) token ids, times lmlab's step (best of --repeat
-                after a warm-up), then runs bench/numpy_train_step.py on the same files and
-                prints the ratio and both first-step losses (which should agree).
+                after a warm-up), then runs bench/numpy_train_step.py and (when python3 can import
+                torch) bench/torch_train_step.py, with as many threads as lmlab's sgemm, on the
+                same files and prints the ratios and the first-step losses (which should agree).
                 """)
 
         @Option(name: .customLong("init"), help: "The model's shape: layers,heads,embd,ctx.")
@@ -61,6 +62,18 @@ extension BenchCommand {
             let firstLoss = peer["first_loss"] as? Double ?? .nan
             print(String(format: "numpy step   %8.3f s (mean %.3f s)  %8.0f tokens/s  first loss %.5f", seconds, peer["mean_seconds"] as? Double ?? .nan, peer["tokens_per_s"] as? Double ?? .nan, firstLoss))
             print(String(format: "ratio        lmlab is %.2f× NumPy (|Δ first loss| %.2e)", seconds / ours.bestSeconds, abs(firstLoss - Double(ours.firstLoss))))
+            guard torchIsInstalled() else {
+                print("torch step   skipped: python3 cannot import torch (bash .ci/setup installs it)")
+                return
+            }
+            let torch = try runPython(
+                "bench/torch_train_step.py",
+                ["--model", folder.path, "--tokens", tokensURL.path, "--repeat", "\(repetitions)",
+                 "--threads", "\(blasThreadCount)"])
+            let torchSeconds = torch["seconds"] as? Double ?? .nan
+            let torchLoss = torch["first_loss"] as? Double ?? .nan
+            print(String(format: "torch step   %8.3f s (mean %.3f s)  %8.0f tokens/s  first loss %.5f", torchSeconds, torch["mean_seconds"] as? Double ?? .nan, torch["tokens_per_s"] as? Double ?? .nan, torchLoss))
+            print(String(format: "ratio        lmlab is %.2f× PyTorch %@ (|Δ first loss| %.2e; %ld threads each)", torchSeconds / ours.bestSeconds, torch["torch"] as? String ?? "?", abs(torchLoss - Double(ours.firstLoss)), blasThreadCount))
         }
     }
 

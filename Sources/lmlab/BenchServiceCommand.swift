@@ -1,14 +1,22 @@
-// `lmlab bench service`: leaderboard and class-report timings over a generated course, and
-// grading throughput (submissions per minute) with 1 and 2 workers on the sample class.
+// `lmlab bench service`: leaderboard and class-report timings over a generated course, grading
+// throughput (submissions per minute) with 1 and 2 workers on the sample class, and with
+// --burst N the time to feedback when N submissions arrive at once over HTTP.
 import ArgumentParser
 import Foundation
+import Grading
 import Service
 import Store
 
 struct ServiceBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "service",
-        abstract: "Leaderboard/report timings on a generated course; grading throughput.")
+        abstract: "Leaderboard/report timings on a generated course; grading throughput.",
+        discussion: """
+            With --burst N, instead: a daemon on loopback (HTTP API and grading workers) over a
+            fresh data directory, N clients posting lab 01's correct sample at once with the
+            sample class's tokens, and per submission the time from POST to graded and the wait
+            in the queue (p50/p95/max), for each --workers count.
+            """)
 
     @Option(help: "Scratch folder (default: a temporary folder, removed afterwards).")
     var work: String?
@@ -19,6 +27,8 @@ struct ServiceBench: ParsableCommand {
     @Option(help: "Timed runs; the median is reported.") var runs = 9
     @Option(help: "Worker counts to measure grading throughput with.")
     var workers: [Int] = [1, 2]
+    @Option(help: "Post this many submissions at once over HTTP and report time to feedback (skips the other measurements).")
+    var burst: Int?
     @Flag(help: "Skip grading throughput (timings only).") var noGrading = false
     @Flag(help: "Skip the leaderboard and report timings (throughput only).") var noQueries = false
     @Option(
@@ -30,6 +40,7 @@ struct ServiceBench: ParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(
                 "lmlab-bench-service-\(UUID().uuidString)")
         defer { if work == nil { try? FileManager.default.removeItem(at: root) } }
+        if let burst { return try measureBurst(burst, root: root) }
         if !noQueries { try timeQueries(root: root) }
         guard !noGrading else { return }
         try measureThroughput(root: root)
@@ -96,5 +107,32 @@ struct ServiceBench: ParsableCommand {
             ])
         }
         print(throughput.render(.terminal(colour: false)), terminator: "")
+    }
+
+    func measureBurst(_ count: Int, root: URL) throws {
+        var table = TextTable(
+            ["workers", "posted", "graded", "POST→graded p50", "p95", "max", "queue wait p50",
+             "p95", "max", "all graded after"],
+            alignments: Array(repeating: TextTable.Alignment.right, count: 10))
+        for workerCount in workers {
+            print("posting \(count) submissions at once to a daemon with \(workerCount) worker(s)…")
+            fflush(nil)
+            let options = BurstOptions(
+                dataDirectory: root.appendingPathComponent("burst-\(workerCount)"),
+                repository: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                submissions: count, workers: workerCount)
+            let result = try runBlocking { try await runBurst(options) }
+            func ms(_ values: [Double], _ q: Double) -> String {
+                String(format: "%.0f ms", quantile(values, q) * 1000)
+            }
+            table.append([
+                "\(workerCount)", "\(result.submissions)",
+                "\(result.graded)" + (result.errors > 0 ? " (\(result.errors) errors)" : ""),
+                ms(result.postToGraded, 0.5), ms(result.postToGraded, 0.95),
+                ms(result.postToGraded, 1), ms(result.queueWait, 0.5), ms(result.queueWait, 0.95),
+                ms(result.queueWait, 1), String(format: "%.1f s", result.wallSeconds),
+            ])
+        }
+        print(table.render(.terminal(colour: false)), terminator: "")
     }
 }
