@@ -4,6 +4,7 @@
 // (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
 //  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
 import Foundation
+import Grading
 import Hummingbird
 import Store
 
@@ -112,68 +113,16 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         return try feedback(id: id, viewer: viewer)
     }
 
-    /// Submission `id` as `student` may see it.
+    /// Submission `id` as `student` may see it (Grading's Viewer decides what that is).
     func feedback(id: Int64, viewer student: StudentRecord) throws -> SubmissionFeedback {
         // Someone else's submission is reported as missing, so ids reveal nothing.
         guard let submission = try store.submission(id: id),
-            student.isInstructor || submission.studentID == student.id
+            student.isInstructor || submission.studentID == student.id,
+            let feedback = try store.submissionFeedback(id: id, viewer: student.viewer(now: Date()))
         else {
             throw ServerError.submissionNotFound(id)
         }
-        let results = try store.feedback(submissionID: id)
-        let due = try store.lab(id: submission.labID)?.due
-        let view = Self.studentView(
-            results, forInstructor: student.isInstructor, due: due, now: Date())
-        // Before the due date a student's total leaves the after_due tests out, as Grading's
-        // student view does: their points would give their results away.
-        let withheldScore = view.withheld.reduce(0) { $0 + $1.points }
-        let withheldMax = view.withheld.reduce(0) { $0 + $1.maxPoints }
-        let verification = try store.submissionVerification(submissionID: id)
-        return SubmissionFeedback(
-            id: id, student: submission.studentID, lab: submission.labID,
-            filename: submission.filename, status: submission.status.rawValue,
-            submittedAt: submission.submittedAt.iso8601, gradedAt: submission.gradedAt?.iso8601,
-            score: submission.score.map { $0 - withheldScore },
-            maxScore: submission.maxScore.map { $0 - withheldMax }, late: submission.late,
-            penalty: submission.penalty, error: submission.error,
-            tests: view.shown.map { Self.feedback($0, forInstructor: student.isInstructor) },
-            afterDueTests: view.withheld.count, afterDueMaxScore: withheldMax,
-            verifiedRuns: verification.runs, verification: verification.note)
-    }
-
-    /// The tests a viewer may see, and the after_due ones withheld from a student until the
-    /// lab's due date has passed (Grading's `view(of:due:by:)`: instructors see everything; a
-    /// student sees visible tests in full, hidden ones as status and points, after_due ones not
-    /// at all before the due date). A lab without a due date has no "before".
-    static func studentView(
-        _ results: [TestResultRecord], forInstructor: Bool, due: Date?, now: Date
-    ) -> (shown: [TestResultRecord], withheld: [TestResultRecord]) {
-        guard !forInstructor, let due, now <= due else { return (results, []) }
-        var shown: [TestResultRecord] = []
-        var withheld: [TestResultRecord] = []
-        for result in results {
-            if result.visibility == "after_due" {
-                withheld.append(result)
-            } else {
-                shown.append(result)
-            }
-        }
-        return (shown, withheld)
-    }
-
-    static func feedback(_ result: TestResultRecord, forInstructor: Bool) -> TestFeedback {
-        // Only visible tests, and after_due ones once shown, keep their detail for a student;
-        // any other visibility counts as hidden, as in Grading.
-        let hidden =
-            !forInstructor && result.visibility != "visible" && result.visibility != "after_due"
-        return TestFeedback(
-            name: result.name, component: result.component ?? "", status: result.status.rawValue,
-            points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
-            diagnosis: hidden ? nil : result.diagnosis,
-            nearMiss: hidden ? false : result.diagnosisNearMiss,
-            message: hidden ? nil : result.message,
-            maxAbsError: hidden ? nil : result.maxAbsError,
-            maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
+        return feedback
     }
 
     /// A folder bundle must decode and unpack (safe paths, base64 content) as the grader will
