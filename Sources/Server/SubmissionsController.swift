@@ -75,10 +75,12 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
                 "submission": "\(id)", "student": "\(student.id)", "lab": "\(labID)",
                 "bytes": "\(content.count)",
             ])
-        let receipt = SubmissionReceipt(
-            id: id, lab: labID, filename: filename, sha256: SHA256.hexDigest(content),
-            size: content.count, status: "queued", late: lab.due.map { now > $0 } ?? false,
-            submittedAt: now.iso8601)
+        // The stored row says whether it is late: the store decided, by the lab's deadlines.
+        guard let record = try store.submission(id: id) else {
+            throw ServerError.submissionNotFound(id)
+        }
+        var receipt = SubmissionReceipt(record)
+        receipt.status = SubmissionStatus.queued.rawValue  // as handed in, whatever a worker does
         return EditedResponse(status: .accepted, response: receipt)
     }
 

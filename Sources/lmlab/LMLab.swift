@@ -13,6 +13,12 @@ struct LMLab: ParsableCommand {
         var arguments = Array(CommandLine.arguments.dropFirst())
         let verbose = arguments.contains(verboseFlag)
         arguments.removeAll { $0 == verboseFlag }
+        // Handled here rather than by ArgumentParser's `version`, which would list --version
+        // in every subcommand's help.
+        if arguments == ["--version"] {
+            print(lmlabVersion)
+            return
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = verbose ? .info : .warning
@@ -28,9 +34,9 @@ struct LMLab: ParsableCommand {
             Exit codes: 0 done (for `check` and `submit --wait`: every test you may see passed); \
             1 lmlab could not do it (the reason is on stderr); 2 graded, but not every test \
             passed or grading failed on your code; 64 a usage error. Logs go to stderr, \
-            warnings only; add --verbose to any command for more.
+            warnings only; add --verbose to any command for more. `lmlab --version` prints \
+            the version.
             """,
-        version: lmlabVersion,
         subcommands: [
             // Students
             Check.self,
