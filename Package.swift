@@ -105,8 +105,8 @@ let package = Package(
         .testTarget(
             name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "LMLabTests", dependencies: ["lmlab", "Tensors", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+            name: "LMLabTests", dependencies: ["lmlab", "Grading", "Tensors", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Grading", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(

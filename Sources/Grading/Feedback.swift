@@ -15,39 +15,64 @@ func cappedOutput(_ output: String) -> String? {
         + "\n[… \(bytes.count - feedbackOutputCap) more bytes not shown]"
 }
 
-/// The tests a viewer sees in full, and the ones they only see counted.
-func partition(_ report: GradeReport, _ viewer: Viewer)
-    -> (shown: [TestResult], hidden: [TestResult])
-{
-    var shown: [TestResult] = []
-    var hidden: [TestResult] = []
-    for result in report.results {
-        switch view(of: result, due: report.due, by: viewer) {
-        case .full: shown.append(result)
-        case .summary: hidden.append(result)
-        case .none: break
-        }
-    }
-    return (shown, hidden)
+/// The report's tests as `viewer` sees them (Viewer.swift's rule).
+func viewed(_ report: GradeReport, _ viewer: Viewer) -> ViewedTests<TestResult> {
+    ViewedTests(report.results, visibility: \.visibility, due: report.due, viewer: viewer)
 }
 
-/// The score a viewer may see and the tests withheld from them: before the due date a student's
-/// total leaves out the after_due tests (their points would give their results away).
-func visibleSummary(_ report: GradeReport, _ viewer: Viewer)
-    -> (summary: ScoreSummary, withheld: [TestResult])
-{
-    let withheld = report.results.filter { view(of: $0, due: report.due, by: viewer) == .none }
-    guard !withheld.isEmpty else { return (report.summary, []) }
-    let counted = report.results.filter { view(of: $0, due: report.due, by: viewer) != .none }
-    return (ScoreSummary(results: counted, penalty: report.summary.penalty), withheld)
+/// The tally of the tests a viewer does not see one by one.
+func tally(_ tests: ViewedTests<TestResult>) -> TestTally {
+    TestTally(tests, passed: \.passed, score: \.score, maxScore: \.points)
+}
+
+/// The score a viewer may see: before the due date a student's total leaves out the after_due
+/// tests (their points would give their results away).
+func visibleSummary(_ report: GradeReport, _ tests: ViewedTests<TestResult>) -> ScoreSummary {
+    guard !tests.withheld.isEmpty else { return report.summary }
+    return ScoreSummary(results: tests.shown + tests.tallied, penalty: report.summary.penalty)
 }
 
 /// "2 more tests (3 points) are shown after the due date", or nil.
-func withheldLine(_ withheld: [TestResult]) -> String? {
-    guard !withheld.isEmpty else { return nil }
-    let points = withheld.reduce(0) { $0 + $1.points }
-    let tests = withheld.count == 1 ? "1 more test" : "\(withheld.count) more tests"
-    return "\(tests) (\(formatNumber(points)) points) will be shown after the due date"
+public func withheldLine(_ tally: TestTally) -> String? {
+    guard tally.afterDueTests > 0 else { return nil }
+    let tests = tally.afterDueTests == 1 ? "1 more test" : "\(tally.afterDueTests) more tests"
+    return "\(tests) (\(formatNumber(tally.afterDueMaxScore)) points) will be shown after the due date"
+}
+
+/// "hidden tests: 2 of 3 passed, 4/6 points", or nil when there are none.
+public func hiddenLine(_ tally: TestTally) -> String? {
+    guard tally.hiddenTests > 0 else { return nil }
+    return "hidden tests: \(tally.hiddenPassed) of \(tally.hiddenTests) passed, "
+        + "\(formatNumber(tally.hiddenScore))/\(formatNumber(tally.hiddenMaxScore)) points"
+}
+
+/// One hint and the failing tests it explains: a mistake made in ten tests gets its hint once.
+public struct HintGroup: Sendable, Equatable {
+    public var hint: String
+    public var tests: [String]
+
+    /// `(test, hint)` pairs grouped by hint, in the order each hint first appears.
+    public static func group(_ pairs: [(test: String, hint: String)]) -> [HintGroup] {
+        var groups: [HintGroup] = []
+        for (test, hint) in pairs {
+            if let index = groups.firstIndex(where: { $0.hint == hint }) {
+                groups[index].tests.append(test)
+            } else {
+                groups.append(HintGroup(hint: hint, tests: [test]))
+            }
+        }
+        return groups
+    }
+
+    /// "hint: …" then "  for: a, b" (terminal), indented by `indent`.
+    public func terminalLines(indent: String = "") -> [String] {
+        [indent + "hint: \(hint)", indent + "  for: " + tests.joined(separator: ", ")]
+    }
+
+    /// A Markdown quote of the hint, then the tests it explains.
+    public var markdown: String {
+        "> \(hint)\n\nFor " + tests.map { "`\($0)`" }.joined(separator: ", ") + ".\n\n"
+    }
 }
 
 /// Terminal feedback. `colour` should be true only when stdout is a TTY.
@@ -62,26 +87,21 @@ public func renderTerminal(_ report: GradeReport, viewer: Viewer, colour: Bool) 
         lines.append(paint("Your module did not import:", "31"))
         lines.append("  " + error.replacingOccurrences(of: "\n", with: "\n  "))
     }
-    let (shown, hidden) = partition(report, viewer)
-    for r in shown {
+    let tests = viewed(report, viewer)
+    let counts = tally(tests)
+    for r in tests.shown {
         let mark = r.passed ? paint("PASS", "32") : paint("FAIL", "31")
         lines.append("\(mark) \(r.name) (\(formatNumber(r.score))/\(formatNumber(r.points))) — \(r.message)")
         if let location = r.errorLocation { lines.append("     at \(location)") }
         if let text = r.errorText, !text.isEmpty { lines.append("       \(text)") }
-        if let d = r.diagnosis {
-            lines.append("     " + paint(d.message, "33"))
-            if let hint = d.hint { lines.append("     hint: \(hint)") }
-        }
+        if let d = r.diagnosis { lines.append("     " + paint(d.message, "33")) }
     }
-    if !hidden.isEmpty {
-        let passed = hidden.filter(\.passed).count
-        let points = hidden.reduce(0) { $0 + $1.score }
-        let max = hidden.reduce(0) { $0 + $1.points }
-        lines.append("hidden tests: \(passed) of \(hidden.count) passed, "
-            + "\(formatNumber(points))/\(formatNumber(max)) points")
-    }
-    let (s, withheld) = visibleSummary(report, viewer)
-    if let line = withheldLine(withheld) { lines.append(line) }
+    let hints = HintGroup.group(
+        tests.shown.compactMap { r in r.diagnosis?.hint.map { (r.name, $0) } })
+    for group in hints { lines += group.terminalLines() }
+    if let line = hiddenLine(counts) { lines.append(line) }
+    if let line = withheldLine(counts) { lines.append(line) }
+    let s = visibleSummary(report, tests)
     var total = "score \(formatNumber(s.finalScore))/\(formatNumber(s.maxScore))"
     if s.penalty > 0 { total += " (late penalty \(Int(s.penalty * 100))% on \(formatNumber(s.score)))" }
     lines.append(paint(total, "1"))
@@ -96,16 +116,18 @@ public func renderTerminal(_ report: GradeReport, viewer: Viewer, colour: Bool) 
 /// Markdown feedback (for the web page and e-mails).
 public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
     var md = "# \(report.lab): \(report.labTitle)\n\n"
-    let (s, withheld) = visibleSummary(report, viewer)
+    let tests = viewed(report, viewer)
+    let counts = tally(tests)
+    let s = visibleSummary(report, tests)
     md += "**Score: \(formatNumber(s.finalScore)) / \(formatNumber(s.maxScore))**"
     if s.penalty > 0 { md += " (late penalty \(Int(s.penalty * 100))%)" }
     md += "  \nSeed \(report.seed) · grader \(report.graderVersion)\n\n"
     if let error = report.importError {
         md += "## Your module did not import\n\n```\n\(error)\n```\n\n"
     }
-    let (shown, hidden) = partition(report, viewer)
+    let shown = tests.shown
     if !shown.isEmpty {
-        md += "| Test | Points | Result |\n|---|---|---|\n"
+        md += "| test | points | result |\n|---|---|---|\n"
         for r in shown {
             let result = (r.passed ? "✅ " : "❌ ") + r.message.replacingOccurrences(of: "|", with: "\\|")
             md += "| `\(r.name)` | \(formatNumber(r.score))/\(formatNumber(r.points)) | \(result) |\n"
@@ -117,48 +139,39 @@ public func renderMarkdown(_ report: GradeReport, viewer: Viewer) -> String {
         if let location = r.errorLocation { md += "Error at \(location)" }
         if let text = r.errorText, !text.isEmpty { md += ": `\(text)`" }
         if r.errorLocation != nil { md += "\n\n" }
-        if let d = r.diagnosis {
-            md += "\(d.message)\n\n"
-            if let hint = d.hint { md += "> \(hint)\n\n" }
-        }
+        if let d = r.diagnosis { md += "\(d.message)\n\n" }
     }
-    if !hidden.isEmpty {
-        let points = hidden.reduce(0) { $0 + $1.score }
-        let max = hidden.reduce(0) { $0 + $1.points }
-        md += "Hidden tests: \(hidden.filter(\.passed).count) of \(hidden.count) passed "
-            + "(\(formatNumber(points))/\(formatNumber(max)) points).\n\n"
+    let hints = HintGroup.group(
+        shown.compactMap { r in r.passed ? nil : r.diagnosis?.hint.map { (r.name, $0) } })
+    if !hints.isEmpty { md += "### Hints\n\n" + hints.map(\.markdown).joined() }
+    if counts.hiddenTests > 0 {
+        md += "Hidden tests: \(counts.hiddenPassed) of \(counts.hiddenTests) passed "
+            + "(\(formatNumber(counts.hiddenScore))/\(formatNumber(counts.hiddenMaxScore)) points).\n\n"
     }
-    if let line = withheldLine(withheld) { md += "\(line).\n\n" }
+    if let line = withheldLine(counts) { md += "\(line).\n\n" }
     for note in report.notes { md += "- \(note)\n" }
     if let output = cappedOutput(report.output) { md += "\n## Your code printed\n\n```\n\(output)\n```\n" }
     return md
 }
 
-/// JSON feedback: the report with only the tests the viewer may see in full, plus counts.
+/// JSON feedback: the report with only the tests the viewer may see in full, plus the tally of
+/// the others. Non-finite numbers are written as "Infinity", "-Infinity" and "NaN" (LMLabJSON).
 public func renderJSON(_ report: GradeReport, viewer: Viewer) throws -> Data {
     var visible = report
-    let (shown, hidden) = partition(report, viewer)
-    let (summary, withheld) = visibleSummary(report, viewer)
-    visible.results = shown
-    visible.summary = summary
-    if case .student = viewer { visible.output = cappedOutput(report.output) ?? "" }
+    let tests = viewed(report, viewer)
+    visible.results = tests.shown
+    visible.summary = visibleSummary(report, tests)
+    if viewer != .instructor { visible.output = cappedOutput(report.output) ?? "" }
     struct Envelope: Encodable {
         var report: GradeReport
-        var hiddenTests: Int
-        var hiddenPassed: Int
-        var hiddenScore: Double
-        var hiddenMaxScore: Double
-        /// Tests shown (and counted) only after the due date.
-        var afterDueTests: Int
-        var afterDueMaxScore: Double
+        var tally: TestTally
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(report, forKey: .report)
+            try tally.encode(to: encoder)
+        }
+        enum CodingKeys: String, CodingKey { case report }
     }
-    let envelope = Envelope(
-        report: visible, hiddenTests: hidden.count, hiddenPassed: hidden.filter(\.passed).count,
-        hiddenScore: hidden.reduce(0) { $0 + $1.score },
-        hiddenMaxScore: hidden.reduce(0) { $0 + $1.points },
-        afterDueTests: withheld.count, afterDueMaxScore: withheld.reduce(0) { $0 + $1.points })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.dateEncodingStrategy = .iso8601
-    return try encoder.encode(envelope)
+    return try LMLabJSON.encoder(pretty: true).encode(
+        Envelope(report: visible, tally: tally(tests)))
 }

@@ -126,7 +126,7 @@ public struct Grader: Sendable {
         do {
             functions = try session.start()
         } catch HarnessError.importFailed(let error) {
-            importError = describe(staged.remap(error))
+            importError = describeImportFailure(staged.remap(error), lab: lab)
         } catch {
             importError = "\(error)"
         }
@@ -227,9 +227,10 @@ public struct Grader: Sendable {
             result.message = "lmlab could not build this test: \(error)"
             return result
         }
-        if let importError {
+        if importError != nil {
+            // The reason is said once, with the report (GradeReport.importError), not per test.
             result.status = .missing
-            result.message = "not run: the module did not import — \(importError)"
+            result.message = "not run: your module did not import (the reason is above)"
             return result
         }
         guard available.contains(test.component) else {
@@ -294,6 +295,25 @@ public struct Grader: Sendable {
         }
         return result
     }
+}
+
+/// The packages besides Python's standard library that the sandboxed harness gives student code.
+public let gradedPackages = ["numpy"]
+
+/// Why the student's module did not import. A missing module gets one clear sentence naming it
+/// and what the lab allows, instead of a traceback.
+func describeImportFailure(_ error: StudentError, lab: Lab) -> String {
+    guard error.type == "ModuleNotFoundError",
+        let name = error.message.split(separator: "'", omittingEmptySubsequences: false)
+            .dropFirst().first, !name.isEmpty
+    else { return describe(error) }
+    let module = name.split(separator: ".").first.map(String.init) ?? String(name)
+    var text = "your code imports '\(module)'"
+    if let location = error.location { text += " (\(location))" }
+    text += ", which the grader does not have. \(lab.id) is graded with Python's standard"
+        + " library and " + gradedPackages.joined(separator: ", ")
+        + " only: remove the import (do this part with NumPy) and submit again."
+    return text
 }
 
 private func describe(_ error: StudentError) -> String {

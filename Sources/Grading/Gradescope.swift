@@ -28,20 +28,22 @@ public func gradescopeResults(_ report: GradeReport) throws -> Data {
             output += "\n\(d.message)"
             if let hint = d.hint { output += "\nhint: \(hint)" }
         }
-        let visibility: String
-        switch r.visibility {
-        case Visibility.visible.rawValue: visibility = "visible"
-        case Visibility.afterDue.rawValue: visibility = "after_due_date"
-        default: visibility = "hidden"
-        }
         return .init(name: r.name, score: r.score, max_score: r.points,
                      status: r.passed ? "passed" : "failed", output: output,
-                     visibility: visibility)
+                     visibility: gradescopeVisibility(r.visibility))
     }
     var output = "seed \(report.seed), grader \(report.graderVersion)"
     if let error = report.importError { output += "\nYour module did not import:\n\(error)" }
     let results = GradescopeResults(score: report.summary.finalScore, output: output, tests: tests)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    return try encoder.encode(results)
+    return try LMLabJSON.encoder(pretty: true).encode(results)
+}
+
+/// Gradescope's name for a test's visibility: it shows "after_due_date" tests after the due
+/// date and "hidden" ones never, the same rule as lmlab's Viewer (an unknown one is hidden).
+public func gradescopeVisibility(_ visibility: String) -> String {
+    switch Visibility(rawValue: visibility) ?? .hidden {
+    case .visible: return "visible"
+    case .afterDue: return "after_due_date"
+    case .hidden: return "hidden"
+    }
 }

@@ -313,23 +313,9 @@ extension Lab {
     /// Loads every lab folder under `labsRoot` (skipping `harness`, `client` and hidden ones), sorted by
     /// id; throws one error listing the problems of every broken lab.
     public static func loadAll(labsRoot: URL) throws -> [Lab] {
-        // labs/ also holds the sandboxed harness and the students' Python client; every other
-        // folder must be a lab, so a lab.toml missing from one is reported, not skipped.
-        let supportFolders: Set<String> = ["harness", "client"]
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: labsRoot.path)
-        } catch {
-            throw LabError.unreadable(file: labsRoot.path, reason: error.localizedDescription)
-        }
         var labs: [Lab] = []
         var errors: [LabError] = []
-        for name in names.sorted() where !supportFolders.contains(name) && !name.hasPrefix(".") {
-            let folder = labsRoot.appendingPathComponent(name, isDirectory: true)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
-                isDirectory.boolValue
-            else { continue }
+        for folder in try LabSurvey.labFolders(labsRoot: labsRoot) {
             do {
                 labs.append(try load(folder: folder))
             } catch let error as LabError {

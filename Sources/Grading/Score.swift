@@ -1,6 +1,6 @@
 // Scoring: each test is all or nothing (its points if it passes, 0 otherwise — partial credit
 // per element would reward answers that are wrong in a systematic way, which is what the
-// mistakes are); the total; the late penalty; and what a viewer is allowed to see.
+// mistakes are); the total; the late penalty. What a viewer may see of it is Viewer.swift.
 import Foundation
 
 /// One test's result in a grade.
@@ -43,29 +43,6 @@ public func latePenalty(lab: Lab, submitted: Date) -> Double? {
     if submitted <= lab.due { return 0 }
     if let lateDue = lab.lateDue, submitted > lateDue { return nil }
     return lab.latePenalty
-}
-
-/// Who is looking at a grade.
-public enum Viewer: Sendable, Equatable {
-    /// A student at a given time: hidden tests appear as a count and points only; after_due
-    /// tests appear once the due date has passed.
-    case student(now: Date)
-    case instructor
-}
-
-/// What a viewer may see of a test: everything, only that it exists, or nothing yet.
-public enum TestView: Sendable, Equatable { case full, summary, none }
-
-public func view(of result: TestResult, due: Date, by viewer: Viewer) -> TestView {
-    switch viewer {
-    case .instructor: return .full
-    case .student(let now):
-        switch result.visibility {
-        case Visibility.visible.rawValue: return .full
-        case Visibility.afterDue.rawValue: return now > due ? .full : .none
-        default: return .summary
-        }
-    }
 }
 
 /// Sums of points, before and after the late penalty.

@@ -1,11 +1,21 @@
 // Assembles the daemon: the router with its controllers and the error mapping, and the
 // application that runs it beside the grading workers and the drop-folder watcher.
 import Foundation
+import Grading
 import Hummingbird
 import Logging
 import Store
 
-public typealias AppRequestContext = BasicRequestContext
+/// The daemon's request context: Hummingbird's basic one, answering and reading JSON as every
+/// lmlab output does (LMLabJSON: non-finite numbers a grade can hold survive as strings).
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: Source) { coreContext = .init(source: source) }
+
+    public var requestDecoder: JSONDecoder { LMLabJSON.decoder() }
+    public var responseEncoder: JSONEncoder { LMLabJSON.encoder() }
+}
 
 /// The whole daemon. `try await app.runService()` serves until SIGTERM/SIGINT, then shuts the
 /// workers down gracefully (see WorkerPool).
@@ -41,7 +51,8 @@ public func buildApplication(
 ///   401, 403 after late_due, 404 unknown lab, 413 over maxSubmissionBytes, 429 with
 ///   Retry-After over the lab's rate_limit_per_hour.
 /// - `GET /api/submissions/:id` → SubmissionFeedback (own submissions; all for an instructor;
-///   404 otherwise). Hidden tests show status and points only.
+///   404 otherwise), filtered by Grading's Viewer: a student sees hidden tests only in its
+///   `tally` (how many passed, their points) and after_due tests not before the due date.
 /// - `GET /api/labs/:lab/submissions/latest[?student=S]` → SubmissionFeedback of the caller's
 ///   latest submission (an instructor names any student; a student naming another: 403); 404
 ///   unknown lab or student, or no submission yet.
@@ -59,7 +70,8 @@ public func buildApplication(
 ///   /api/students`, JSON NewStudentBody → 201 StudentAddedBody (a token for an instructor);
 ///   `POST /api/students/:id/token` → TokenBody (shown once; 404 unknown student).
 /// - `POST /api/regrade?lab=L[&student=S]` → RegradeBody (how many were queued again).
-/// - `GET /api/labs/:lab/leaderboard[?names=true]` → Leaderboard (names: instructors only, 403).
+/// - `GET /api/labs/:lab/leaderboard[?names=true]` → LabLeaderboard (names: instructors only,
+///   403); before the due date a student's board counts no after_due points.
 /// - `GET /api/labs` → LabsBody (due dates, points, rate limits).
 /// - `POST /api/labs/:lab/check?filename=<name>`, the file as for a submission → CheckReport:
 ///   the visible tests in the sandbox, not stored, not a submission; 400, 401, 404, 413, 429

@@ -106,11 +106,23 @@ public struct LabGrader: SubmissionGrader {
 
     /// The store's view of a report: points before any late penalty (the store applies the
     /// penalty it decided at submission time), one result per test.
+    /// A module that did not import is explained once, in the first visible test's message
+    /// (stored feedback has no place above the tests); the others point to it.
     public static func outcome(_ report: GradeReport, seed: Int64) -> GradeOutcome {
-        GradeOutcome(
+        var tests = report.results.map(testOutcome)
+        let visible = tests.firstIndex { $0.visibility == Visibility.visible.rawValue } ?? 0
+        if let importError = report.importError, tests.indices.contains(visible) {
+            let first = tests[visible].name
+            for index in tests.indices {
+                tests[index].message =
+                    index == visible
+                    ? "not run: your module did not import: \(importError)"
+                    : "not run: your module did not import (the reason is under \(first))"
+            }
+        }
+        return GradeOutcome(
             score: report.summary.score, maxScore: report.summary.maxScore,
-            graderVersion: report.graderVersion, seed: seed,
-            tests: report.results.map(testOutcome))
+            graderVersion: report.graderVersion, seed: seed, tests: tests)
     }
 
     static func testOutcome(_ result: TestResult) -> TestOutcome {

@@ -30,7 +30,11 @@ struct LabsController<Context: RequestContext>: Sendable {
         return LabsBody(labs: labs, checkRateLimitPerHour: checkRateLimitPerHour)
     }
 
-    @Sendable func leaderboard(_ request: Request, context: Context) async throws -> Leaderboard {
+    /// Scores as the caller may see them: before the due date a student's board leaves the
+    /// after_due tests out (Grading's Viewer).
+    @Sendable func leaderboard(_ request: Request, context: Context) async throws
+        -> LabLeaderboard
+    {
         let student = try authenticator.student(for: request)
         let labID = try context.parameters.require("lab")
         let names = request.uri.queryParameters["names"].map { $0 == "true" || $0 == "1" } ?? false
@@ -38,13 +42,9 @@ struct LabsController<Context: RequestContext>: Sendable {
             throw ServerError.notInstructor("the leaderboard with real names (?names=true)")
         }
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
-        let rows = try store.leaderboard(lab: labID, counting: lab.counting, includeNames: names)
-        return Leaderboard(
-            lab: labID, counting: lab.counting.rawValue,
-            rows: rows.map {
-                Leaderboard.Row(
-                    rank: $0.rank, name: $0.displayName, score: $0.score,
-                    submittedAt: $0.submittedAt.iso8601)
-            })
+        let rows = try store.leaderboard(
+            lab: labID, counting: lab.counting, includeNames: names,
+            viewer: student.viewer(now: Date()))
+        return LabLeaderboard(lab: labID, counting: lab.counting, rows: rows)
     }
 }

@@ -66,10 +66,12 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
                 "submission": "\(id)", "student": "\(student.id)", "lab": "\(labID)",
                 "bytes": "\(content.count)",
             ])
-        let receipt = SubmissionReceipt(
-            id: id, lab: labID, filename: filename, sha256: SHA256.hexDigest(content),
-            size: content.count, status: "queued", late: lab.due.map { now > $0 } ?? false,
-            submittedAt: now.iso8601)
+        // The stored row says whether it is late: the store decided, by the lab's deadlines.
+        guard let record = try store.submission(id: id) else {
+            throw ServerError.submissionNotFound(id)
+        }
+        var receipt = SubmissionReceipt(record)
+        receipt.status = SubmissionStatus.queued.rawValue  // as handed in, whatever a worker does
         return EditedResponse(status: .accepted, response: receipt)
     }
 
@@ -104,71 +106,15 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         return try feedback(id: id, viewer: viewer)
     }
 
-    /// Submission `id` as `student` may see it.
+    /// Submission `id` as `student` may see it (Grading's Viewer decides what that is).
     func feedback(id: Int64, viewer student: StudentRecord) throws -> SubmissionFeedback {
         // Someone else's submission is reported as missing, so ids reveal nothing.
         guard let submission = try store.submission(id: id),
-            student.isInstructor || submission.studentID == student.id
+            student.isInstructor || submission.studentID == student.id,
+            let feedback = try store.submissionFeedback(id: id, viewer: student.viewer(now: Date()))
         else {
             throw ServerError.submissionNotFound(id)
         }
-        let results = try store.feedback(submissionID: id)
-        let due = try store.lab(id: submission.labID)?.due
-        let view = Self.studentView(
-            results, forInstructor: student.isInstructor, due: due, now: Date())
-        // Before the due date a student's total leaves the after_due tests out, as Grading's
-        // student view does: their points would give their results away.
-        let withheldScore = view.withheld.reduce(0) { $0 + $1.points }
-        let withheldMax = view.withheld.reduce(0) { $0 + $1.maxPoints }
-        let verification = try store.submissionVerification(submissionID: id)
-        return SubmissionFeedback(
-            id: id, student: submission.studentID, lab: submission.labID,
-            filename: submission.filename, status: submission.status.rawValue,
-            submittedAt: submission.submittedAt.iso8601, gradedAt: submission.gradedAt?.iso8601,
-            score: submission.score.map { $0 - withheldScore },
-            maxScore: submission.maxScore.map { $0 - withheldMax }, late: submission.late,
-            penalty: submission.penalty, error: submission.error,
-            tests: view.shown.map { Self.feedback($0, forInstructor: student.isInstructor) },
-            afterDueTests: view.withheld.count, afterDueMaxScore: withheldMax,
-            verifiedRuns: verification.runs, verification: verification.note)
-    }
-
-    /// The tests a viewer may see, and the after_due ones withheld from a student until the
-    /// lab's due date has passed (Grading's `view(of:due:by:)`: instructors see everything; a
-    /// student sees visible tests in full, hidden ones as status and points, after_due ones not
-    /// at all before the due date). A lab without a due date has no "before".
-    static func studentView(
-        _ results: [TestResultRecord], forInstructor: Bool, due: Date?, now: Date
-    ) -> (shown: [TestResultRecord], withheld: [TestResultRecord]) {
-        guard !forInstructor, let due, now <= due else { return (results, []) }
-        var shown: [TestResultRecord] = []
-        var withheld: [TestResultRecord] = []
-        for result in results {
-            if result.visibility == "after_due" {
-                withheld.append(result)
-            } else {
-                shown.append(result)
-            }
-        }
-        return (shown, withheld)
-    }
-
-    static func feedback(_ result: TestResultRecord, forInstructor: Bool) -> TestFeedback {
-        // Only visible tests, and after_due ones once shown, keep their detail for a student;
-        // any other visibility counts as hidden, as in Grading.
-        let hidden =
-            !forInstructor && result.visibility != "visible" && result.visibility != "after_due"
-        let mistake = hidden ? nil : result.diagnosis.flatMap(Grading.mistake)
-        var feedback = TestFeedback(
-            name: result.name, component: result.component ?? "", status: result.status.rawValue,
-            points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
-            diagnosis: hidden ? nil : result.diagnosis,
-            nearMiss: hidden ? false : result.diagnosisNearMiss,
-            message: hidden ? nil : result.message,
-            maxAbsError: hidden ? nil : result.maxAbsError,
-            maxRelError: hidden ? nil : result.maxRelError, seconds: result.seconds ?? 0)
-        feedback.mistake = mistake?.title
-        feedback.hint = mistake?.hint
         return feedback
     }
 

@@ -39,6 +39,9 @@ public struct CurveSummary: Sendable, Equatable, Codable {
     /// eval_loss_before / eval_loss_after (a LoRA run), else nil.
     public var evalLossBefore: Double?
     public var evalLossAfter: Double?
+    /// The last point of an `eval_loss` curve (what training runs and the Python client log),
+    /// else nil.
+    public var evalLoss: Double?
 }
 
 /// Every study and every drawn loss curve of the store's experiments.
@@ -110,7 +113,8 @@ extension ClassExperiments {
                     pseudonym: run.pseudonym, losses: run.curve.map(\.value),
                     firstStep: run.curve.first?.step ?? 0, lastStep: run.curve.last?.step ?? 0,
                     evalLossBefore: run.summaries["eval_loss_before"]?.last,
-                    evalLossAfter: run.summaries["eval_loss_after"]?.last)
+                    evalLossAfter: run.summaries["eval_loss_after"]?.last,
+                    evalLoss: run.summaries["eval_loss"]?.last)
             }
         }
     }
@@ -147,6 +151,8 @@ func renderCurves(_ curves: [CurveSummary], format: OutputFormat) -> String {
         var eval = "—"
         if let before = curve.evalLossBefore, let after = curve.evalLossAfter {
             eval = "\(lossText(before)) → \(lossText(after))"
+        } else if let last = curve.evalLoss {
+            eval = lossText(last)
         }
         var row = [
             curve.experiment, curve.name.map { "\($0) (\(curve.run.prefix(8)))" } ?? curve.run,

@@ -1,16 +1,17 @@
 // What the student-facing commands need, whether they run on the local data directory or
 // against a running daemon over HTTP: submit, read a submission back, the leaderboard.
 import Foundation
+import Store
 import Tracking
 
 public protocol CourseClient: Sendable {
     /// Hands in `path` (file, notebook or folder) for `lab`; `student` is required locally
     /// (remotely the token says who you are).
-    func submit(path: URL, lab: String, student: String?) async throws -> ReceiptView
-    func submission(id: Int64) async throws -> SubmissionView
+    func submit(path: URL, lab: String, student: String?) async throws -> SubmissionReceipt
+    func submission(id: Int64) async throws -> SubmissionFeedback
     /// The student's most recent submission to the lab.
-    func latestSubmission(lab: String, student: String?) async throws -> SubmissionView
-    func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView
+    func latestSubmission(lab: String, student: String?) async throws -> SubmissionFeedback
+    func leaderboard(lab: String, names: Bool) async throws -> LabLeaderboard
     /// An experiment's leaderboard: each student's best run by `metric` (`eval_loss.min`),
     /// among runs matching `filter`, only lmlab-verified runs if `verified`; real names only
     /// for an instructor who asks.
@@ -25,8 +26,8 @@ extension CourseClient {
     /// gives up after `timeout` seconds.
     public func waitForGrade(
         id: Int64, timeout: TimeInterval, pollInterval: TimeInterval = 0.5,
-        progress: @Sendable (SubmissionView) -> Void = { _ in }
-    ) async throws -> SubmissionView {
+        progress: @Sendable (SubmissionFeedback) -> Void = { _ in }
+    ) async throws -> SubmissionFeedback {
         let deadline = Date().addingTimeInterval(timeout)
         var lastStatus = ""
         while true {

@@ -10,6 +10,8 @@ import Store
 /// What the daemon knows when it starts.
 public struct DaemonSetup: Sendable {
     public var labs: [Lab]
+    /// Labs under labs/ that do not validate: skipped, never served (say so, with the reasons).
+    public var skipped: [InvalidLab]
     public var grader: LabGrader
     /// False when running with --no-sandbox.
     public var sandboxed: Bool
@@ -29,7 +31,8 @@ public func prepareDaemon(
     store: LabStore, labsRoot: URL, allowUnsandboxed: Bool,
     verification: VerificationOptions? = nil
 ) throws -> DaemonSetup {
-    let labs = try syncLabs(labsRoot: labsRoot, into: store)
+    let survey = try syncLabs(labsRoot: labsRoot, into: store)
+    let labs = survey.labs
     let harness = labsRoot.appendingPathComponent("harness", isDirectory: true)
     let verifier = try verification.map { try BaseModelVerifier.load($0, store: store) }
     let grader: LabGrader
@@ -49,7 +52,7 @@ public func prepareDaemon(
     }
     let people = try store.students()
     return DaemonSetup(
-        labs: labs, grader: grader, sandboxed: !allowUnsandboxed,
+        labs: labs, skipped: survey.invalid, grader: grader, sandboxed: !allowUnsandboxed,
         students: people.filter { !$0.isInstructor }.count,
         instructors: people.filter(\.isInstructor).count, verifier: verifier,
         clientScript: labsRoot.appendingPathComponent("client/lmlab_client.py"))

@@ -84,6 +84,29 @@ func samples(in root: URL, labs: Set<String>) -> [Sample] {
     }
 }
 
+/// "student/lab" of every sample MANIFEST.toml gives the verdict "hang" (its `path`).
+func deliberateHangs(manifest: URL) -> Set<String> {
+    guard let text = try? String(contentsOf: manifest, encoding: .utf8) else { return [] }
+    var hangs: Set<String> = []
+    for block in text.components(separatedBy: "[[samples]]").dropFirst() {
+        let lines = block.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard lines.contains("verdict = \"hang\""),
+            let path = lines.first(where: { $0.hasPrefix("path = \"") })
+        else { continue }
+        hangs.insert(String(path.dropFirst("path = \"".count).dropLast()))
+    }
+    return hangs
+}
+
+/// The deliberate hang still being graded, if one is.
+func waitingForHang(_ store: LabStore, _ hangs: [Int64: String]) throws -> String? {
+    for (id, name) in hangs.sorted(by: { $0.key < $1.key })
+    where try store.submission(id: id)?.status == .running {
+        return name
+    }
+    return nil
+}
+
 /// Wipes and recreates `directory` only if it is empty or already an lmlab data directory, so a
 /// mistyped --data cannot delete someone's files.
 func resetDataDirectory(_ directory: URL) throws -> Bool {
@@ -156,6 +179,10 @@ public func runDemo(
         store: store, labsRoot: options.labsRoot, allowUnsandboxed: !sandboxed,
         verification: base.map { VerificationOptions(baseModel: $0.folder, evalFile: $0.evalText) })
     say("Synced \(setup.labs.count) labs: " + setup.labs.map(\.id).joined(separator: ", "))
+    for lab in setup.skipped {
+        say("SKIPPED lab \(lab.id): it does not validate, so it is not served:")
+        for problem in lab.problems { say("  - \(problem)") }
+    }
     say(
         sandboxed
             ? "Student code runs in the bubblewrap sandbox"
@@ -166,11 +193,17 @@ public func runDemo(
     let found = samples(in: options.samplesRoot, labs: labIDs).filter {
         !options.skipSamples.contains("\($0.student)/\($0.lab)")
     }
+    // The samples MANIFEST.toml marks as deliberate hangs, named while the demo waits for them.
+    let hangs = deliberateHangs(manifest: options.samplesRoot.appendingPathComponent("MANIFEST.toml"))
+    var hangIDs: [Int64: String] = [:]
     for sample in found {
         let payload = try SubmissionPayload.read(sample.folder)
-        try store.enqueue(
+        let id = try store.enqueue(
             student: sample.student, lab: sample.lab, filename: payload.filename,
             content: payload.content, source: .demo)
+        if hangs.contains("\(sample.student)/\(sample.lab)") {
+            hangIDs[id] = "\(sample.student)/\(sample.lab)"
+        }
     }
     let total = found.count
     say("Queued \(total) sample submissions; grading with \(options.workers) worker(s)…")
@@ -196,6 +229,9 @@ public func runDemo(
             + ((counts[.error] ?? 0) > 0 ? " (\(counts[.error] ?? 0) failed)" : "")
             + " · \(counts[.running] ?? 0) running · "
             + String(format: "%d:%02d elapsed", elapsed / 60, elapsed % 60)
+            + (try waitingForHang(store, hangIDs).map {
+                " · waiting for \($0), the deliberate hang (stopped at its time limit)"
+            } ?? "")
         let finished = done >= total
         progress(line, finished)
         if finished { break }

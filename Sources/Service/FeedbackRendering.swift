@@ -2,6 +2,7 @@
 // the named mistake with the lecture's hint (looked up in Grading's catalogue by id), the score.
 import Foundation
 import Grading
+import Store
 
 /// The catalogue entry behind a stored diagnosis id, if lmlab still knows it.
 func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
@@ -9,7 +10,7 @@ func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
     return (mistake.title, mistake.hint)
 }
 
-public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws -> String {
+public func renderFeedback(_ view: SubmissionFeedback, format: OutputFormat) throws -> String {
     if format == .json { return try jsonString(view) }
     let md = format == .markdown
     var out = format.heading("Submission #\(view.id): \(view.student), lab \(view.lab)") + "\n"
@@ -25,22 +26,14 @@ public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws 
     default:
         break
     }
-    var hiddenCount = 0
-    var hiddenPassed = 0
-    var hiddenPoints = 0.0
-    var hiddenMax = 0.0
-    if md { out += "| Test | Points | Result |\n|---|---:|---|\n" }
+    if md { out += "| test | points | result |\n|---|---:|---|\n" }
     var details: [String] = []
+    // A hint is said once, after the tests, with the tests it explains listed under it.
+    var hints: [(test: String, hint: String)] = []
+    // Only the tests the viewer may see are here (Grading's Viewer); the others are tallied.
     for test in view.tests {
-        let passed = test.status == "pass"
-        guard let message = test.message else {
-            // A hidden test as a student sees it: counted, not shown.
-            hiddenCount += 1
-            hiddenPassed += passed ? 1 : 0
-            hiddenPoints += test.points
-            hiddenMax += test.maxPoints
-            continue
-        }
+        let passed = test.passed
+        let message = test.message ?? ""
         let points = "\(formatPoints(test.points))/\(formatPoints(test.maxPoints))"
         let firstLine = message.split(separator: "\n", omittingEmptySubsequences: false)
             .first.map(String.init) ?? ""
@@ -60,13 +53,12 @@ public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws 
         if let info = mistakeInfo(test.diagnosis) {
             let label = test.nearMiss ? "possibly: " : "mistake: "
             detail.append(label + info.title + " [\(test.diagnosis ?? "")]")
-            detail.append("hint: " + info.hint)
+            hints.append((test.name, info.hint))
         }
         if md {
             if !detail.isEmpty {
                 details.append(
-                    "### \(test.name)\n\n" + detail.map { $0.hasPrefix("hint: ") ? "> " + $0 : $0 }
-                        .joined(separator: "\n\n") + "\n")
+                    "### \(test.name)\n\n" + detail.joined(separator: "\n\n") + "\n")
             }
         } else {
             for line in detail {
@@ -76,14 +68,16 @@ public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws 
             }
         }
     }
+    let groups = HintGroup.group(hints)
     if md {
         out += "\n" + details.joined(separator: "\n")
         if !details.isEmpty { out += "\n" }
+        if !groups.isEmpty { out += "### Hints\n\n" + groups.map(\.markdown).joined() }
+    } else {
+        for group in groups { out += group.terminalLines(indent: "     ").joined(separator: "\n") + "\n" }
     }
-    if hiddenCount > 0 {
-        out += "hidden tests: \(hiddenPassed) of \(hiddenCount) passed, "
-            + "\(formatPoints(hiddenPoints))/\(formatPoints(hiddenMax)) points\n"
-    }
+    if let line = hiddenLine(view.tally) { out += line + (md ? "\n\n" : "\n") }
+    if let line = withheldLine(view.tally) { out += line + (md ? "\n\n" : "\n") }
     if let score = view.score, let max = view.maxScore {
         var total = "score \(formatPoints(view.finalScore ?? score))/\(formatPoints(max))"
         if let penalty = view.penalty, penalty > 0 {
@@ -96,7 +90,7 @@ public func renderFeedback(_ view: SubmissionView, format: OutputFormat) throws 
 
 /// The "Verified run" section: what lmlab measured itself from the submission on the course's
 /// base model (it does not change the score), or why it could not.
-func renderVerification(_ view: SubmissionView, format: OutputFormat) -> String {
+func renderVerification(_ view: SubmissionFeedback, format: OutputFormat) -> String {
     let runs = view.verifiedRuns ?? []
     guard !runs.isEmpty || view.verification != nil else { return "" }
     let md = format == .markdown
@@ -104,7 +98,7 @@ func renderVerification(_ view: SubmissionView, format: OutputFormat) -> String 
     if !runs.isEmpty {
         out += (md ? "" : "  ") + "lmlab re-ran your submission on the course's base model and "
             + "measured (not part of the score):\n"
-        if md { out += "\n| What | Perplexity | Base | Bits/weight | Run |\n|---|---:|---:|---:|---|\n" }
+        if md { out += "\n| what | perplexity | base | bits/weight | run |\n|---|---:|---:|---:|---|\n" }
     }
     for run in runs {
         let what = run.scheme.map { "\($0) quantizer" } ?? "adapter \(run.adapter ?? ".")"

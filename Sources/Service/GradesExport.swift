@@ -1,6 +1,7 @@
 // Grades out of lmlab: a CSV (one roster student per line, the counted submission's score after
 // late penalty) and Gradescope's autograder results.json per student.
 import Foundation
+import Grading
 import Store
 
 /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
@@ -11,17 +12,22 @@ func csvField(_ text: String) -> String {
     return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
-/// The grades of `lab` as CSV; students without a graded submission have an empty score.
+/// The grades of `lab` as CSV, one line per roster student: a student without a graded
+/// submission scores 0 (of the lab's points) with `missing` true, so a gradebook import sees a
+/// number for everyone and can still tell "handed in nothing" from "scored nothing".
 public func gradesCSV(_ rows: [GradeExportRow], lab: String) -> String {
-    var out = "student_id,name,email,lab,submissions,score,max_score,late,submitted_at,submission_id\n"
+    var out = "student_id,name,email,lab,submissions,score,max_score,late,submitted_at,"
+        + "submission_id,missing\n"
+    let labMax = rows.compactMap(\.maxScore).max()
     for row in rows {
         let fields: [String] = [
             row.studentID, row.name, row.email ?? "", lab, "\(row.submissions)",
-            row.score.map { String(format: "%.4g", $0) } ?? "",
-            row.maxScore.map(formatPoints) ?? "",
+            String(format: "%.4g", row.score ?? 0),
+            (row.maxScore ?? labMax).map(formatPoints) ?? "",
             row.late.map { $0 ? "true" : "false" } ?? "",
             row.submittedAt?.formatted(.iso8601) ?? "",
             row.submissionID.map { "\($0)" } ?? "",
+            row.score == nil ? "true" : "false",
         ]
         out += fields.map(csvField).joined(separator: ",") + "\n"
     }
@@ -59,15 +65,9 @@ public struct GradescopeResult: Codable, Sendable, Equatable {
                 text += "\n\(result.diagnosisNearMiss ? "possibly: " : "mistake: ")\(info.title)"
                 text += "\nhint: \(info.hint)"
             }
-            let visibility: String
-            switch result.visibility {
-            case "visible": visibility = "visible"
-            case "after_due": visibility = "after_due_date"
-            default: visibility = "hidden"
-            }
             return Test(
                 name: result.name, score: result.points, max_score: result.maxPoints,
-                output: text, visibility: visibility)
+                output: text, visibility: gradescopeVisibility(result.visibility))
         }
     }
 }
@@ -83,8 +83,7 @@ public func writeGradescopeResults(store: LabStore, lab: String, to folder: URL)
 /// the daemon's grades export); returns how many were written.
 @discardableResult
 public func writeGradescopeResults(_ counted: [CountedSubmission], to folder: URL) throws -> Int {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let encoder = LMLabJSON.encoder(pretty: true)
     for entry in counted {
         let result = GradescopeResult(submission: entry.submission, results: entry.results)
         let directory = folder.appendingPathComponent(entry.studentID, isDirectory: true)

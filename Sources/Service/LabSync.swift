@@ -15,40 +15,20 @@ extension LabRecord {
     }
 }
 
-/// Loads every lab under `labsRoot` and syncs it into `store`; returns the labs.
+/// Surveys every lab under `labsRoot` and syncs the valid ones into `store`; an invalid lab
+/// (one `lmlab labs validate` rejects) is never synced, so never served: the survey returned
+/// lists it with its problems for the caller to report.
 @discardableResult
-public func syncLabs(labsRoot: URL, into store: LabStore, now: Date = Date()) throws -> [Lab] {
+public func syncLabs(labsRoot: URL, into store: LabStore, now: Date = Date()) throws -> LabSurvey {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: labsRoot.path, isDirectory: &isDirectory),
         isDirectory.boolValue
     else {
         throw ServiceError.missingFile(
-            "\(labsRoot.path) (the labs folder; run from the course repository or pass --labs DIR)")
+            "\(labsRoot.path) (the labs folder; run from the course repository, or point lmlab"
+                + " at it with --labs DIR or LMLAB_LABS=DIR)")
     }
-    let labs = try loadLabs(labsRoot: labsRoot)
-    for lab in labs { try store.syncLab(LabRecord(lab), now: now) }
-    return labs
-}
-
-/// Every lab folder under `labsRoot`, i.e. every folder holding a lab.toml (labs/ also holds the
-/// harness and the Python tracking client, which are not labs), sorted by id; one error lists
-/// the problems of every broken lab.
-public func loadLabs(labsRoot: URL) throws -> [Lab] {
-    let manager = FileManager.default
-    let names = (try? manager.contentsOfDirectory(atPath: labsRoot.path)) ?? []
-    var labs: [Lab] = []
-    var errors: [LabError] = []
-    for name in names.sorted() where !name.hasPrefix(".") {
-        let folder = labsRoot.appendingPathComponent(name, isDirectory: true)
-        guard manager.fileExists(atPath: folder.appendingPathComponent(Lab.fileName).path) else {
-            continue
-        }
-        do {
-            labs.append(try Lab.load(folder: folder))
-        } catch let error as LabError {
-            errors.append(error)
-        }
-    }
-    if !errors.isEmpty { throw errors.count == 1 ? errors[0] : LabError.several(errors) }
-    return labs
+    let survey = try LabSurvey(labsRoot: labsRoot)
+    for lab in survey.labs { try store.syncLab(LabRecord(lab), now: now) }
+    return survey
 }

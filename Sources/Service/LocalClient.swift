@@ -1,23 +1,30 @@
 // The CourseClient over the local data directory: submissions go straight into the store's
-// durable queue (a daemon on the same directory grades them); reads are the instructor's view.
+// durable queue (a daemon on the same directory grades them); reads show what `viewer` may see
+// (the instructor, by default: the local data directory belongs to whoever grades).
 import Foundation
+import Grading
 import Store
 import Tracking
 
 public struct LocalClient: CourseClient {
     public let store: LabStore
+    /// Whose view feedback and leaderboards are filtered for (Grading's Viewer).
+    public let viewer: Viewer
 
-    public init(store: LabStore) { self.store = store }
+    public init(store: LabStore, viewer: Viewer = .instructor) {
+        self.store = store
+        self.viewer = viewer
+    }
 
-    public func submit(path: URL, lab: String, student: String?) async throws -> ReceiptView {
+    public func submit(path: URL, lab: String, student: String?) async throws -> SubmissionReceipt {
         try submitNow(path: path, lab: lab, student: student, source: .cli)
     }
 
     /// The synchronous body of `submit` (also used by the demo and tests).
     public func submitNow(
-        path: URL, lab labID: String, student studentID: String?, source: SubmissionSource,
+        path: URL, lab labID: String, student studentID: String?, source: Store.SubmissionSource,
         now: Date = Date()
-    ) throws -> ReceiptView {
+    ) throws -> SubmissionReceipt {
         guard let studentID else {
             throw ServiceError.usage(
                 "--student S is required with a local data directory (with --server the token"
@@ -43,30 +50,25 @@ public struct LocalClient: CourseClient {
         guard let record = try store.submission(id: id) else {
             throw ServiceError.unknownSubmission(id)
         }
-        return ReceiptView(
-            id: id, lab: labID, filename: record.filename, sha256: record.sha256,
-            size: record.size, status: record.status.rawValue, late: record.late,
-            submittedAt: record.submittedAt.formatted(.iso8601))
+        return SubmissionReceipt(record)
     }
 
-    public func submission(id: Int64) async throws -> SubmissionView {
+    public func submission(id: Int64) async throws -> SubmissionFeedback {
         try view(id: id)
     }
 
-    public func view(id: Int64) throws -> SubmissionView {
-        guard let record = try store.submission(id: id) else {
+    public func view(id: Int64) throws -> SubmissionFeedback {
+        guard let feedback = try store.submissionFeedback(id: id, viewer: viewer) else {
             throw ServiceError.unknownSubmission(id)
         }
-        return SubmissionView(
-            record, results: try store.feedback(submissionID: id),
-            verification: try store.submissionVerification(submissionID: id))
+        return feedback
     }
 
-    public func latestSubmission(lab: String, student: String?) async throws -> SubmissionView {
+    public func latestSubmission(lab: String, student: String?) async throws -> SubmissionFeedback {
         try latestView(lab: lab, student: student)
     }
 
-    public func latestView(lab labID: String, student studentID: String?) throws -> SubmissionView {
+    public func latestView(lab labID: String, student studentID: String?) throws -> SubmissionFeedback {
         guard let studentID else {
             throw ServiceError.usage("--latest needs --student S with a local data directory")
         }
@@ -80,7 +82,7 @@ public struct LocalClient: CourseClient {
         return try view(id: id)
     }
 
-    public func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView {
+    public func leaderboard(lab: String, names: Bool) async throws -> LabLeaderboard {
         try leaderboardView(lab: lab, names: names)
     }
 
@@ -93,10 +95,11 @@ public struct LocalClient: CourseClient {
             where: RunSource.filter(filter, verifiedOnly: verified), includeNames: names)
     }
 
-    public func leaderboardView(lab labID: String, names: Bool) throws -> LeaderboardView {
+    public func leaderboardView(lab labID: String, names: Bool) throws -> LabLeaderboard {
         let lab = try requireLab(labID)
-        let rows = try store.leaderboard(lab: labID, counting: lab.counting, includeNames: names)
-        return LeaderboardView(lab: labID, counting: lab.counting, rows: rows)
+        let rows = try store.leaderboard(
+            lab: labID, counting: lab.counting, includeNames: names, viewer: viewer)
+        return LabLeaderboard(lab: labID, counting: lab.counting, rows: rows)
     }
 
     /// The synced lab `id`, or an error listing the labs there are.

@@ -2,6 +2,7 @@
 // Server/Application+build.swift): the bearer token identifies the student or instructor;
 // errors come back as {"error": "…"} and are shown as is.
 import Foundation
+import Grading
 import Server
 import Store
 import Tracking
@@ -31,29 +32,29 @@ public struct RemoteClient: CourseClient, InstructorClient {
         self.timeout = timeout
     }
 
-    public func submit(path: URL, lab: String, student: String?) async throws -> ReceiptView {
+    public func submit(path: URL, lab: String, student: String?) async throws -> SubmissionReceipt {
         // A folder travels packed, as the bundle the grader unpacks.
         let payload = try SubmissionPayload.read(path)
         return try await send(
             "POST", ["api", "submissions"], query: ["lab": lab, "filename": payload.filename],
-            body: payload.content, contentType: "application/octet-stream", as: ReceiptView.self)
+            body: payload.content, contentType: "application/octet-stream", as: SubmissionReceipt.self)
     }
 
-    public func submission(id: Int64) async throws -> SubmissionView {
-        try await send("GET", ["api", "submissions", "\(id)"], as: SubmissionView.self)
+    public func submission(id: Int64) async throws -> SubmissionFeedback {
+        try await send("GET", ["api", "submissions", "\(id)"], as: SubmissionFeedback.self)
     }
 
     /// The token's owner's latest submission; an instructor's token may name `student`.
-    public func latestSubmission(lab: String, student: String?) async throws -> SubmissionView {
+    public func latestSubmission(lab: String, student: String?) async throws -> SubmissionFeedback {
         try await send(
             "GET", ["api", "labs", lab, "submissions", "latest"], query: ["student": student],
-            as: SubmissionView.self)
+            as: SubmissionFeedback.self)
     }
 
-    public func leaderboard(lab: String, names: Bool) async throws -> LeaderboardView {
+    public func leaderboard(lab: String, names: Bool) async throws -> LabLeaderboard {
         try await send(
             "GET", ["api", "labs", lab, "leaderboard"], query: ["names": names ? "true" : nil],
-            as: LeaderboardView.self)
+            as: LabLeaderboard.self)
     }
 
     public func experimentLeaderboard(
@@ -122,7 +123,7 @@ public struct RemoteClient: CourseClient, InstructorClient {
 
     public func addStudent(_ student: NewStudentBody) async throws -> StudentAddedBody {
         try await send(
-            "POST", ["api", "students"], body: try JSONEncoder().encode(student),
+            "POST", ["api", "students"], body: try LMLabJSON.encoder().encode(student),
             contentType: "application/json", as: StudentAddedBody.self)
     }
 
@@ -201,9 +202,7 @@ public struct RemoteClient: CourseClient, InstructorClient {
             throw ServiceError.server(status: status, message: message)
         }
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(T.self, from: data)
+            return try LMLabJSON.decoder().decode(T.self, from: data)
         } catch {
             throw ServiceError.server(
                 status: status, message: "unexpected answer from \(serverName): \(error)")

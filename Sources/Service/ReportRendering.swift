@@ -231,7 +231,7 @@ public func renderRoster(_ members: [RosterMember], format: OutputFormat) throws
 }
 
 /// `lmlab leaderboard L`.
-public func renderLeaderboard(_ board: LeaderboardView, format: OutputFormat) throws -> String {
+public func renderLeaderboard(_ board: LabLeaderboard, format: OutputFormat) throws -> String {
     if format == .json { return try jsonString(board) }
     var out = format.heading("\(board.lab) leaderboard (\(board.counting) submission counts)") + "\n"
     if format == .markdown { out += "\n" }
@@ -239,9 +239,7 @@ public func renderLeaderboard(_ board: LeaderboardView, format: OutputFormat) th
     var table = TextTable(
         ["rank", "student", "score", "submitted"], alignments: [.right, .left, .right, .left])
     for row in board.rows {
-        let score =
-            row.maxScore.map { "\(formatPoints(row.score))/\(formatPoints($0))" }
-            ?? formatPoints(row.score)
+        let score = "\(formatPoints(row.score))/\(formatPoints(row.maxScore))"
         table.append(["\(row.rank)", row.name, score, row.submittedAt])
     }
     return out + table.render(format)

@@ -1,5 +1,6 @@
 // Output formats and an aligned table that prints as padded terminal columns or as Markdown.
 import Foundation
+import Grading
 
 /// How a command prints: terminal text (ANSI colour only when stdout is a TTY), Markdown, JSON.
 public enum OutputFormat: Sendable, Equatable {
@@ -94,8 +95,5 @@ public func formatPercent(_ fraction: Double) -> String {
 
 /// A JSON encoder with stable output for scripts and tests.
 public func jsonString<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.dateEncodingStrategy = .iso8601
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    String(decoding: try LMLabJSON.encoder(pretty: true).encode(value), as: UTF8.self) + "\n"
 }

@@ -2,6 +2,7 @@
 // the hash of their API token.
 import Foundation
 import GRDB
+import Grading
 
 public struct StudentRecord: Sendable, Equatable, Codable {
     /// The roster id (e.g. a university login).
@@ -38,4 +39,9 @@ public struct StudentRecord: Sendable, Equatable, Codable {
 
 extension StudentRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "students"
+}
+
+extension StudentRecord {
+    /// Who this person is to the visibility rule at `now`: an instructor, or a student.
+    public func viewer(now: Date) -> Viewer { isInstructor ? .instructor : .student(now: now) }
 }

@@ -70,6 +70,61 @@ extension TestStatus: DatabaseValueConvertible {}
 extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "test_results"
 
+    // Written out rather than derived from Codable for the error columns: SQLite turns a NaN
+    // REAL into NULL, so a NaN error (a student's overflow) is stored as the text 'NaN' and read
+    // back as NaN; ±inf, subnormals and huge values are REALs SQLite keeps as they are.
+    public init(row: Row) throws {
+        id = row[CodingKeys.id.stringValue]
+        submissionID = row[CodingKeys.submissionID.stringValue]
+        gradeID = row[CodingKeys.gradeID.stringValue]
+        name = row[CodingKeys.name.stringValue]
+        component = row[CodingKeys.component.stringValue]
+        points = row[CodingKeys.points.stringValue]
+        maxPoints = row[CodingKeys.maxPoints.stringValue]
+        status = row[CodingKeys.status.stringValue]
+        visibility = row[CodingKeys.visibility.stringValue]
+        diagnosis = row[CodingKeys.diagnosis.stringValue]
+        diagnosisNearMiss = row[CodingKeys.diagnosisNearMiss.stringValue]
+        message = row[CodingKeys.message.stringValue]
+        maxAbsError = Self.number(row[CodingKeys.maxAbsError.stringValue])
+        maxRelError = Self.number(row[CodingKeys.maxRelError.stringValue])
+        seconds = row[CodingKeys.seconds.stringValue]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container[CodingKeys.id.stringValue] = id
+        container[CodingKeys.submissionID.stringValue] = submissionID
+        container[CodingKeys.gradeID.stringValue] = gradeID
+        container[CodingKeys.name.stringValue] = name
+        container[CodingKeys.component.stringValue] = component
+        container[CodingKeys.points.stringValue] = points
+        container[CodingKeys.maxPoints.stringValue] = maxPoints
+        container[CodingKeys.status.stringValue] = status
+        container[CodingKeys.visibility.stringValue] = visibility
+        container[CodingKeys.diagnosis.stringValue] = diagnosis
+        container[CodingKeys.diagnosisNearMiss.stringValue] = diagnosisNearMiss
+        container[CodingKeys.message.stringValue] = message
+        container[CodingKeys.maxAbsError.stringValue] = Self.stored(maxAbsError)
+        container[CodingKeys.maxRelError.stringValue] = Self.stored(maxRelError)
+        container[CodingKeys.seconds.stringValue] = seconds
+    }
+
+    /// How an error column holds `value`: a REAL, or 'NaN' for NaN.
+    static func stored(_ value: Double?) -> DatabaseValue {
+        guard let value else { return .null }
+        return value.isNaN ? "NaN".databaseValue : value.databaseValue
+    }
+
+    /// The number an error column holds (see `stored`).
+    static func number(_ value: DatabaseValue) -> Double? {
+        switch value.storage {
+        case .double(let number): return number
+        case .int64(let number): return Double(number)
+        case .string(let text): return text == "NaN" ? .nan : Double(text)
+        case .null, .blob: return nil
+        }
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }

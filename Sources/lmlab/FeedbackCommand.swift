@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Service
+import Store
 
 struct FeedbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,7 @@ struct FeedbackCommand: ParsableCommand {
     func run() throws {
         let client = try remote.client(data: data)
         let (id, lab, student, format) = (id, lab, student, output.format)
-        let view = try runBlocking { () -> SubmissionView in
+        let view = try runBlocking { () -> SubmissionFeedback in
             if let id { return try await client.submission(id: id) }
             return try await client.latestSubmission(lab: lab ?? "", student: student)
         }

@@ -9,13 +9,39 @@ import Grading
 
 /// Options every grading command shares.
 struct LabsOptions: ParsableArguments {
-    @Option(name: .customLong("labs"), help: "The folder holding the labs (default ./labs).")
-    var labs: String = "labs"
+    @Option(
+        name: .customLong("labs"),
+        help: "The folder holding the labs and their harness (default: $LMLAB_LABS, else ./labs).")
+    var labs: String?
 
-    var root: URL { URL(fileURLWithPath: labs, isDirectory: true) }
+    var folder: LabsFolder { LabsFolder(option: labs) }
+    var root: URL { folder.url }
 
+    /// Lab `id`; a missing one names the folder lmlab looked in and how to point it elsewhere.
     func lab(_ id: String) throws -> Lab {
-        try Lab.load(folder: root.appendingPathComponent(id, isDirectory: true))
+        do {
+            return try Lab.load(folder: try folder.lab(id))
+        } catch let error as LabsFolderError {
+            throw CommandFailure(description: error.description)
+        }
+    }
+
+    /// Throws, saying where it looked, unless the labs folder exists.
+    func requireFolder() throws {
+        do {
+            try folder.requireExists()
+        } catch let error as LabsFolderError {
+            throw CommandFailure(description: error.description)
+        }
+    }
+
+    /// The sandboxed harness, labs/harness, with the same where-it-looked message.
+    func harness() throws -> URL {
+        do {
+            return try folder.harness()
+        } catch let error as LabsFolderError {
+            throw CommandFailure(description: error.description)
+        }
     }
 }
 
@@ -27,7 +53,11 @@ struct CommandFailure: Error, CustomStringConvertible {
 extension LMLab {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a lab's visible tests on your own code, quickly and without a sandbox.")
+            abstract: "Run a lab's visible tests on your own code, quickly and without a sandbox.",
+            discussion: """
+                Exit codes: 0 every test passed; 2 a test did not pass (or your module did not \
+                import); 1 lmlab could not check (the reason is on stderr); 64 a usage error.
+                """)
 
         @OptionGroup var options: LabsOptions
         @Argument(help: "Your .py file, notebook or folder.")
@@ -38,12 +68,15 @@ extension LMLab {
         func run() throws {
             let lab = try options.lab(lab)
             let grader = try Grader(
-                lab: lab, harnessDirectory: options.root.appendingPathComponent("harness"),
+                lab: lab, harnessDirectory: try options.harness(),
                 isolation: .none)
             let report = try grader.grade(
                 submission: URL(fileURLWithPath: path), mode: .student(visibleOnly: true))
             print(renderTerminal(report, viewer: .student(now: Date()), colour: isatty(1) != 0),
                   terminator: "")
+            if report.importError != nil || !report.results.allSatisfy(\.passed) {
+                throw ExitCode(2)
+            }
         }
     }
 
@@ -76,7 +109,7 @@ extension LMLab {
             let grader: Grader
             do {
                 grader = try Grader(
-                    lab: lab, harnessDirectory: options.root.appendingPathComponent("harness"),
+                    lab: lab, harnessDirectory: try options.harness(),
                     isolation: noSandbox ? .none : .sandbox)
             } catch let error as HarnessError {
                 throw CommandFailure(description: error.description)
@@ -103,13 +136,20 @@ extension LMLab {
             subcommands: [List.self, Show.self, Validate.self, New.self, Try.self])
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the labs.")
+            static let configuration = CommandConfiguration(
+                abstract: "List the labs; invalid ones are marked (and never served).")
             @OptionGroup var options: LabsOptions
 
             func run() throws {
-                for lab in try Lab.loadAll(labsRoot: options.root) {
+                try options.requireFolder()
+                let survey = try LabSurvey(labsRoot: options.root)
+                for lab in survey.labs {
                     print("\(lab.id)\t\(lab.title)\t\(lab.tests.count) tests, "
                         + "\(lab.totalPoints) points, due \(lab.due)")
+                }
+                for lab in survey.invalid {
+                    let count = lab.problems.count == 1 ? "1 problem" : "\(lab.problems.count) problems"
+                    print("\(lab.id)\tINVALID: \(count), not served; see `lmlab labs validate`")
                 }
             }
         }
@@ -137,27 +177,42 @@ extension LMLab {
 
         struct Validate: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Check every lab.toml, run every reference and check every mistake.")
+                abstract: "Check every lab: lab.toml, references, mistakes and case sizes.",
+                discussion: """
+                    Reports every problem of every lab in one run and exits 1 if there is any: \
+                    lab.toml errors name the file and key; a component needs a built-in \
+                    reference or one in the lab's reference.py; every reference.py is run on \
+                    the lab's cases and every mistakes.py entry must differ from it on a \
+                    visible case and from every other mistake.
+                    """)
             @OptionGroup var options: LabsOptions
             @Flag(help: "Run the labs' reference.py and mistakes.py without bubblewrap.")
             var noSandbox = false
 
             func run() throws {
-                let labs = try Lab.loadAll(labsRoot: options.root)
-                var problems: [String] = []
-                for lab in labs {
-                    // References, mistakes visible and distinguishable (LabAuthoringChecks).
+                try options.requireFolder()
+                let survey = try LabSurvey(labsRoot: options.root)
+                var problems = survey.invalid.flatMap { lab in
+                    lab.problems.map { "\(lab.id): \($0)" }
+                }
+                var failing = Set(survey.invalid.map(\.id))
+                for lab in survey.labs {
+                    // References run, mistakes visible and distinguishable (LabAuthoringChecks).
                     let report = authoringReport(
                         grader: try authoringGrader(lab, options: options, noSandbox: noSandbox))
-                    problems += report.problems
+                    problems += report.problems.map { "\(lab.id): \($0)" }
+                    if !report.problems.isEmpty { failing.insert(lab.id) }
                     for warning in report.warnings {
-                        FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+                        FileHandle.standardError.write(Data("warning: \(lab.id): \(warning)\n".utf8))
                     }
                 }
+                let total = survey.labs.count + survey.invalid.count
                 guard problems.isEmpty else {
-                    throw CommandFailure(description: problems.joined(separator: "\n"))
+                    throw CommandFailure(
+                        description: "\(failing.count) of \(total) labs invalid, "
+                            + "\(problems.count) problems:\n" + problems.joined(separator: "\n"))
                 }
-                print("\(labs.count) labs valid")
+                print("\(total) labs valid")
             }
         }
     }

@@ -52,3 +52,8 @@ struct RemoteOptions: ParsableArguments {
         "Works on the local data directory (--data), or against a running `lmlab serve` with"
         + " --server URL --token T (an instructor's token)."
 }
+
+/// Writes `line` to stderr: warnings and logs stay out of a command's stdout.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -381,9 +381,9 @@ extension RunsCommand {
                 if points.isEmpty {
                     throw TrackingError.nothingToPlot("run '\(id)' has no metric '\(metric)'")
                 }
-                let label = [run?.name, run?.studentID].compactMap { $0 }.first.map { "\(id) (\($0))" } ?? id
                 return PlotSeries(
-                    label: label, points: points.map { (Double($0.step), $0.loggedValue) })
+                    label: Self.legendLabel(id: id, name: run?.name, student: run?.studentID),
+                    points: points.map { (Double($0.step), $0.loggedValue) })
             }
             let svg = try SVGPlot.render(series, title: metric, yLabel: metric, logScale: logScale)
             do {
@@ -392,6 +392,13 @@ extension RunsCommand {
                 throw TrackingError.io(path: out, reason: "\(error)")
             }
             print("wrote \(out)")
+        }
+
+        /// A run in the legend: its name (else its student), then the start of its id — the
+        /// legend cuts labels at ~17 characters, so what a person recognises comes first.
+        static func legendLabel(id: String, name: String?, student: String?) -> String {
+            guard let owner = name ?? student, !owner.isEmpty else { return id }
+            return "\(owner) (\(id.prefix(8)))"
         }
     }
 }

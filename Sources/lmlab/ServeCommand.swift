@@ -3,6 +3,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Grading
 import Server
 import Service
 
@@ -16,7 +17,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Grading workers (default: the number of cores).")
     var workers = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "The labs folder, synced into the store at start.") var labs = "labs"
+    @Option(
+        help: "The labs folder, synced into the store at start (default: $LMLAB_LABS, else ./labs).")
+    var labs: String?
     @Option(help: "Drop folder submissions/<student>/<lab>/<file> (default: ./submissions if it exists).")
     var drop: String?
     @Flag(help: "Run student code without bubblewrap (only for code you trust).")
@@ -44,7 +47,7 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let store = try data.openStore()
         let setup = try prepareDaemon(
-            store: store, labsRoot: URL(fileURLWithPath: labs, isDirectory: true),
+            store: store, labsRoot: LabsFolder(option: labs).url,
             allowUnsandboxed: noSandbox,
             verification: VerificationOptions(
                 baseModel: baseModel.map { URL(fileURLWithPath: $0, isDirectory: true) },
@@ -64,6 +67,10 @@ struct ServeCommand: ParsableCommand {
         print("  \(setup.labs.count) labs (\(setup.labs.map(\.id).joined(separator: ", "))),"
             + " \(setup.students) students, \(setup.instructors) instructor(s)")
         print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)"))
+        for lab in setup.skipped {
+            printError("  SKIPPED lab \(lab.id): it does not validate, so it is not served:")
+            for problem in lab.problems { printError("    - \(problem)") }
+        }
         print("  drop folder: " + (configuration.dropFolder?.path ?? "off"))
         if let verifier = setup.verifier {
             if let base = verifier.base {

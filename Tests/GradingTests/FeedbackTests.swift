@@ -111,7 +111,7 @@ struct FeedbackTests {
         let md = renderMarkdown(sampleReport(), viewer: studentBefore)
         #expect(md.hasPrefix("# 01-attention: Attention from scratch\n"))
         #expect(md.contains("**Score: 3 / 8.5**"), "\(md)")
-        #expect(md.contains("| Test | Points | Result |\n|---|---|---|\n"))
+        #expect(md.contains("| test | points | result |\n|---|---|---|\n"))
         #expect(md.contains("| `softmax_rows` | 2/2 | ✅ max abs error 3e-8 |"), "\(md)")
         #expect(md.contains("| `sdpa_masked` | 0/1.5 | ❌ max abs error 0.31"), "\(md)")
         #expect(md.contains("### sdpa_masked"))
@@ -125,6 +125,20 @@ struct FeedbackTests {
         for secret in ["softmax_hidden_secret", "HIDDEN-DETAIL", "cross_after_due_secret"] {
             #expect(!md.contains(secret), "student Markdown shows \(secret)")
         }
+    }
+
+    @Test func aHintSharedByTestsIsSaidOnceWithTheTestsListed() {
+        var report = sampleReport()
+        var again = report.results[1]
+        again.name = "sdpa_masked_batched"
+        report.results.insert(again, at: 2)
+        let hint = "Set masked scores to -inf before the softmax."
+        let text = renderTerminal(report, viewer: .instructor, colour: false)
+        #expect(text.components(separatedBy: hint).count == 2, "\(text)")
+        #expect(text.contains("hint: \(hint)\n  for: sdpa_masked, sdpa_masked_batched"), "\(text)")
+        let md = renderMarkdown(report, viewer: .instructor)
+        #expect(md.components(separatedBy: hint).count == 2, "\(md)")
+        #expect(md.contains("> \(hint)\n\nFor `sdpa_masked`, `sdpa_masked_batched`."), "\(md)")
     }
 
     @Test func markdownEscapesPipesInMessages() {

@@ -82,31 +82,22 @@ struct ScoreTests {
         let visible = result("v", points: 1, passed: true, visibility: .visible)
         let hidden = result("h", points: 1, passed: true, visibility: .hidden)
         let afterDue = result("a", points: 1, passed: true, visibility: .afterDue)
-        #expect(view(of: visible, due: testDue, by: student) == .full)
-        #expect(view(of: hidden, due: testDue, by: student) == .summary)
-        #expect(view(of: afterDue, due: testDue, by: student) == .none)
+        #expect(student.view(of: visible.visibility, due: testDue) == .full)
+        #expect(student.view(of: hidden.visibility, due: testDue) == .summary)
+        #expect(student.view(of: afterDue.visibility, due: testDue) == .none)
         // Exactly at the due date it is not yet "after" it.
-        #expect(view(of: afterDue, due: testDue, by: .student(now: testDue)) == .none)
+        #expect(Viewer.student(now: testDue).view(of: afterDue.visibility, due: testDue) == .none)
     }
 
     @Test func studentAfterDueSeesAfterDueTestsButHiddenStayASummary() {
         let student = Viewer.student(now: testDue + 1)
-        #expect(
-            view(
-                of: result("a", points: 1, passed: false, visibility: .afterDue),
-                due: testDue, by: student) == .full)
-        #expect(
-            view(
-                of: result("h", points: 1, passed: false, visibility: .hidden),
-                due: testDue, by: student) == .summary)
+        #expect(student.view(of: Visibility.afterDue.rawValue, due: testDue) == .full)
+        #expect(student.view(of: Visibility.hidden.rawValue, due: testDue) == .summary)
     }
 
     @Test func instructorSeesEverything() {
         for visibility in Visibility.allCases {
-            #expect(
-                view(
-                    of: result("t", points: 1, passed: false, visibility: visibility),
-                    due: testDue, by: .instructor) == .full)
+            #expect(Viewer.instructor.view(of: visibility.rawValue, due: testDue) == .full)
         }
     }
 }

@@ -253,8 +253,9 @@ func decodeDated<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws 
                 let feedback = try decode(SubmissionFeedback.self, response)
                 #expect(feedback.id == newer)
                 #expect(feedback.score == 6)
-                // The student's view: the hidden test without its message
-                #expect(feedback.tests.first { $0.name == "secret" }?.message == nil)
+                // The student's view: the hidden test tallied, not listed
+                #expect(feedback.tests.map(\.name) == ["shapes"])
+                #expect(feedback.tally.hiddenTests == 1)
             }
             try await client.execute(
                 uri: "/api/labs/attention/submissions/latest?student=alice", method: .get,

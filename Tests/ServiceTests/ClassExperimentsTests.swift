@@ -71,6 +71,28 @@ import Testing
         #expect(curve.hasSuffix("1–4 4.000 → 1.000 — █▆▃▁"), "\(curve)")
     }
 
+    @Test func theEvalLossColumnReadsAnEvalLossCurve() throws {
+        // A training run logging eval_loss (as the Python client and `lmlab experiment train`
+        // do) rather than a LoRA run's eval_loss_before/after: its last point, 2.5, is shown.
+        let store = try LabStore.inMemory()
+        let run = try store.startRun(RunStart(experiment: "E", runID: "eval-1"))
+        try store.logBatch(
+            runID: run.id,
+            metrics: [4.0, 3, 2].enumerated().flatMap { index, loss in
+                [
+                    MetricPoint(key: "loss", value: loss, step: Int64(index + 1)),
+                    MetricPoint(key: "eval_loss", value: loss + 0.5, step: Int64(index + 1)),
+                ]
+            })
+        try store.endRun(runID: run.id)
+        let part = ClassExperiments(try store.experimentReports())
+        #expect(part.curves.first?.evalLoss == 2.5)
+        let text = try renderClassExperiments(part, format: .terminal(colour: false))
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        let line = try #require(lines.first { $0.hasPrefix("E eval-1") }, "\(text)")
+        #expect(line.contains("1–3 4.000 → 2.000 2.500"), "\(line)")
+    }
+
     @Test func jsonHasTheLabsAndTheExperiments() throws {
         let store = try Self.makeStore()
         let json = try renderClassReport(

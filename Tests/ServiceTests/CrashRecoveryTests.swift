@@ -67,7 +67,7 @@ import Testing
             contentsOf: repositoryRoot.appendingPathComponent("submissions/roster.csv"),
             encoding: .utf8)
         try store.importRoster(csv: roster)
-        let labs = try syncLabs(labsRoot: repositoryRoot.appendingPathComponent("labs"), into: store)
+        let labs = try syncLabs(labsRoot: repositoryRoot.appendingPathComponent("labs"), into: store).labs
         let testsPerSubmission = try #require(labs.first { $0.id == "01-attention" }).tests.count
         var ids: [Int64] = []
         for student in try store.students() {

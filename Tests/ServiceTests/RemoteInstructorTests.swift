@@ -139,7 +139,7 @@ func withLiveServer<T: Sendable>(
                 aliceLine?.hasPrefix(
                     "alice,Alice Liddell,alice@example.org,L,2,7,10,false,") == true,
                 "\(aliceLine ?? "no alice line")")
-            #expect(aliceLine?.hasSuffix(",\(given.aliceNewer)") == true)
+            #expect(aliceLine?.hasSuffix(",\(given.aliceNewer),false") == true)
 
             // Gradescope files: the same bytes either way
             let remoteFolder = try makeScratchDirectory("gs-remote")

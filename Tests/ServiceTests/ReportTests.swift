@@ -117,8 +117,10 @@ import Testing
         let csv = gradesCSV(try store.gradesExport(lab: "L"), lab: "L")
         let lines = csv.split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
-        #expect(lines[2].hasPrefix("b,Bob,b@x,L,2,5,10,false,"))
-        #expect(lines[4] == "d,Dan,d@x,L,0,,,,,")
+        #expect(lines[0].hasSuffix(",submission_id,missing"))
+        #expect(lines[2].hasPrefix("b,Bob,b@x,L,2,5,10,false,") && lines[2].hasSuffix(",false"))
+        // Dan handed in nothing: 0 of the lab's 10 points, marked missing
+        #expect(lines[4] == "d,Dan,d@x,L,0,0,10,,,,true")
     }
 }
 

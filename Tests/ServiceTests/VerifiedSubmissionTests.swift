@@ -7,7 +7,7 @@ import Foundation
 import Grading
 import Quantization
 import Server
-import Store
+@testable import Store
 import Tensors
 import TestSupport
 import Testing
@@ -268,10 +268,11 @@ struct VerifiedSubmissionTests {
     }
 
     @Test func feedbackShowsTheVerifiedRunAndTheNote() throws {
-        var view = SubmissionView(
+        var view = SubmissionFeedback(
             id: 9, student: "s1", lab: "06-quantization", filename: "quantize.py",
             status: "graded", submittedAt: "2027-01-01T00:00:00Z", gradedAt: nil, score: 20,
-            maxScore: 20, late: false, penalty: nil, error: nil, tests: [])
+            maxScore: 20, late: false, penalty: nil, error: nil, tests: [],
+            tally: TestTally(), verifiedRuns: [], verification: nil)
         view.verifiedRuns = [
             VerifiedRunSummary(
                 experiment: "06-quantization-verified", runID: "r1", kind: "quantize",
