@@ -222,6 +222,11 @@ public final class InstructorCode: @unchecked Sendable {
         case .memoryExceeded(let detail):
             throw InstructorCodeError.crashed(file: file, function: name, test: test,
                                               detail: "out of memory: \(detail)")
+        case .interrupted(let status):
+            // Killed from outside, not by the instructor's code: the grading is retried.
+            throw GradingError.interrupted(
+                "the instructor's session was killed from outside (\(status)) while running "
+                    + "\(name) for \(test)")
         }
     }
 
