@@ -131,6 +131,17 @@ private let correctStudent = "def scale_and_shift(x, a, b):\n    return a * x + 
         }
     }
 
+    /// After a crash the runner restarts and the bridge loads the instructor's files again: the
+    /// hidden test (a = -1.5) crashes, the mistake's output on the visible one is still computed.
+    @Test func theInstructorSessionReloadsAfterACrash() throws {
+        let g = try grader(try scratchLab(["reference.py": {
+            $0.replacingOccurrences(
+                of: "    return a *", with: "    if a < 0:\n        import os\n        os._exit(3)\n    return a *")
+        }]))
+        let problems = authoringProblems(grader: g)
+        #expect(problems.count == 1 && problems[0].contains("Python stopped"), "\(problems)")
+    }
+
     @Test func validateCatchesAMistakeEqualToTheReferenceAndAnIndistinguishablePair() throws {
         let same = try grader(try scratchLab(["mistakes.py": {
             $0.replacingOccurrences(of: "return a * (np.asarray(x, dtype=np.float64) + b)",
