@@ -45,6 +45,11 @@ public final class InstructorCode: @unchecked Sendable {
             try fm.copyItem(
                 at: configuration.sandbox.harnessDirectory.appendingPathComponent("instructor.py"),
                 to: folder.appendingPathComponent(Self.bridge))
+            // The file names, read by the bridge on every (re)start of its runner.
+            let files: [String: String?] = ["reference": lab.python?.reference,
+                                            "mistakes": lab.python?.mistakes]
+            try JSONSerialization.data(withJSONObject: files.mapValues { $0 ?? NSNull() as Any })
+                .write(to: folder.appendingPathComponent("lmlab_instructor.json"))
         } catch {
             throw InstructorCodeError.session(file: lab.folder.path, reason: "\(error)")
         }
@@ -67,7 +72,10 @@ public final class InstructorCode: @unchecked Sendable {
         lock.withLock {
             if let loaded { return loaded }
             let result = loadLocked()
-            loaded = result
+            // A session that could not start (a loaded machine) is tried again next time.
+            if !result.problems.contains(where: { if case .session = $0 { true } else { false } }) {
+                loaded = result
+            }
             return result
         }
     }

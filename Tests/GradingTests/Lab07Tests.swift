@@ -15,6 +15,19 @@ private func grader07() throws -> Grader {
                       isolation: .none)
 }
 
+/// Grades each buggy sample on seeds 7 and 8: it fails, and exactly its own mistake is named.
+func expectOnlyItsMistakeNamed(_ samples: [Sample], grader: Grader) throws {
+    for sample in samples {
+        for seed: UInt64 in [7, 8] {
+            let r = try grader.grade(submission: submissionURL(sample), seed: seed, mode: .instructor)
+            let named = Set(r.results.compactMap { $0.diagnosis?.mistakeID })
+            #expect(r.summary.score < r.summary.maxScore, "\(sample.path) got full marks")
+            #expect(named == [sample.mistake ?? ""],
+                    "\(sample.path) seed \(seed): named \(named.sorted())\n\(report(r))")
+        }
+    }
+}
+
 @Suite(.serialized) struct Lab07Tests {
     @Test func everyLlamaComponentHasAReferenceAndAtLeastEightMistakes() throws {
         let lab = try Lab.load(folder: labsRoot07.appendingPathComponent("07-llama"))
@@ -28,17 +41,7 @@ private func grader07() throws -> Grader {
         let samples = try loadSamples().filter { $0.lab == "07-llama" && $0.verdict == "mistake" }
         #expect(Set(samples.compactMap(\.mistake)) == Set(llamaMistakes.map(\.id)),
                 "every lab 07 mistake needs a sample")
-        let grader = try grader07()
-        for sample in samples {
-            for seed: UInt64 in [7, 8] {
-                let r = try grader.grade(submission: submissionURL(sample), seed: seed,
-                                         mode: .instructor)
-                let named = Set(r.results.compactMap { $0.diagnosis?.mistakeID })
-                #expect(r.summary.score < r.summary.maxScore, "\(sample.path) got full marks")
-                #expect(named == [sample.mistake ?? ""],
-                        "\(sample.path) seed \(seed): named \(named.sorted())\n\(report(r))")
-            }
-        }
+        try expectOnlyItsMistakeNamed(samples, grader: try grader07())
     }
 
     @Test func theUncataloguedSampleFailsWithNoMistakeNamed() throws {

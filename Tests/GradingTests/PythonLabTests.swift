@@ -43,15 +43,7 @@ private let correctStudent = "def scale_and_shift(x, a, b):\n    return a * x + 
         #expect(ids.count >= 5)
         let samples = try loadSamples().filter { $0.lab == "08-sampling" && $0.verdict == "mistake" }
         #expect(Set(samples.compactMap(\.mistake)) == ids, "every lab 08 mistake needs a sample")
-        for sample in samples {
-            for seed: UInt64 in [7, 8] {
-                let r = try g.grade(submission: submissionURL(sample), seed: seed, mode: .instructor)
-                let named = Set(r.results.compactMap { $0.diagnosis?.mistakeID })
-                #expect(r.summary.score < r.summary.maxScore, "\(sample.path) got full marks")
-                #expect(named == [sample.mistake ?? ""],
-                        "\(sample.path) seed \(seed): named \(named.sorted())\n\(report(r))")
-            }
-        }
+        try expectOnlyItsMistakeNamed(samples, grader: g)
         for sample in try loadSamples() where sample.lab == "08-sampling" && sample.verdict == "uncatalogued" {
             let r = try g.grade(submission: submissionURL(sample), seed: 7, mode: .instructor)
             #expect(r.summary.score < r.summary.maxScore)
@@ -129,6 +121,17 @@ private let correctStudent = "def scale_and_shift(x, a, b):\n    return a * x + 
                 _ = try g.grade(submission: try studentFile(correctStudent), seed: 3, mode: .instructor)
             }
         }
+    }
+
+    /// After a crash the runner restarts and the bridge loads the instructor's files again: the
+    /// hidden test (a = -1.5) crashes, the mistake's output on the visible one is still computed.
+    @Test func theInstructorSessionReloadsAfterACrash() throws {
+        let g = try grader(try scratchLab(["reference.py": {
+            $0.replacingOccurrences(
+                of: "    return a *", with: "    if a < 0:\n        import os\n        os._exit(3)\n    return a *")
+        }]))
+        let problems = authoringProblems(grader: g)
+        #expect(problems.count == 1 && problems[0].contains("Python stopped"), "\(problems)")
     }
 
     @Test func validateCatchesAMistakeEqualToTheReferenceAndAnIndistinguishablePair() throws {

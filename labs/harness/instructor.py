@@ -12,6 +12,7 @@ mistakes.py declares its catalogue as a list of dicts:
 """
 import importlib
 import inspect
+import json
 import os
 import sys
 
@@ -29,10 +30,19 @@ def _load(file):
 _FILES = {}
 
 
+def _ensure_loaded():
+    """Imports the files lmlab_instructor.json names, once per runner (it may be restarted after
+    a hang or a crash, and then loads them again)."""
+    if not _FILES:
+        with open("lmlab_instructor.json", encoding="utf-8") as f:
+            names = json.load(f)
+        _FILES["reference"] = _load(names.get("reference"))
+        _FILES["mistakes"] = _load(names.get("mistakes"))
+
+
 def lmlab_load(reference_file, mistakes_file):
     """Imports the instructor's files; an error in them surfaces as this call's exception."""
-    _FILES["reference"] = _load(reference_file)
-    _FILES["mistakes"] = _load(mistakes_file)
+    _ensure_loaded()
     return [reference_file or "", mistakes_file or ""]
 
 
@@ -43,6 +53,7 @@ def _parameters(function):
 
 def lmlab_reference_signature(component):
     """The parameter names of reference.py's function `component`, or None if it has none."""
+    _ensure_loaded()
     function = getattr(_FILES.get("reference"), component, None)
     return _parameters(function) if callable(function) else None
 
@@ -50,6 +61,7 @@ def lmlab_reference_signature(component):
 def lmlab_catalogue():
     """mistakes.py's MISTAKES as plain dicts (id, component, title, hint, function, parameters);
     an entry lmlab cannot use is returned with a "problem" it reports to the instructor."""
+    _ensure_loaded()
     module = _FILES.get("mistakes")
     if module is None:
         return []
@@ -77,8 +89,10 @@ def lmlab_catalogue():
 
 
 def lmlab_reference(component, *args):
+    _ensure_loaded()
     return getattr(_FILES["reference"], component)(*args)
 
 
 def lmlab_mistake(index, *args):
+    _ensure_loaded()
     return _FILES["mistakes"].MISTAKES[index]["function"](*args)
