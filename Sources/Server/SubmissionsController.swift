@@ -39,6 +39,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         }
         try Self.validate(filename: filename)
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
+        if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         let now = Date()
         if let lateDue = lab.lateDue, now > lateDue {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
