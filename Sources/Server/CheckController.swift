@@ -24,7 +24,8 @@ struct CheckController<Context: RequestContext>: Sendable {
             throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
         }
         try SubmissionCheck.filename(filename)
-        guard try store.lab(id: labID) != nil else { throw ServerError.unknownLab(labID) }
+        guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
+        if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         guard let checker, checker.points(lab: labID) != nil else {
             throw ServerError.unavailable(
                 "this daemon cannot run lab '\(labID)''s tests: ask your instructor to restart"

@@ -35,6 +35,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as StoreError:
             switch error {
             case .unknownLab(let lab): return .unknownLab(lab)
+            case .retiredLab(let lab): return .retiredLab(lab)
             case .unknownSubmission(let id): return .submissionNotFound(id)
             case .pastLateDeadline(let lab, let lateDue):
                 return .pastLateDue(lab: lab, lateDue: lateDue)

@@ -19,6 +19,8 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Over the self-check's own limit (POST /api/labs/:lab/check).
     case checkRateLimited(lab: String, limit: Int, retryAfterSeconds: Int)
     case pastLateDue(lab: String, lateDue: Date)
+    /// The lab was retired (gone from labs/ at the last sync): no new submissions.
+    case retiredLab(String)
     case unavailable(String)
     case internalError(String)
     /// An error Hummingbird raised with its own status (a malformed request, say).
@@ -41,6 +43,7 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         case .tooLarge: .contentTooLarge
         case .rateLimited, .checkRateLimited: .tooManyRequests
         case .pastLateDue: .forbidden
+        case .retiredLab: .gone
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
         case .http(let status, _): status
@@ -76,6 +79,9 @@ public enum ServerError: Error, CustomStringConvertible, Sendable, Equatable {
         case .checkRateLimited(let lab, let limit, let retry):
             "at most \(limit) checks per hour for lab '\(lab)': try again in \(retry) s"
                 + " (checks do not count as submissions)"
+        case .retiredLab(let lab):
+            "lab '\(lab)' was retired (it is no longer in the course's labs/ folder) and accepts"
+                + " no new submissions: ask your instructor which lab replaces it"
         case .pastLateDue(let lab, let lateDue):
             "lab '\(lab)' closed on \(lateDue.formatted(.iso8601)): no more submissions"
         case .unavailable(let message):

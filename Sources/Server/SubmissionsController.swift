@@ -38,6 +38,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         }
         try SubmissionCheck.filename(filename)
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
+        if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         let now = Date()
         if let lateDue = lab.lateDue, now > lateDue {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)

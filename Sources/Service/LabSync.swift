@@ -17,7 +17,8 @@ extension LabRecord {
 
 /// Surveys every lab under `labsRoot` and syncs the valid ones into `store`; an invalid lab
 /// (one `lmlab labs validate` rejects) is never synced, so never served: the survey returned
-/// lists it with its problems for the caller to report.
+/// lists it with its problems for the caller to report. A lab in the store that is no longer in
+/// `labsRoot` (or no longer valid) is marked retired; syncing it again makes it live.
 @discardableResult
 public func syncLabs(labsRoot: URL, into store: LabStore, now: Date = Date()) throws -> LabSurvey {
     var isDirectory: ObjCBool = false
@@ -30,5 +31,6 @@ public func syncLabs(labsRoot: URL, into store: LabStore, now: Date = Date()) th
     }
     let survey = try LabSurvey(labsRoot: labsRoot)
     for lab in survey.labs { try store.syncLab(LabRecord(lab), now: now) }
+    try store.retireLabs(except: Set(survey.labs.map(\.id)), now: now)
     return survey
 }

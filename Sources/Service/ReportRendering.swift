@@ -141,13 +141,24 @@ public func renderLabReport(_ report: ClassReport, title: String, format: Output
     return out
 }
 
-/// `lmlab report class`.
+/// `lmlab report class`: the live labs, then the retired ones (gone from labs/ at the last sync)
+/// in a table of their own, so they are not read as current work.
 public func renderClassOverview(_ rows: [ClassOverviewRow], rosterSize: Int, format: OutputFormat)
     throws -> String
 {
     if format == .json { return try jsonString(rows) }
-    var out = format.heading("Class report: \(rosterSize) students, \(rows.count) labs") + "\n"
+    let live = rows.filter { $0.retiredAt == nil }
+    let retired = rows.filter { $0.retiredAt != nil }
+    var out = format.heading("Class report: \(rosterSize) students, \(live.count) labs") + "\n"
     if format == .markdown { out += "\n" }
+    out += overviewTable(live).render(format)
+    guard !retired.isEmpty else { return out }
+    out += "\n" + format.heading("Retired labs (no longer in labs/, closed to submissions)", level: 2) + "\n"
+    if format == .markdown { out += "\n" }
+    return out + overviewTable(retired).render(format)
+}
+
+private func overviewTable(_ rows: [ClassOverviewRow]) -> TextTable {
     var table = TextTable(
         ["lab", "title", "due", "submitted", "graded", "mean", "late", "missing"],
         alignments: [.left, .left, .left, .right, .right, .right, .right, .right])
@@ -158,7 +169,7 @@ public func renderClassOverview(_ rows: [ClassOverviewRow], rosterSize: Int, for
             "\(row.late)", "\(row.missing)",
         ])
     }
-    return out + table.render(format)
+    return table
 }
 
 /// `lmlab report student S`.

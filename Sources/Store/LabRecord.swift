@@ -27,11 +27,13 @@ public struct LabRecord: Sendable, Equatable, Codable {
     public var rateLimitPerHour: Int?
     /// When the lab was last synced; `syncLab` sets it.
     public var syncedAt: Date
+    /// When a sync found the lab gone from labs/ (or invalid); nil while the lab is live.
+    public var retiredAt: Date?
 
     public init(
         id: String, version: String, title: String, due: Date? = nil, lateDue: Date? = nil,
         latePenalty: Double = 0, counting: Counting = .best, rateLimitPerHour: Int? = nil,
-        syncedAt: Date = Date()
+        syncedAt: Date = Date(), retiredAt: Date? = nil
     ) {
         self.id = id
         self.version = version
@@ -42,6 +44,7 @@ public struct LabRecord: Sendable, Equatable, Codable {
         self.counting = counting
         self.rateLimitPerHour = rateLimitPerHour
         self.syncedAt = syncedAt
+        self.retiredAt = retiredAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -50,6 +53,7 @@ public struct LabRecord: Sendable, Equatable, Codable {
         case latePenalty = "late_penalty"
         case rateLimitPerHour = "rate_limit_per_hour"
         case syncedAt = "synced_at"
+        case retiredAt = "retired_at"
     }
 }
 

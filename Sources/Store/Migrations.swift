@@ -224,6 +224,12 @@ extension LabStore {
         migrator.registerMigration("v3-standings") { db in
             try Standings.migrate(db)
         }
+
+        // A lab no longer in labs/ (or no longer valid) is retired by the sync, not deleted:
+        // its submissions stay, reports list it apart and it accepts no new submissions.
+        migrator.registerMigration("v4-retired-labs") { db in
+            try db.alter(table: "labs") { t in t.add(column: "retired_at", .datetime) }
+        }
         return migrator
     }
 }

@@ -44,6 +44,7 @@ extension LabStore {
             guard let lab = try LabRecord.fetchOne(db, key: labID) else {
                 throw StoreError.unknownLab(labID)
             }
+            if lab.retiredAt != nil { throw StoreError.retiredLab(labID) }
             if let lateDue = lab.lateDue, submittedAt > lateDue {
                 throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
             }

@@ -91,6 +91,8 @@ public struct ClassOverviewRow: Codable, Sendable, Equatable {
     public var meanFraction: Double?
     public var late: Int
     public var missing: Int
+    /// When a sync found the lab gone from labs/; nil for a live lab.
+    public var retiredAt: Date?
 }
 
 /// A roster student's counted submission of a lab with the results of its current grade: what
@@ -118,7 +120,8 @@ extension LabStore {
                     graded: report.graded,
                     meanFraction: fractions.isEmpty
                         ? nil : fractions.reduce(0, +) / Double(fractions.count),
-                    late: report.lateCount, missing: report.missingStudents.count)
+                    late: report.lateCount, missing: report.missingStudents.count,
+                    retiredAt: lab.retiredAt)
             }
         }
     }

@@ -6,6 +6,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case unknownStudent(String)
     /// No lab with this id has been synced.
     case unknownLab(String)
+    /// The lab was retired (a sync found it gone from labs/ or invalid): it takes no new
+    /// submissions.
+    case retiredLab(String)
     /// No submission with this id exists.
     case unknownSubmission(Int64)
     /// The submission arrived after the lab's last (late) deadline.
@@ -31,6 +34,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "unknown student '\(id)': import the roster (id,name,email) that lists them"
         case .unknownLab(let id):
             return "unknown lab '\(id)': sync the lab (its lab.toml) before using it"
+        case .retiredLab(let id):
+            return "lab '\(id)' was retired (it is no longer in the course's labs/ folder) and"
+                + " accepts no new submissions; ask the instructor which lab replaces it"
         case .unknownSubmission(let id):
             return "unknown submission #\(id): check the id (list submissions to find it)"
         case .pastLateDeadline(let lab, let lateDue):

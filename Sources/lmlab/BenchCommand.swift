@@ -196,16 +196,16 @@ extension BenchCommand {
 
         @Option(help: "Runs per lab; p50 and p90 are over these.")
         var runs = 10
-        @Option(help: "The labs folder.")
-        var labs = "labs"
+        @OptionGroup var labs: LabsOptions
         @Option(help: "The sample class folder (with MANIFEST.toml).")
         var submissions = "submissions"
         @Flag(help: "Run without bubblewrap (to see what the sandbox costs).")
         var noSandbox = false
 
         func run() throws {
+            _ = try labs.harness()
             let result = try gradingBenchmark(
-                labsRoot: URL(fileURLWithPath: labs),
+                labsRoot: labs.root,
                 submissionsRoot: URL(fileURLWithPath: submissions), runs: runs,
                 isolation: noSandbox ? .none : .sandbox)
             print(result.description)

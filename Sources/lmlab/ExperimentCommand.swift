@@ -253,8 +253,7 @@ extension ExperimentCommand {
         var quantizer: String?
         @Option(help: "q8_0 or q4_0 (with --quantizer).")
         var scheme: String?
-        @Option(help: "The labs folder holding harness/ (default ./labs).")
-        var labs = "labs"
+        @OptionGroup var labs: LabsOptions
         @Flag(help: "Run the quantizer without bubblewrap (only for code you trust).")
         var noSandbox = false
         @Option(help: "Seconds allowed per call of the student's quantizer.")
@@ -274,6 +273,9 @@ extension ExperimentCommand {
         }
 
         func run() throws {
+            // The harness is looked for first, so a missing one is reported before the model
+            // is loaded, with where lmlab looked.
+            let harnessDirectory = try quantizer.map { _ in try labs.harness() }
             let loaded = try LoadedModel(model, tokenizer: tokenizer)
             let tokens = try loaded.tokens(eval, limit: maxEvalTokens)
             let target = try recording.target(defaultExperiment: "verified")
@@ -284,9 +286,8 @@ extension ExperimentCommand {
                 print("run         \(v.runID ?? "-") (verified)")
                 print(String(format: "perplexity  %.4f (base %.4f) over %d tokens", v.perplexity, expf(v.baseLoss), v.evalTargets))
                 print("adapter     \(adapter) (sha256 \(v.adapterDigest.prefix(16))…)")
-            } else if let quantizer, let scheme {
+            } else if let quantizer, let scheme, let harnessDirectory {
                 let isolation: Isolation = noSandbox ? .none : .sandbox
-                let harnessDirectory = URL(fileURLWithPath: labs).appendingPathComponent("harness")
                 let configuration = HarnessConfiguration(
                     sandbox: try Sandbox.make(harnessDirectory: harnessDirectory, isolation: isolation),
                     isolation: isolation)
@@ -358,8 +359,7 @@ extension ExperimentCommand {
         var model: String
         @Option(help: "Evaluation text for the study (default: MODEL/../corpus/eval.txt).")
         var eval: String?
-        @Option(help: "The labs folder whose Markdown the LoRA run trains on.")
-        var labs = "labs"
+        @OptionGroup var labs: LabsOptions
         @Option(help: "LoRA optimisation steps.")
         var loraSteps = 100
         @Option(help: "The folder to write the study, the curve and the adapter to.")
@@ -370,9 +370,13 @@ extension ExperimentCommand {
 
         func run() throws {
             let outURL = URL(fileURLWithPath: out)
-            let handouts = labHandouts(URL(fileURLWithPath: labs))
+            try labs.requireFolder()
+            let handouts = labHandouts(labs.root)
             guard !handouts.isEmpty else {
-                throw ValidationError("No Markdown under \(labs) to fine-tune on; pass --labs DIR.")
+                throw CommandFailure(
+                    description: "no Markdown under \(labs.root.path) (the labs folder chosen by"
+                        + " \(labs.folder.chosenBy)) to fine-tune on; point lmlab at the course's"
+                        + " labs with --labs DIR or \(LabsFolder.environmentVariable)=DIR")
             }
             let lora = try writeCorpus(handouts, heldOut: 0.2, to: outURL.appendingPathComponent("lora-text"))
             let progress = ProgressBar("lora", total: loraSteps, delay: 0)

@@ -22,13 +22,19 @@ struct LeaderboardCommand: ParsableCommand {
     var filter: String?
     @Flag(help: "With --experiment: only runs lmlab verified itself (source verified).")
     var verified = false
+    @Option(
+        help: """
+            With --experiment: only runs whose scheme param is this (e.g. q8_0); without it, \
+            runs of different schemes get one board each.
+            """)
+    var scheme: String?
 
     func validate() throws {
         if experiment != nil {
             guard lab == nil else { throw ValidationError("Give a lab or --experiment, not both.") }
             guard metric != nil else { throw ValidationError("--experiment needs --metric M.") }
-        } else if verified {
-            throw ValidationError("--verified applies to --experiment leaderboards.")
+        } else if verified || scheme != nil {
+            throw ValidationError("--verified and --scheme apply to --experiment leaderboards.")
         } else if lab == nil {
             throw ValidationError("Give a lab (e.g. 01-attention) or --experiment E --metric M.")
         }
@@ -39,7 +45,7 @@ struct LeaderboardCommand: ParsableCommand {
         if let experiment, let metric {
             try printExperimentLeaderboard(
                 client: client, experiment: experiment, metric: metric, order: order,
-                where: filter, verified: verified, names: names)
+                where: filter, verified: verified, names: names, scheme: scheme)
             return
         }
         let (lab, names) = (lab ?? "", names)

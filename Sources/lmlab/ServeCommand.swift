@@ -45,9 +45,16 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Looked for before the store is opened, so a wrong folder leaves no data directory.
+        let folder = LabsFolder(option: labs)
+        do {
+            _ = try folder.harness()
+        } catch let error as LabsFolderError {
+            throw CommandFailure(description: error.description)
+        }
         let store = try data.openStore()
         let setup = try prepareDaemon(
-            store: store, labsRoot: LabsFolder(option: labs).url,
+            store: store, labsRoot: folder.url,
             allowUnsandboxed: noSandbox,
             verification: VerificationOptions(
                 baseModel: baseModel.map { URL(fileURLWithPath: $0, isDirectory: true) },

@@ -84,6 +84,47 @@ private func scratch() throws -> URL {
         #expect(pointed.status == 0, "\(pointed.stderr)")
     }
 
+    /// Every command that grades or runs students' code says where it looked for the labs and
+    /// the harness, and how to point it there; `$LMLAB_LABS` is honoured by each.
+    @Test func everyCommandNeedingTheHarnessSaysWhereItLooked() throws {
+        let elsewhere = try scratch()
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let quantizer = repository.appendingPathComponent(
+            "submissions/s10-ken/06-quantization/quantize.py")
+        let harness = elsewhere.appendingPathComponent("labs/harness").standardizedFileURL.path
+        let verify = [
+            "experiment", "verify", "--model", elsewhere.appendingPathComponent("no-model").path,
+            "--eval", elsewhere.appendingPathComponent("no-eval.txt").path, "--quantizer",
+            quantizer.path, "--scheme", "q8_0", "--student", "ada",
+        ]
+        let data = elsewhere.appendingPathComponent("serve-data")
+        let commands: [(arguments: [String], looked: String)] = [
+            (verify, "no harness at \(harness)"),
+            (["serve", "--data", data.path], "no harness at \(harness)"),
+            (["bench", "grading", "--runs", "1"], "no harness at \(harness)"),
+            (
+                ["experiment", "demo-study", "--model", "m", "--out", "o"],
+                "no labs folder at \(elsewhere.appendingPathComponent("labs").standardizedFileURL.path)"
+            ),
+        ]
+        for command in commands {
+            let run = try lmlab(command.arguments, in: elsewhere)
+            let said = "\(command.arguments.prefix(2)): \(run.stderr)"
+            #expect(run.status == 1, "\(said)")
+            #expect(run.stderr.contains(command.looked), "\(said)")
+            #expect(run.stderr.contains("chosen by the default ./labs"), "\(said)")
+            #expect(run.stderr.contains("--labs DIR") && run.stderr.contains("LMLAB_LABS"), "\(said)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: data.path))
+        // With $LMLAB_LABS the harness is found and verify gets as far as the missing model.
+        let pointed = try lmlab(
+            verify, in: elsewhere,
+            environment: ["LMLAB_LABS": repository.appendingPathComponent("labs").path])
+        #expect(pointed.status != 0)
+        #expect(!pointed.stderr.contains("no harness"), "\(pointed.stderr)")
+        #expect(pointed.stderr.contains("no-model"), "\(pointed.stderr)")
+    }
+
     @Test func aFailedSubmitLeavesNoDataDirectory() throws {
         let elsewhere = try scratch()
         defer { try? FileManager.default.removeItem(at: elsewhere) }

@@ -149,6 +149,26 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
         }
     }
 
+    @Test func aRetiredLabRefusesSubmissionsWithGone() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        // The last sync found only `attention` and `closed` in labs/.
+        #expect(try fixture.store.retireLabs(except: ["attention", "closed"]) == ["limited"])
+        try await routerOnly(fixture).test(.router) { client in
+            try await client.execute(
+                uri: "/api/submissions?lab=limited&filename=a.py", method: .post,
+                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x")
+            ) { response in
+                #expect(response.status == .gone)
+                #expect(errorMessage(response).contains("lab 'limited' was retired"))
+            }
+            try await client.execute(
+                uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
+                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x")
+            ) { #expect($0.status == .accepted) }
+        }
+    }
+
     @Test func limitsAreEnforced() async throws {
         let fixture = try Fixture.make()
         defer { fixture.remove() }

@@ -10,9 +10,10 @@ struct MigrationsTests {
     @Test func emptyDatabaseGetsEveryMigration() throws {
         // Given an empty in-memory database, when the store opens it
         let store = try LabStore.inMemory()
-        // Then every migration is applied and the v1 tables have the columns the brief lists
+        // Then every migration is applied and the tables have the columns the brief lists (labs
+        // gained retired_at in v4)
         let applied = try store.reader.read { db in try LabStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-tracking", "v3-standings"])
+        #expect(applied == ["v1", "v2-tracking", "v3-standings", "v4-retired-labs"])
         let expected: [String: [String]] = [
             "students": [
                 "id", "name", "email", "pseudonym", "token_hash", "is_instructor",
@@ -20,7 +21,7 @@ struct MigrationsTests {
             ],
             "labs": [
                 "id", "version", "title", "due", "late_due", "late_penalty", "counting",
-                "rate_limit_per_hour", "synced_at",
+                "rate_limit_per_hour", "synced_at", "retired_at",
             ],
             "submissions": [
                 "id", "student_id", "lab_id", "sha256", "filename", "size", "submitted_at",
