@@ -37,6 +37,14 @@ public struct ExperimentLeaderboardRow: Sendable, Equatable {
         self.value = value
         self.step = step
     }
+
+    /// Rows are equal when everything a viewer is shown is: `ownerID` is bookkeeping for the
+    /// visibility rule, never sent or printed, so a row read back from the daemon (which lacks
+    /// it) equals the store's.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.rank == b.rank && a.displayName == b.displayName && a.studentID == b.studentID
+            && a.runID == b.runID && a.value == b.value && a.step == b.step
+    }
 }
 
 extension LabStore {
