@@ -182,7 +182,9 @@ public struct Grader: Sendable {
             return result
         }
         let call = args.names.compactMap { args[$0]?.harnessValue }
-        let outcome = session.call(test.component, args: call, timeout: test.limits.timeSeconds)
+        let outcome = session.call(
+            test.component, args: call, timeout: test.limits.timeSeconds,
+            framework: test.framework)
         switch outcome {
         case .value(let value, let seconds):
             result.seconds = seconds

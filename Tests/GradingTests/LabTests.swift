@@ -359,3 +359,18 @@ private let validTest = """
         #expect(error.description.contains("10-a/lab.toml: id:"))
     }
 }
+
+@Test func frameworkIsLabWideAndOverriddenPerTest() throws {
+    let torchWide = try loadSnippet("framework = \"torch\"\n" + validHeader + validTest)
+    #expect(torchWide.framework == .torch && torchWide.tests.allSatisfy { $0.framework == .torch })
+    let perTest = try loadSnippet(
+        validHeader + validTest.replacingOccurrences(
+            of: "seed = 1\n", with: "seed = 1\nframework = \"torch\"\n"))
+    #expect(perTest.framework == .numpy && perTest.usesTorch)
+    #expect(perTest.tests.first?.framework == .torch)
+    let plain = try loadSnippet(validHeader + validTest)
+    #expect(plain.framework == .numpy && !plain.usesTorch)
+    let wrong = problems("framework = \"jax\"\n" + validHeader + validTest)
+    #expect(wrong.map(\.keyPath) == ["framework"], "\(listing(wrong))")
+    #expect(wrong.first?.message.contains("\"torch\"") == true)
+}
