@@ -74,7 +74,8 @@ private let validTest = """
 @Test func everyShippedLabValidates() throws {
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     #expect(labs.map(\.id) == [
-        "01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer", "05-lora", "06-quantization",
+        "01-attention", "01-attention-torch", "02-gpt2-blocks", "03-gpt2", "04-tokenizer",
+        "05-lora", "06-quantization",
     ])
     for lab in labs {
         #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")
@@ -358,6 +359,25 @@ private let validTest = """
         #expect(files == ["10-a", "11-b"])  // harness is skipped
         #expect(error.description.contains("10-a/lab.toml: id:"))
     }
+}
+
+/// The PyTorch edition of lab 01 is the NumPy lab with torch inputs: same limits, components and
+/// tests (names, points, seeds, inputs), only the framework and the starter differ.
+@Test func torchEditionOfLab01HasTheNumPyLabsTests() throws {
+    let numpy = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention"))
+    let torch = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention-torch"))
+    #expect(numpy.framework == .numpy && torch.framework == .torch)
+    #expect(numpy.tests.allSatisfy { $0.framework == .numpy })
+    #expect(torch.tests.allSatisfy { $0.framework == .torch })
+    #expect(torch.entry == "attention_torch.py" && torch.limits == numpy.limits)
+    #expect(torch.components == numpy.components)
+    let asNumPy = torch.tests.map { test -> LabTest in
+        var copy = test
+        copy.framework = .numpy
+        return copy
+    }
+    #expect(asNumPy == numpy.tests)
+    #expect(torch.due == numpy.due && torch.lateDue == numpy.lateDue)
 }
 
 @Test func frameworkIsLabWideAndOverriddenPerTest() throws {

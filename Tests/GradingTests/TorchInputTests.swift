@@ -1,5 +1,7 @@
 // A torch lab's inputs, with real torch in the sandbox: the runner hands CPU torch.Tensors made
-// with torch.from_numpy from the decoded arrays, so their bits equal what a NumPy lab receives.
+// with torch.from_numpy from the decoded arrays, so their bits equal what a NumPy lab receives;
+// and the torch edition of lab 01 grades a correct submission with full marks and a buggy one
+// with the same named mistake as the NumPy edition of the same bug.
 import Foundation
 import TestSupport
 import Testing
@@ -63,5 +65,36 @@ struct TorchInputTests {
                 #expect(back.bytes == original.bytes, "\(framework) \(original.dtype)")
             }
         }
+    }
+
+    @Test func torchEditionOfLab01GradesLikeTheNumPyEdition() throws {
+        let labs = repositoryRoot.appendingPathComponent("labs")
+        let torchLab = try Lab.load(folder: labs.appendingPathComponent("01-attention-torch"))
+        let numpyLab = try Lab.load(folder: labs.appendingPathComponent("01-attention"))
+        #expect(torchLab.framework == .torch && torchLab.usesTorch && !numpyLab.usesTorch)
+        let harness = repositoryRoot.appendingPathComponent("labs/harness")
+        let torchGrader = try Grader(
+            lab: torchLab, harnessDirectory: harness, isolation: Self.isolation)
+        let numpyGrader = try Grader(
+            lab: numpyLab, harnessDirectory: harness, isolation: Self.isolation)
+        let submissions = repositoryRoot.appendingPathComponent("submissions")
+
+        let correct = try torchGrader.grade(
+            submission: submissions.appendingPathComponent("s01-ada/01-attention-torch"),
+            seed: 7, mode: .instructor)
+        #expect(correct.summary.score == correct.summary.maxScore, "\(report(correct))")
+        #expect(correct.summary.maxScore == numpyLab.totalPoints)
+
+        let buggy = try torchGrader.grade(
+            submission: submissions.appendingPathComponent("s05-barbara/01-attention-torch"),
+            seed: 7, mode: .instructor)
+        let numpyBuggy = try numpyGrader.grade(
+            submission: submissions.appendingPathComponent("s05-barbara/01-attention"),
+            seed: 7, mode: .instructor)
+        let named = Set(buggy.results.compactMap { $0.diagnosis?.mistakeID })
+        let numpyNamed = Set(numpyBuggy.results.compactMap { $0.diagnosis?.mistakeID })
+        #expect(named.contains("no_scaling"), "\(report(buggy))")
+        #expect(named == numpyNamed)
+        #expect(buggy.results.map(\.passed) == numpyBuggy.results.map(\.passed))
     }
 }
