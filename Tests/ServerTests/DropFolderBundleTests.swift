@@ -134,7 +134,7 @@ import Testing
     @Test func sampleClassIsQueuedOncePerLabFolder() throws {
         // Given a store with the sample roster and every lab the samples hand in
         let samples = try Self.manifestSamples()
-        #expect(samples.count == 58)
+        #expect(samples.count == 60)
         let directory = try makeScratchDirectory("lmlab-drop-samples")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try LabStore.open(directory: directory.appendingPathComponent("data"))
