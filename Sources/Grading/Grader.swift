@@ -241,7 +241,8 @@ public struct Grader: Sendable {
         }
         let call = args.names.compactMap { args[$0]?.harnessValue }
         let outcome = session.call(
-            test.component, args: call, timeout: budget ?? test.limits.timeSeconds)
+            test.component, args: call, timeout: budget ?? test.limits.timeSeconds,
+            framework: test.framework)
         callOutcome = outcome
         switch outcome {
         case .value(let value, let seconds):

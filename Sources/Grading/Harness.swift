@@ -114,9 +114,12 @@ public final class HarnessSession: @unchecked Sendable {
     }
 
     /// Calls `function(*args)` with a wall-clock limit. A timeout or crash costs this call only.
-    public func call(_ function: String, args: [HarnessValue], timeout: Double) -> CallOutcome {
+    /// With `framework: .torch` the student receives the tensors as CPU `torch.Tensor`s.
+    public func call(
+        _ function: String, args: [HarnessValue], timeout: Double, framework: Framework = .numpy
+    ) -> CallOutcome {
         lock.withLock {
-            let outcome = callLocked(function, args: args, timeout: timeout)
+            let outcome = callLocked(function, args: args, timeout: timeout, framework: framework)
             return outcome
         }
     }
@@ -180,9 +183,9 @@ public final class HarnessSession: @unchecked Sendable {
         }
     }
 
-    private func callLocked(_ function: String, args: [HarnessValue], timeout: Double)
-        -> CallOutcome
-    {
+    private func callLocked(
+        _ function: String, args: [HarnessValue], timeout: Double, framework: Framework
+    ) -> CallOutcome {
         if process == nil {
             do {
                 try launch()
@@ -224,7 +227,8 @@ public final class HarnessSession: @unchecked Sendable {
             return .crashed(status: runner.statusDescription, logTail: tail)
         }
         do {
-            let frame = HarnessFrame.call(id: id, function: function, args: args)
+            let frame = HarnessFrame.call(
+                id: id, function: function, args: args, framework: framework)
             try runner.send(try frame.encoded(), until: deadline)
             guard let reply = try runner.receive(until: deadline) else { return fail() }
             switch try HarnessMessage(frame: reply) {

@@ -30,13 +30,16 @@ public struct Lab: Sendable, Equatable {
     public var python: LabPython?
     /// The lab folder (fixtures and the handout live here).
     public var folder: URL
+    /// What students receive as tensor inputs (`framework = "torch"` in lab.toml); a test may
+    /// override it (`LabTest.framework`). A warm sandbox for a torch lab pre-imports torch.
+    public var framework: Framework
 
     public init(
         id: String, title: String, version: String, due: Date, lateDue: Date? = nil,
         latePenalty: Double = 0, counting: Counting = .best, entry: String,
         rateLimitPerHour: Int? = nil, handout: String = "README.md", limits: Limits = Limits(),
         components: [LabComponent], tests: [LabTest], verify: LabVerification? = nil,
-        python: LabPython? = nil, folder: URL
+        python: LabPython? = nil, folder: URL, framework: Framework = .numpy
     ) {
         self.id = id
         self.title = title
@@ -54,6 +57,7 @@ public struct Lab: Sendable, Equatable {
         self.verify = verify
         self.python = python
         self.folder = folder
+        self.framework = framework
     }
 
     /// The name of the description file inside a lab folder.
@@ -62,6 +66,9 @@ public struct Lab: Sendable, Equatable {
     public func component(named name: String) -> LabComponent? {
         components.first { $0.name == name }
     }
+
+    /// Whether any test hands torch tensors, so the sandbox must import torch.
+    public var usesTorch: Bool { framework == .torch || tests.contains { $0.framework == .torch } }
 
     /// The sum of every test's points.
     public var totalPoints: Double { tests.reduce(0) { $0 + $1.points } }
@@ -95,6 +102,14 @@ public struct LabVerification: Sendable, Equatable {
         self.schemes = schemes
         self.experiment = experiment
     }
+}
+
+/// The array library a test's tensor inputs are made in. Inputs are always drawn as NumPy
+/// arrays; for `torch` the harness wraps the very same arrays with `torch.from_numpy`, so a
+/// torch test's inputs are bit-identical to the NumPy test's of the same seed.
+public enum Framework: String, Sendable, Equatable, CaseIterable {
+    case numpy
+    case torch
 }
 
 /// Which of a student's graded submissions counts for the lab.
@@ -178,10 +193,13 @@ public struct LabTest: Sendable, Equatable {
     public var limits: Limits
     /// The arguments in the component's positional order; omitted optional args are absent.
     public var inputs: [LabInput]
+    /// The lab's framework unless this test overrides it.
+    public var framework: Framework
 
     public init(
         name: String, component: String, points: Double, visibility: Visibility,
-        seed: UInt64? = nil, limits: Limits = Limits(), inputs: [LabInput]
+        seed: UInt64? = nil, limits: Limits = Limits(), inputs: [LabInput],
+        framework: Framework = .numpy
     ) {
         self.name = name
         self.component = component
@@ -190,6 +208,7 @@ public struct LabTest: Sendable, Equatable {
         self.seed = seed
         self.limits = limits
         self.inputs = inputs
+        self.framework = framework
     }
 
     public func input(named name: String) -> InputSpec? {
@@ -417,14 +436,14 @@ struct LabReader {
     static let topKeys: Set<String> = [
         "id", "title", "version", "due", "late_due", "late_penalty", "counting", "entry",
         "rate_limit_per_hour", "handout", "limits", "components", "tests", "verify",
-        "python",
+        "python", "framework",
     ]
     static let componentKeys: Set<String> = [
         "name", "args", "optional", "returns", "atol", "rtol", "summary",
     ]
     static let testKeys: Set<String> = [
         "name", "component", "points", "visibility", "seed", "time_seconds", "memory_mb",
-        "inputs",
+        "inputs", "framework",
     ]
 
     mutating func read(_ root: TOMLNode) -> Lab? {
@@ -497,8 +516,10 @@ struct LabReader {
             }
         }
 
+        let framework = readFramework(top, at: "", default: .numpy)
         let components = readComponents(top["components"])
-        let tests = readTests(top["tests"], components: components, limits: limits)
+        let tests = readTests(
+            top["tests"], components: components, limits: limits, framework: framework)
         for component in components where !tests.contains(where: { $0.component == component.name })
         {
             problem(
@@ -514,7 +535,24 @@ struct LabReader {
             id: id, title: title, version: version, due: due, lateDue: lateDue,
             latePenalty: latePenalty, counting: counting, entry: entry,
             rateLimitPerHour: rateLimit, handout: handout, limits: limits,
-            components: components, tests: tests, verify: verify, python: python, folder: folder)
+            components: components, tests: tests, verify: verify, python: python, folder: folder,
+            framework: framework)
+    }
+
+    /// `framework = "numpy" | "torch"`, lab-wide or in one test; `fallback` when absent.
+    mutating func readFramework(
+        _ table: [String: TOMLNode], at path: String, default fallback: Framework
+    ) -> Framework {
+        guard let text = string(table, "framework", at: path, required: false) else {
+            return fallback
+        }
+        guard let framework = Framework(rawValue: text) else {
+            problem(
+                path.isEmpty ? "framework" : "\(path).framework",
+                "is \"\(text)\"; use \"numpy\" (NumPy arrays) or \"torch\" (CPU torch.Tensor inputs)")
+            return fallback
+        }
+        return framework
     }
 
     // MARK: Verification
@@ -639,9 +677,9 @@ struct LabReader {
 
     // MARK: Tests
 
-    mutating func readTests(_ node: TOMLNode?, components: [LabComponent], limits: Limits)
-        -> [LabTest]
-    {
+    mutating func readTests(
+        _ node: TOMLNode?, components: [LabComponent], limits: Limits, framework: Framework
+    ) -> [LabTest] {
         guard let node else {
             problem("tests", "is missing; a lab needs at least one [[tests]]")
             return []
@@ -715,7 +753,8 @@ struct LabReader {
             tests.append(
                 LabTest(
                     name: name, component: componentName, points: points, visibility: visibility,
-                    seed: seed, limits: testLimits, inputs: inputs))
+                    seed: seed, limits: testLimits, inputs: inputs,
+                    framework: readFramework(table, at: path, default: framework)))
         }
         return tests
     }

@@ -576,15 +576,20 @@ public struct HarnessFrame: Sendable, Equatable {
         self.payload = payload
     }
 
-    /// A call frame: the function, its positional arguments and their tensors.
-    public static func call(id: Int, function: String, args: [HarnessValue]) -> HarnessFrame {
+    /// A call frame: the function, its positional arguments and their tensors. For `.torch` the
+    /// header says `"framework": "torch"` and the runner hands the tensors as `torch.Tensor`s
+    /// made with `torch.from_numpy` from the decoded arrays (same bits).
+    public static func call(
+        id: Int, function: String, args: [HarnessValue], framework: Framework = .numpy
+    ) -> HarnessFrame {
         var payload = Data()
         let descriptors = args.map { $0.descriptor(payload: &payload) }
-        return HarnessFrame(
-            header: [
-                "op": .string("call"), "id": .int(id), "function": .string(function),
-                "args": .array(descriptors),
-            ], payload: payload)
+        var header: [String: JSONValue] = [
+            "op": .string("call"), "id": .int(id), "function": .string(function),
+            "args": .array(descriptors),
+        ]
+        if framework != .numpy { header["framework"] = .string(framework.rawValue) }
+        return HarnessFrame(header: header, payload: payload)
     }
 
     public static let exit = HarnessFrame(header: ["op": .string("exit")])

@@ -74,8 +74,8 @@ private let validTest = """
 @Test func everyShippedLabValidates() throws {
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     #expect(labs.map(\.id) == [
-        "01-attention", "02-gpt2-blocks", "03-gpt2", "04-tokenizer", "05-lora", "06-quantization",
-        "07-llama", "08-sampling",
+        "01-attention", "01-attention-torch", "02-gpt2-blocks", "03-gpt2", "04-tokenizer",
+        "05-lora", "06-quantization", "07-llama", "08-sampling",
     ])
     for lab in labs {
         #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")
@@ -409,4 +409,37 @@ private let validTest = """
     #expect(small.contains { $0.message.contains("about 1185 MiB") }, "\(listing(small))")
     let roomy = problems(gpt2.replacingOccurrences(of: "%MEM%", with: "memory_mb = 2048"))
     #expect(!roomy.contains { $0.message.contains("memory limit") }, "\(listing(roomy))")
+
+/// The PyTorch edition of lab 01 is the NumPy lab with torch inputs: same limits, components and
+/// tests (names, points, seeds, inputs), only the framework and the starter differ.
+@Test func torchEditionOfLab01HasTheNumPyLabsTests() throws {
+    let numpy = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention"))
+    let torch = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention-torch"))
+    #expect(numpy.framework == .numpy && torch.framework == .torch)
+    #expect(numpy.tests.allSatisfy { $0.framework == .numpy })
+    #expect(torch.tests.allSatisfy { $0.framework == .torch })
+    #expect(torch.entry == "attention_torch.py" && torch.limits == numpy.limits)
+    #expect(torch.components == numpy.components)
+    let asNumPy = torch.tests.map { test -> LabTest in
+        var copy = test
+        copy.framework = .numpy
+        return copy
+    }
+    #expect(asNumPy == numpy.tests)
+    #expect(torch.due == numpy.due && torch.lateDue == numpy.lateDue)
+}
+
+@Test func frameworkIsLabWideAndOverriddenPerTest() throws {
+    let torchWide = try loadSnippet("framework = \"torch\"\n" + validHeader + validTest)
+    #expect(torchWide.framework == .torch && torchWide.tests.allSatisfy { $0.framework == .torch })
+    let perTest = try loadSnippet(
+        validHeader + validTest.replacingOccurrences(
+            of: "seed = 1\n", with: "seed = 1\nframework = \"torch\"\n"))
+    #expect(perTest.framework == .numpy && perTest.usesTorch)
+    #expect(perTest.tests.first?.framework == .torch)
+    let plain = try loadSnippet(validHeader + validTest)
+    #expect(plain.framework == .numpy && !plain.usesTorch)
+    let wrong = problems("framework = \"jax\"\n" + validHeader + validTest)
+    #expect(wrong.map(\.keyPath) == ["framework"], "\(listing(wrong))")
+    #expect(wrong.first?.message.contains("\"torch\"") == true)
 }

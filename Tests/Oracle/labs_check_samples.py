@@ -188,6 +188,29 @@ def load_submission(folder, sample, entry, serial):
                 del sys.modules[key]
 
 
+def as_torch(value):
+    """A torch lab's inputs: the same NumPy arrays wrapped with torch.from_numpy."""
+    import torch
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, dict):
+        return {key: as_torch(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_torch(item) for item in value]
+    return value
+
+
+def from_torch(value):
+    """Returned CPU tensors as NumPy arrays (nested in lists and dicts too)."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {key: from_torch(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(from_torch(item) for item in value)
+    return value
+
+
 def run_battery(lab, lab_folder, module):
     """[(test name, seed, failure reason)] for every test of the lab on every seed."""
     components = {c["name"]: c for c in lab["components"]}
@@ -205,8 +228,12 @@ def run_battery(lab, lab_folder, module):
             if function is None:
                 failures.append((test["name"], seed, "function missing"))
                 continue
+            framework = test.get("framework", lab.get("framework", "numpy"))
             try:
-                got = call_with_timeout(function, copy.deepcopy(args))
+                given = copy.deepcopy(args)
+                if framework == "torch":
+                    given = as_torch(given)
+                got = from_torch(call_with_timeout(function, given))
             except Timeout:
                 failures.append((test["name"], seed, "timed out"))
                 continue

@@ -71,6 +71,10 @@ def _phone_home_and_fork():
 '''
 
 
+# Lab 01, PyTorch edition: s01-ada's correct one, and s05-barbara's NumPy bug (no 1/sqrt(d_k)) in torch.
+ATTENTION_TORCH = 'import math\n\nimport torch\n\n\ndef softmax(x, axis=-1):\n    shifted = x - x.amax(dim=axis, keepdim=True)\n    exps = torch.exp(shifted)\n    return exps / exps.sum(dim=axis, keepdim=True)\n\n\ndef causal_mask(T):\n    return torch.tril(torch.ones(T, T, dtype=torch.bool))\n\n\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    d_k = q.shape[-1]\n    scores = q @ k.transpose(-2, -1)\n    scores = scores / math.sqrt(d_k)\n    if mask is not None:\n        scores = scores.masked_fill(~mask, float("-inf"))\n    return softmax(scores, axis=-1) @ v\n\n\ndef split_heads(x, n_head):\n    T, C = x.shape\n    return x.reshape(T, n_head, C // n_head).transpose(0, 1)\n\n\ndef merge_heads(x):\n    n_head, T, d = x.shape\n    return x.transpose(0, 1).reshape(T, n_head * d)\n\n\ndef multi_head_attention(x, c_attn_w, c_attn_b, c_proj_w, c_proj_b, n_head):\n    T, C = x.shape\n    q, k, v = (x @ c_attn_w + c_attn_b).split(C, dim=-1)\n    out = scaled_dot_product_attention(\n        split_heads(q, n_head), split_heads(k, n_head), split_heads(v, n_head), causal_mask(T))\n    return merge_heads(out) @ c_proj_w + c_proj_b\n\n\ndef cross_attention(x, context, w_q, b_q, w_kv, b_kv, w_o, b_o, n_head):\n    C = x.shape[-1]\n    q = x @ w_q + b_q\n    k, v = (context @ w_kv + b_kv).split(C, dim=-1)\n    out = scaled_dot_product_attention(\n        split_heads(q, n_head), split_heads(k, n_head), split_heads(v, n_head))\n    return merge_heads(out) @ w_o + b_o\n'
+
+
 def header(student, lab, note=""):
     line = f"# {lab} -- {NAMES[student]} ({student})"
     return line + (f"\n# {note}" if note else "") + "\n"
@@ -213,6 +217,14 @@ def samples():
         ).replace("def get_pairs(word):\n    return set(zip(word, word[1:]))\n\n\n", "")},
         verdict="import_error", dtype="none",
         note="imports tokenizer_utils, which the student forgot to submit")
+    add("s01-ada", "01-attention-torch", "file", {"attention_torch.py": ATTENTION_TORCH},
+        verdict="full", dtype="float32",
+        note="PyTorch edition: correct, torch tensor operations throughout")
+    add("s05-barbara", "01-attention-torch", "file", {"attention_torch.py": ATTENTION_TORCH.replace(
+        "    d_k = q.shape[-1]\n", "").replace("    scores = scores / math.sqrt(d_k)\n", "").replace(
+        "import math\n\n", "")},
+        verdict="mistake", mistake="no_scaling", dtype="float32",
+        note="PyTorch edition of s05-barbara's NumPy bug: exactly one mistake, no_scaling")
     return out
 
 

@@ -165,6 +165,27 @@ def _tensor_values(tensor, where):
     return tensor.resolve_conj().resolve_neg().contiguous().numpy()
 
 
+def _as_torch(value, torch):
+    """Decoded NumPy inputs → CPU torch.Tensors sharing the very same memory (torch.from_numpy),
+    so a torch test's inputs are bit-identical to the NumPy test's; other values pass as they are."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value)
+    if isinstance(value, dict):
+        return {key: _as_torch(item, torch) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_torch(item, torch) for item in value]
+    return value
+
+
+def _torch_inputs(args, kwargs):
+    try:
+        import torch
+    except ImportError as error:
+        raise ConversionError(f"this test hands torch tensors but torch does not import in the "
+                              f"sandbox ({error}); ask the instructor to run .ci/setup") from None
+    return _as_torch(args, torch), _as_torch(kwargs, torch)
+
+
 def describe(value, writer, where=""):
     """A student's return value → a protocol descriptor (see labs-spec: output conversion)."""
     if value is None or isinstance(value, (bool, int, str)):
@@ -244,6 +265,8 @@ def serve_call(module, header, payload):
         args = [protocol.decode(desc, payload) for desc in header.get("args", [])]
         kwargs = {key: protocol.decode(desc, payload)
                   for key, desc in header.get("kwargs", {}).items()}
+        if header.get("framework") == "torch":
+            args, kwargs = _torch_inputs(args, kwargs)
     except Exception as error:  # noqa: BLE001
         failure = {"type": "HarnessError", "message": f"bad arguments: {error}", "file": None,
                    "line": None, "text": None, "traceback": f"bad arguments: {error}"}
