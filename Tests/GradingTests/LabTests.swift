@@ -409,6 +409,7 @@ private let validTest = """
     #expect(small.contains { $0.message.contains("about 1185 MiB") }, "\(listing(small))")
     let roomy = problems(gpt2.replacingOccurrences(of: "%MEM%", with: "memory_mb = 2048"))
     #expect(!roomy.contains { $0.message.contains("memory limit") }, "\(listing(roomy))")
+}
 
 /// The PyTorch edition of lab 01 is the NumPy lab with torch inputs: same limits, components and
 /// tests (names, points, seeds, inputs), only the framework and the starter differ.
