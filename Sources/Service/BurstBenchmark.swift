@@ -20,6 +20,8 @@ public struct BurstOptions: Sendable {
     public var lab = "01-attention"
     /// How often the store is read to see when each submission was claimed.
     public var pollInterval: TimeInterval = 0.005
+    /// How long the daemon may take to start listening before the run is abandoned.
+    public var startTimeout: Duration = .seconds(60)
 
     public init(dataDirectory: URL, repository: URL, submissions: Int, workers: Int) {
         self.dataDirectory = dataDirectory
@@ -106,11 +108,12 @@ public func runBurst(_ options: BurstOptions) async throws -> BurstResult {
     let server = Task { try await app.run() }
     defer { server.cancel() }
     let started = ContinuousClock.now
-    while await bound.port == nil, ContinuousClock.now < started + .seconds(60) {
+    while await bound.port == nil, ContinuousClock.now < started + options.startTimeout {
         try await Task.sleep(for: .milliseconds(10))
     }
     guard let port = await bound.port else {
-        throw ServiceError.usage("the benchmark's daemon did not start within 60 s")
+        throw ServiceError.usage(
+            "the benchmark's daemon did not start within \(options.startTimeout)")
     }
     let url = "http://127.0.0.1:\(port)"
 

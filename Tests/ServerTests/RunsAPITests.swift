@@ -369,7 +369,7 @@ private func same(
             from lmlab_client import Run
             server, token, run_id, out = sys.argv[2:6]
             with Run(server=server, token=token, experiment="live", run_id=run_id,
-                     offline_path=out, student="bob", flush_every=3, timeout=30) as run:
+                     offline_path=out, student="bob", flush_every=3, timeout=600) as run:
                 run.log_params({"lora_r": 8, "lr": 3e-4})
                 run.set_tag("note", "live")
                 for step, value in enumerate([2.5, float("nan"), 1.25, 3.0, 0.75]):

@@ -33,11 +33,13 @@ func withLiveServer<T: Sendable>(
         logger: logger)
     let server = Task { try await app.run() }
     defer { server.cancel() }
-    let deadline = ContinuousClock.now + .seconds(60)
+    // A hang detector, not a timing: in the full suite the blocking sample-class tests can hold
+    // both cooperative threads of a 2-core machine for minutes.
+    let deadline = ContinuousClock.now + .seconds(600)
     while await bound.port == nil, ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(20))
     }
-    let port = try #require(await bound.port, "the server did not start within 60 s")
+    let port = try #require(await bound.port, "the server did not start within 600 s")
     let result = try await body("http://127.0.0.1:\(port)")
     server.cancel()
     _ = await server.result
