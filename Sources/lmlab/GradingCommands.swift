@@ -200,10 +200,10 @@ extension LMLab {
                     // References run, mistakes visible and distinguishable (LabAuthoringChecks).
                     let report = authoringReport(
                         grader: try authoringGrader(lab, options: options, noSandbox: noSandbox))
-                    problems += report.problems.map { "\(lab.id): \($0)" }
+                    problems += report.problems
                     if !report.problems.isEmpty { failing.insert(lab.id) }
                     for warning in report.warnings {
-                        FileHandle.standardError.write(Data("warning: \(lab.id): \(warning)\n".utf8))
+                        FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
                     }
                 }
                 let total = survey.labs.count + survey.invalid.count
