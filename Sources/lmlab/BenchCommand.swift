@@ -429,7 +429,8 @@ func torchIsInstalled() -> Bool {
 }
 
 /// Runs a peer script from the repository's bench folder and parses its JSON line.
-private func runPeer(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+/// Runs a peer script (`python3 SCRIPT ARGS…`) and reads the JSON object it prints.
+func runPeer(_ script: String, _ arguments: [String]) throws -> [String: Any] {
     let out = try runProcess("/usr/bin/env", ["python3", script] + arguments)
     guard let object = try JSONSerialization.jsonObject(with: out) as? [String: Any] else {
         throw ModelCommandError("\(script) printed no JSON object")

@@ -55,7 +55,7 @@ extension BenchCommand {
             let ours = try trainStepBenchmark(model: model, windows: windows, repeats: repetitions)
             print("lmlab bench train — \(describe(config)), B=\(batch), T=\(seq), best of \(repetitions)")
             print(String(format: "lmlab step   %8.3f s (mean %.3f s)  %8.0f tokens/s  first loss %.5f", ours.bestSeconds, ours.meanSeconds, ours.tokensPerSecond, ours.firstLoss))
-            let peer = try runPython(
+            let peer = try runPeer(
                 "bench/numpy_train_step.py",
                 ["--model", folder.path, "--tokens", tokensURL.path, "--repeat", "\(repetitions)"])
             let seconds = peer["seconds"] as? Double ?? .nan
@@ -66,7 +66,7 @@ extension BenchCommand {
                 print("torch step   skipped: python3 cannot import torch (bash .ci/setup installs it)")
                 return
             }
-            let torch = try runPython(
+            let torch = try runPeer(
                 "bench/torch_train_step.py",
                 ["--model", folder.path, "--tokens", tokensURL.path, "--repeat", "\(repetitions)",
                  "--threads", "\(blasThreadCount)"])
@@ -169,24 +169,4 @@ extension BenchCommand {
             print(result.description)
         }
     }
-}
-
-/// Runs a peer script from the repository's bench folder and parses its JSON line.
-private func runPython(_ script: String, _ arguments: [String]) throws -> [String: Any] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else {
-        throw ModelCommandError(
-            "python3 \(script) failed (exit \(process.terminationStatus)); run it from the "
-                + "repository root with numpy and safetensors installed")
-    }
-    return object
 }
