@@ -68,7 +68,7 @@ import Testing
             SubmissionFeedback.self, from: Data(try renderFeedback(local, format: .json).utf8))
         #expect(decoded.tests.count == local.tests.count)
         return try await withLiveServer(store: store) { url in
-            let remote = try RemoteClient(server: url, token: token, timeout: 30)
+            let remote = try RemoteClient(server: url, token: token, timeout: liveServerTimeout)
             let answer = try await remote.submission(id: id)
             _ = try renderFeedback(answer, format: .json)
             return answer

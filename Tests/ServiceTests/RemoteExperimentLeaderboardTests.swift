@@ -30,7 +30,7 @@ import Tracking
         let token = try store.issueToken(studentID: "prof")
         let local = LocalClient(store: store)
         try await withLiveServer(store: store) { url in
-            let remote = try RemoteClient(server: url, token: token, timeout: 30)
+            let remote = try RemoteClient(server: url, token: token, timeout: liveServerTimeout)
             for verified in [false, true] {
                 let remoteRows = try await remote.experimentLeaderboard(
                     experiment: "Q", metric: "perplexity.last", ascending: true, where: nil,

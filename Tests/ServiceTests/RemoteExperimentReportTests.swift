@@ -45,7 +45,7 @@ import Testing
         let local = LocalClient(store: store)
         let alice = try #require(try store.student(id: "alice")).pseudonym
         try await withLiveServer(store: store) { url in
-            let remote = try RemoteClient(server: url, token: token, timeout: 30)
+            let remote = try RemoteClient(server: url, token: token, timeout: liveServerTimeout)
             for (metric, rankBy) in [(nil, nil), ("loss", "loss.last")] as [(String?, String?)] {
                 let remoteReport = try await remote.experimentReport(
                     name: "E", metric: metric, rankBy: rankBy)
@@ -102,7 +102,7 @@ import Testing
         let (store, token) = try Self.makeStore()
         let local = LocalClient(store: store)
         try await withLiveServer(store: store) { url in
-            let remote = try RemoteClient(server: url, token: token, timeout: 30)
+            let remote = try RemoteClient(server: url, token: token, timeout: liveServerTimeout)
             var written: [[String: Data]] = []
             for client in [remote, local] as [any InstructorClient] {
                 let overview = try await client.classOverview()

@@ -46,6 +46,11 @@ func withLiveServer<T: Sendable>(
     return result
 }
 
+/// How long a test's client waits for the live daemon: a hang detector, not a timing — in the
+/// full suite the blocking sample-class tests can hold both cooperative threads of a 2-core
+/// machine (and so the daemon's handlers) for minutes.
+let liveServerTimeout: TimeInterval = 600
+
 @Suite struct RemoteInstructorTests {
     struct Class {
         let store: LabStore
@@ -102,7 +107,7 @@ func withLiveServer<T: Sendable>(
         let local = LocalClient(store: given.store)
         let plain = OutputFormat.terminal(colour: false)
         try await withLiveServer(store: given.store) { url in
-            let remote = try RemoteClient(server: url, token: given.profToken, timeout: 30)
+            let remote = try RemoteClient(server: url, token: given.profToken, timeout: liveServerTimeout)
 
             // report lab: 2 graded students (alice's best 7, bob's 9)
             let remoteLab = try await remote.labReport(lab: "L")
@@ -161,7 +166,7 @@ func withLiveServer<T: Sendable>(
             }
 
             // feedback --latest: alice's newer submission, for her and for the instructor
-            let alice = try RemoteClient(server: url, token: given.aliceToken, timeout: 30)
+            let alice = try RemoteClient(server: url, token: given.aliceToken, timeout: liveServerTimeout)
             let own = try await alice.latestSubmission(lab: "L", student: nil)
             #expect(own.id == given.aliceNewer && own.score == 7)
             let remoteLatest = try await remote.latestSubmission(lab: "L", student: "alice")
@@ -183,7 +188,7 @@ func withLiveServer<T: Sendable>(
         let given = try Self.makeClass()
         let local = LocalClient(store: given.store)
         try await withLiveServer(store: given.store) { url in
-            let remote = try RemoteClient(server: url, token: given.profToken, timeout: 30)
+            let remote = try RemoteClient(server: url, token: given.profToken, timeout: liveServerTimeout)
 
             // students import / add / token / list
             let imported = try await remote.importRoster(
@@ -193,7 +198,7 @@ func withLiveServer<T: Sendable>(
             #expect(added.token == nil && added.student.pseudonym == Pseudonym.make(id: "dan"))
             #expect(try given.store.student(id: "dan")?.name == "Dan")
             let issued = try await remote.issueToken(student: "dan")
-            let dan = try RemoteClient(server: url, token: issued.token, timeout: 30)
+            let dan = try RemoteClient(server: url, token: issued.token, timeout: liveServerTimeout)
             let none = await #expect(throws: ServiceError.self) {
                 try await dan.latestSubmission(lab: "L", student: nil)
             }
@@ -226,7 +231,7 @@ func withLiveServer<T: Sendable>(
         try Data([8, 0, 0, 0, 0, 0, 0, 0] + Array("{}      ".utf8))
             .write(to: folder.appendingPathComponent("adapter_model.safetensors"))
         try await withLiveServer(store: given.store) { url in
-            let alice = try RemoteClient(server: url, token: given.aliceToken, timeout: 30)
+            let alice = try RemoteClient(server: url, token: given.aliceToken, timeout: liveServerTimeout)
             let receipt = try await alice.submit(path: folder, lab: "L", student: nil)
             #expect(receipt.filename == "lora.lmlab-folder.json")
             let stored = try #require(try given.store.submission(id: receipt.id))

@@ -153,7 +153,7 @@ import Testing
 
         try await withLiveServer(store: given.store) { url in
             // The CLI with --server and a student's token: the same renderers on the answers
-            let remote = try RemoteClient(server: url, token: given.aliceToken, timeout: 30)
+            let remote = try RemoteClient(server: url, token: given.aliceToken, timeout: liveServerTimeout)
             let feedback = try await remote.submission(id: given.alice)
             let latest = try await remote.latestSubmission(lab: "L", student: nil)
             let board = try await remote.leaderboard(lab: "L", names: false)
@@ -195,7 +195,7 @@ import Testing
                 #expect(status == 403, "\(path)")
             }
             // The instructor sees everything, at any time
-            let prof = try RemoteClient(server: url, token: given.profToken, timeout: 30)
+            let prof = try RemoteClient(server: url, token: given.profToken, timeout: liveServerTimeout)
             let all = try await prof.submission(id: given.alice)
             #expect(all.tests.map(\.name) == ["shapes_visible", "secret_hidden", "later_afterdue"])
             #expect(all.score == 9 && all.maxScore == 11)
