@@ -110,7 +110,7 @@ public final class WorkerPool: Service, Sendable {
         var last = ContinuousClock.now
         // Short naps, so that shutdown does not wait for a whole interval.
         while state.withLock({ $0.running > 0 }) {
-            try? await Task.sleep(for: .milliseconds(50))
+            await nap(.milliseconds(50))
             guard !shouldStop, ContinuousClock.now - last >= interval else { continue }
             last = ContinuousClock.now
             do {
@@ -135,7 +135,7 @@ public final class WorkerPool: Service, Sendable {
                     logger.warning("grace period over: abandoning in-flight grading")
                 }
             }
-            try? await Task.sleep(for: .milliseconds(50))
+            await nap(.milliseconds(50))
         }
     }
 
@@ -301,6 +301,15 @@ public final class WorkerPool: Service, Sendable {
             return .abandoned
         }
     }
+}
+
+/// Sleeps for `duration` even when the calling task is cancelled. The sweeper and the grace
+/// watcher poll until the workers have stopped, and they go on polling after a cancellation:
+/// there `Task.sleep` throws at once without suspending, and the loop would spin on its thread
+/// — on a 2-core machine, two such loops held the whole concurrency pool, so the workers they
+/// waited for never ran again.
+func nap(_ duration: Duration) async {
+    await Task.detached { try? await Task.sleep(for: duration) }.value
 }
 
 extension Duration {

@@ -53,7 +53,7 @@ func writeQuantizer(_ source: String, in world: TinyWorld, name: String) throws 
     return file
 }
 
-@Suite("Verified runs", .serialized)
+@Suite("Verified runs", .serialized, .blockingWork)
 struct VerifiedRunTests {
     @Test func adapterPerplexityIsTheMergedModelsOwn() throws {
         let world = try TinyWorld()

@@ -203,7 +203,7 @@ private func byName(_ report: GradeReport) -> [String: TestResult] {
     Dictionary(uniqueKeysWithValues: report.results.map { ($0.name, $0) })
 }
 
-@Suite("Grader", .serialized)
+@Suite("Grader", .serialized, .blockingWork)
 struct GraderTests {
     /// Every outcome on one grade: each test costs only itself, a hang included.
     @Test func outcomesPerTest() throws {
@@ -385,7 +385,7 @@ enum SpinnerLab {
         """
 }
 
-@Suite("Grader budget", .serialized)
+@Suite("Grader budget", .serialized, .blockingWork)
 struct GraderBudgetTests {
     @Test func aSpinnerIsBoundedByTheSubmissionBudget() throws {
         let folder = try makeScratchDirectory("lmlab-spinlab").appendingPathComponent("98-fake")

@@ -36,7 +36,7 @@ func tensorValue(_ outcome: CallOutcome) -> HarnessTensor? {
     return nil
 }
 
-@Suite("HarnessSession", .serialized)
+@Suite("HarnessSession", .serialized, .blockingWork)
 struct HarnessTests {
     @Test func startsAndListsTheStudentsFunctions() throws {
         let session = try HarnessFixtures.session("good")

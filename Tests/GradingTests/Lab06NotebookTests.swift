@@ -7,7 +7,7 @@ import Testing
 
 @testable import Grading
 
-@Suite(.serialized) struct Lab06NotebookTests {
+@Suite(.serialized, .blockingWork) struct Lab06NotebookTests {
     /// `source` as a notebook: a markdown cell, a `!pip` / `%matplotlib` cell, then one code
     /// cell per top-level block (split at blank-line-separated `def`s).
     static func notebook(from source: String) throws -> Data {

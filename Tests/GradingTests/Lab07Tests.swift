@@ -28,7 +28,7 @@ func expectOnlyItsMistakeNamed(_ samples: [Sample], grader: Grader) throws {
     }
 }
 
-@Suite(.serialized) struct Lab07Tests {
+@Suite(.serialized, .blockingWork) struct Lab07Tests {
     @Test func everyLlamaComponentHasAReferenceAndAtLeastEightMistakes() throws {
         let lab = try Lab.load(folder: labsRoot07.appendingPathComponent("07-llama"))
         for c in lab.components { #expect(references[c.name] != nil, "no reference for \(c.name)") }

@@ -90,7 +90,7 @@ private func rules() throws -> [String: (ReturnKind, Tolerance)] {
     return table
 }
 
-@Suite struct Labs56Tests {
+@Suite(.blockingWork) struct Labs56Tests {
     @Test func labsLoadAndEveryComponentHasAReference() throws {
         for id in labs56IDs.sorted() {
             let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/\(id)"))

@@ -6,7 +6,7 @@ import Testing
 
 @testable import Grading
 
-@Test func aMissingModuleIsNamedOnceWithWhatTheLabAllows() throws {
+@Test(.blockingWork) func aMissingModuleIsNamedOnceWithWhatTheLabAllows() throws {
     let folder = try makeScratchDirectory("lmlab-missing-module")
     defer { try? FileManager.default.removeItem(at: folder) }
     let file = folder.appendingPathComponent("attention.py")

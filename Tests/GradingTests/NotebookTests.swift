@@ -5,7 +5,7 @@ import Testing
 
 @testable import Grading
 
-@Suite("Notebook and submissions")
+@Suite("Notebook and submissions", .blockingWork)
 struct NotebookTests {
     static let notebook = HarnessFixtures.folder("notebook").appendingPathComponent("work.ipynb")
 

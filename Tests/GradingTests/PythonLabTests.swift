@@ -36,7 +36,7 @@ private func studentFile(_ body: String) throws -> URL {
 
 private let correctStudent = "def scale_and_shift(x, a, b):\n    return a * x + b\n"
 
-@Suite(.serialized) struct PythonLabTests {
+@Suite(.serialized, .blockingWork) struct PythonLabTests {
     @Test func lab08MistakesAreNamedOnTheirSamplesAndNoOther() throws {
         let g = try grader(shippedLabs.appendingPathComponent("08-sampling"))
         let ids = Set(try #require(try g.instructorCode()).prepare().map(\.id))

@@ -9,7 +9,7 @@ import Testing
 
 private let labsRoot56 = repositoryRoot.appendingPathComponent("labs")
 
-@Suite(.serialized) struct SampleClass56Tests {
+@Suite(.serialized, .blockingWork) struct SampleClass56Tests {
     @Test func correctSamplesGetFullMarksOnFiftySeeds() throws {
         let samples = try loadSamples().filter { labs56IDs.contains($0.lab) && $0.verdict == "full" }
         #expect(samples.count >= 4)

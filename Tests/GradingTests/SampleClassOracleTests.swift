@@ -7,7 +7,7 @@ import Testing
 
 @testable import Grading
 
-@Test func sampleClassBehavesAsTheManifestSays() throws {
+@Test(.blockingWork) func sampleClassBehavesAsTheManifestSays() throws {
     do {
         let report = try runOracle("labs_check_samples.py")
         let text = String(decoding: report, as: UTF8.self)
@@ -17,7 +17,7 @@ import Testing
     }
 }
 
-@Test func manifestNamesEveryCatalogueMistakeAndSpecialVerdict() throws {
+@Test(.blockingWork) func manifestNamesEveryCatalogueMistakeAndSpecialVerdict() throws {
     // The manifest and the labs agree: every sample's lab loads, and every catalogued mistake
     // and every special verdict appears at least once.
     let url = repositoryRoot.appendingPathComponent("submissions/MANIFEST.toml")

@@ -79,7 +79,7 @@ func firstFailureOnFiftySeeds(_ sample: Sample) throws -> String? {
     return nil
 }
 
-@Suite(.serialized) struct SampleClassTests {
+@Suite(.serialized, .blockingWork) struct SampleClassTests {
     /// 50 seeds per correct submission (labs 05–06: SampleClass56Tests).
     @Test func fullSubmissionsGetFullMarksOnFiftySeeds() throws {
         let samples = try loadSamples().filter {

@@ -10,7 +10,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Sandbox", .serialized)
+@Suite("Sandbox", .serialized, .blockingWork)
 struct SandboxTests {
     @Test func commandLineIsolatesEverything() throws {
         let sandbox = try HarnessFixtures.sandbox()

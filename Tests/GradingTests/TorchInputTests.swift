@@ -8,7 +8,7 @@ import Testing
 
 @testable import Grading
 
-@Suite("Torch inputs", .serialized)
+@Suite("Torch inputs", .serialized, .blockingWork)
 struct TorchInputTests {
     static let isolation: Isolation = HarnessFixtures.bubblewrapWorks ? .sandbox : .none
 

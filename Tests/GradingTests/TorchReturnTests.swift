@@ -7,7 +7,7 @@ import Testing
 
 @testable import Grading
 
-@Suite("Returned torch tensors", .serialized)
+@Suite("Returned torch tensors", .serialized, .blockingWork)
 struct TorchReturnTests {
     /// torch's import is slow on a loaded machine: a generous start-up bound.
     static func session() throws -> HarnessSession {

@@ -3,6 +3,7 @@
 // the repository, and no stray data directory after a failed local submit.
 import Foundation
 import Grading
+import TestSupport
 import Testing
 
 @testable import lmlab
@@ -47,7 +48,7 @@ private func scratch() throws -> URL {
     return url
 }
 
-@Suite(.serialized) struct CommandLineContractTests {
+@Suite(.serialized, .blockingWork) struct CommandLineContractTests {
     @Test func versionPrintsTheVersion() throws {
         let run = try lmlab(["--version"])
         #expect(run.status == 0)

@@ -67,7 +67,7 @@ private func tinyModelFolder(_ dir: URL) throws -> (model: URL, corpus: URL) {
     return (model, corpus)
 }
 
-@Suite(.serialized) struct ExposedNumbersTests {
+@Suite(.serialized, .blockingWork) struct ExposedNumbersTests {
     @Test func mergeAndForwardWithAnAdapterMatchNumPy() throws {
         let dir = try makeScratchDirectory("lmlab-merge")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,7 +13,7 @@ import Testing
 
 @testable import Server
 
-@Suite(.serialized) struct PythonClientTests {
+@Suite(.serialized, .blockingWork) struct PythonClientTests {
     @Test func studentLoopAgainstALiveDaemon() async throws {
         // Given a store with one student, lab 01 without deadlines (so the test does not
         // depend on today's date), and the real grader in the bubblewrap sandbox

@@ -115,9 +115,12 @@ func status(_ fixture: Fixture, _ id: Int64) throws -> SubmissionStatus? {
         defer { fixture.remove() }
         let ids = [try enqueue(fixture, "a"), try enqueue(fixture, "b")]
         let log = GradeLog()
+        // A grading timeout beyond any wait here: only the shutdown may end these gradings
+        var configuration = testConfiguration(workers: 2)
+        configuration.gradingTimeout = 3600
         let pool = WorkerPool(
             store: fixture.store, grader: HangingGrader(log: log),
-            configuration: testConfiguration(workers: 2), logger: quietLogger)
+            configuration: configuration, logger: quietLogger)
         let running = Task { try await pool.run() }
         #expect(await eventually { await log.started.count == 2 })
         #expect(try ids.allSatisfy { try status(fixture, $0) == .running })

@@ -7,7 +7,7 @@ import Testing
 
 @testable import Service
 
-@Suite(.serialized) struct BurstBenchmarkTests {
+@Suite(.serialized, .blockingWork) struct BurstBenchmarkTests {
     @Test func burstPostsOverHTTPAndTimesEveryGrade() async throws {
         let scratch = try makeScratchDirectory("lmlab-burst")
         defer { try? FileManager.default.removeItem(at: scratch) }

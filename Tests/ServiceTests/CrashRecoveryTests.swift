@@ -11,7 +11,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite(.serialized) struct CrashRecoveryTests {
+@Suite(.serialized, .blockingWork) struct CrashRecoveryTests {
     static func binary() throws -> URL {
         let binary = repositoryRoot.appendingPathComponent(".build/debug/lmlab")
         if !FileManager.default.isExecutableFile(atPath: binary.path) {

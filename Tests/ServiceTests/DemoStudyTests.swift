@@ -14,7 +14,7 @@ import Testing
     import FoundationXML
 #endif
 
-@Suite(.serialized) struct DemoStudyTests {
+@Suite(.serialized, .blockingWork) struct DemoStudyTests {
     /// 2 layers, 2 heads, C = 32, context 64, a 300-token BPE, 4 steps on two small files.
     static func tinyStudy(in scratch: URL) throws -> DemoStudyOptions {
         let corpus = scratch.appendingPathComponent("corpus-files")

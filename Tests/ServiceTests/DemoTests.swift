@@ -7,7 +7,7 @@ import Testing
 
 @testable import Service
 
-@Suite(.serialized) struct DemoTests {
+@Suite(.serialized, .blockingWork) struct DemoTests {
     @Test func demoGradesLab01AndFeaturesANamedMistake() async throws {
         let scratch = try makeScratchDirectory("lmlab-demo")
         var options = DemoOptions(

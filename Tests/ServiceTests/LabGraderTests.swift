@@ -9,7 +9,7 @@ import Testing
 
 @testable import Service
 
-@Suite(.serialized) struct LabGraderTests {
+@Suite(.serialized, .blockingWork) struct LabGraderTests {
     static func grader() throws -> LabGrader {
         let labs = repositoryRoot.appendingPathComponent("labs")
         let lab = try Lab.load(folder: labs.appendingPathComponent("01-attention"))

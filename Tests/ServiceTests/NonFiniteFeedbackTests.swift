@@ -12,7 +12,7 @@ import Testing
 @testable import Grading
 @testable import Service
 
-@Suite(.serialized) struct NonFiniteFeedbackTests {
+@Suite(.serialized, .blockingWork) struct NonFiniteFeedbackTests {
     /// The values checked: the special ones, then 40 random bit patterns (seed 20261207), which
     /// hold NaNs with payloads, subnormals and huge magnitudes.
     static func values() -> [Double] {

@@ -66,7 +66,7 @@ private func folderJob(_ folder: URL, lab: String, id: Int64, scratch: URL) thro
         filename: filename, seed: 7)
 }
 
-@Suite("Verified submissions", .serialized)
+@Suite("Verified submissions", .serialized, .blockingWork)
 struct VerifiedSubmissionTests {
     @Test func correctQuantizerMatchesTheReferenceQuantizersPerplexity() async throws {
         let base = try tinyBase()
