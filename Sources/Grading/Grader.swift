@@ -55,6 +55,8 @@ public struct GradeReport: Sendable, Codable, Equatable {
 public struct Grader: Sendable {
     public var lab: Lab
     public var configuration: HarnessConfiguration
+    /// Warm sandboxes to start submissions in (nil or empty: every runner starts cold).
+    public var pool: SandboxPool?
 
     public init(lab: Lab, configuration: HarnessConfiguration) {
         self.lab = lab
@@ -89,11 +91,21 @@ public struct Grader: Sendable {
         let t0 = Date()
         try computeInstructorExpectations(mode: mode, seed: submissionSeed)
         timings.referenceSeconds += Date().timeIntervalSince(t0)
-        let staged = try SubmissionSource.stage(submission, entry: lab.entry)
+        // A warm sandbox, when the pool has one: the submission is staged into its folder.
+        let warm = pool?.take(configuration: configuration, torch: lab.usesTorch)
+        let staged: StagedSubmission
+        do {
+            staged = try SubmissionSource.stage(submission, entry: lab.entry, into: warm?.folder)
+        } catch {
+            warm?.discard()
+            throw error
+        }
         defer { staged.remove() }
         timings.stageSeconds = Date().timeIntervalSince(start) - timings.referenceSeconds
-        let session = HarnessSession(submission: staged.folder, entry: lab.entry,
-                                     configuration: configuration)
+        let session =
+            warm.map { HarnessSession(warm: $0, entry: lab.entry, configuration: configuration) }
+            ?? HarnessSession(
+                submission: staged.folder, entry: lab.entry, configuration: configuration)
         defer { session.close() }
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)

@@ -28,6 +28,10 @@ public struct LabBenchmark: Sendable, Equatable {
     /// Whether expected values come from the instructor's reference.py (its own sandboxed
     /// session, started once and reused) rather than a built-in Swift reference.
     public var pythonReference = false
+    /// With `--warm`: each run graded again in a warm sandbox (the pool refilled in between, as
+    /// on an idle worker), interleaved with the cold runs.
+    public var warmTotals: [Double] = []
+    public var warmSandboxStartSeconds = 0.0
     /// p50 minus the parts: shutting the runner down, removing the staging folder, bookkeeping.
     public var otherSeconds: Double { max(0, p50Seconds - parts) }
 
@@ -48,19 +52,29 @@ public struct GradingBenchmarkResult: Sendable, Equatable, CustomStringConvertib
             "grading one correct sample per lab, \(runs) runs each (\(mode)); ms, "
                 + "breakdown = medians"
         ]
-        let header = [
-            "lab", "tests", "p50", "p90", "stage", "start", "calls", "reference",
-            "compare", "other", "full marks",
-        ]
+        let warm = labs.contains { !$0.warmTotals.isEmpty }
+        let header =
+            [
+                "lab", "tests", "p50", "p90", "stage", "start", "calls", "reference",
+                "compare", "other", "full marks",
+            ] + (warm ? ["warm p50", "warm p90", "warm start", "cold/warm"] : [])
         var rows = [header]
         for lab in labs {
             func ms(_ s: Double) -> String { String(format: "%.0f", s * 1000) }
-            rows.append([
+            var row = [
                 lab.lab, String(lab.tests), ms(lab.p50Seconds), ms(lab.p90Seconds),
                 ms(lab.stageSeconds), ms(lab.sandboxStartSeconds), ms(lab.callSeconds),
                 ms(lab.referenceSeconds), ms(lab.compareSeconds), ms(lab.otherSeconds),
                 lab.fullMarks ? "yes" : "NO",
-            ])
+            ]
+            if warm {
+                let p50 = quantile(lab.warmTotals, 0.5)
+                row += [
+                    ms(p50), ms(quantile(lab.warmTotals, 0.9)), ms(lab.warmSandboxStartSeconds),
+                    p50 > 0 ? String(format: "%.1f×", lab.p50Seconds / p50) : "-",
+                ]
+            }
+            rows.append(row)
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
@@ -142,25 +156,34 @@ public func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, p
 }
 
 /// Grades one correct sample of every lab under `labsRoot` `runs` times (instructor mode, all
-/// tests, a fresh submission seed each run) and reports the timings per lab.
+/// tests, a fresh submission seed each run) and reports the timings per lab. With `warm`, each
+/// run also grades the sample in a warm sandbox from a pool of one, refilled before the next
+/// run as an idle worker's would be.
 public func gradingBenchmark(
     labsRoot: URL, submissionsRoot: URL, runs: Int,
-    isolation: Isolation
+    isolation: Isolation, warm: Bool = false, only: Set<String>? = nil
 ) throws -> GradingBenchmarkResult {
     guard runs > 0 else { throw GradingError.benchmark("runs must be at least 1, not \(runs)") }
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     let samples = try correctSamples(submissionsRoot: submissionsRoot)
     let harness = labsRoot.appendingPathComponent("harness")
     var results: [LabBenchmark] = []
-    for lab in labs {
+    for lab in labs where only?.contains(lab.id) ?? true {
         guard let sample = samples[lab.id] else {
             throw GradingError.benchmark(
                 "MANIFEST.toml has no correct (verdict = \"full\") "
                     + "sample of lab \(lab.id)")
         }
         let grader = try Grader(lab: lab, harnessDirectory: harness, isolation: isolation)
+        var warmGrader = grader
+        let pool = warm ? SandboxPool(size: 1) : nil
+        defer { pool?.close() }
+        warmGrader.pool = pool
+        pool?.prewarm(configuration: grader.configuration, torch: lab.usesTorch)
         var timings: [GradeTimings] = []
         var totals: [Double] = []
+        var warmTotals: [Double] = []
+        var warmStarts: [Double] = []
         var fullMarks = true
         for run in 0..<runs {
             // Wall time around the whole call: GradeTimings.totalSeconds stops before the
@@ -174,6 +197,22 @@ public func gradingBenchmark(
                 fullMarks && report.summary.score == report.summary.maxScore
                 && report.importError == nil
             timings.append(report.timings)
+            guard let pool else { continue }
+            // An idle worker: its warm sandbox is ready when the submission comes.
+            let deadline = Date().addingTimeInterval(120)
+            while pool.readyCount == 0 && Date() < deadline { usleep(2_000) }
+            let warmStart = Date()
+            let warmReport = try warmGrader.grade(
+                submission: sample.url, seed: UInt64(run) &+ 1, mode: .instructor)
+            warmTotals.append(Date().timeIntervalSince(warmStart))
+            warmStarts.append(warmReport.timings.sandboxStartSeconds)
+            fullMarks =
+                fullMarks && warmReport.summary == report.summary
+                && warmReport.importError == nil
+        }
+        if let pool, pool.counts.taken < runs {
+            throw GradingError.benchmark(
+                "\(lab.id): only \(pool.counts.taken) of \(runs) warm runs found a warm sandbox")
         }
         results.append(
             LabBenchmark(
@@ -185,7 +224,8 @@ public func gradingBenchmark(
                 callSeconds: quantile(timings.map(\.callSeconds), 0.5),
                 referenceSeconds: quantile(timings.map(\.referenceSeconds), 0.5),
                 compareSeconds: quantile(timings.map(\.compareSeconds), 0.5),
-                pythonReference: !(lab.python?.components.isEmpty ?? true)))
+                pythonReference: !(lab.python?.components.isEmpty ?? true),
+                warmTotals: warmTotals, warmSandboxStartSeconds: quantile(warmStarts, 0.5)))
     }
     return GradingBenchmarkResult(isolation: isolation, runs: runs, labs: results)
 }

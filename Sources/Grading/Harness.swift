@@ -77,6 +77,8 @@ public final class HarnessSession: @unchecked Sendable {
     private var _notes: [String] = []
     private var _timings = HarnessTimings()
     private var _restarts = 0
+    /// A warm runner this session starts with instead of a cold one (used once).
+    private var warm: WarmSandbox?
     /// Every pids cgroup a runner of this session lived in (for tests: all must be gone).
     private(set) var cgroupsUsed: [String] = []
 
@@ -89,7 +91,25 @@ public final class HarnessSession: @unchecked Sendable {
         self.log = CappedLog(capacity: configuration.logCapacity)
     }
 
-    deinit { process?.terminate() }
+    /// A session whose first runner is `warm`, already started over the folder the submission
+    /// was staged into (`warm.folder`). Restarts after a timeout or crash start cold over the
+    /// same folder.
+    public init(warm: WarmSandbox, entry: String, configuration: HarnessConfiguration) {
+        self.submission = warm.folder
+        self.entry = entry
+        self.configuration = configuration
+        self.log = warm.log
+        self.warm = warm
+    }
+
+    deinit {
+        process?.terminate()
+        warm?.discard()
+    }
+
+    /// Whether the session's first runner came warm from a pool.
+    public var startedWarm: Bool { lock.withLock { warmUsed } }
+    private var warmUsed = false
 
     /// Public callables the student module defines (after the first successful start).
     public var functions: [String] { lock.withLock { _functions } }
@@ -133,6 +153,11 @@ public final class HarnessSession: @unchecked Sendable {
                 process.terminate()
             }
             process = nil
+            if let warm {
+                warm.runner.requestExit()
+                warm.runner.terminate()
+            }
+            warm = nil
         }
     }
 
@@ -140,6 +165,25 @@ public final class HarnessSession: @unchecked Sendable {
 
     private func launch() throws {
         guard !closed else { throw HarnessError.sessionClosed }
+        if let warm {
+            // The pool's runner: its files are staged, so it may import them now.
+            self.warm = nil
+            for note in warm.notes where !_notes.contains(note) { _notes.append(note) }
+            if let path = warm.cgroupPath { cgroupsUsed.append(path) }
+            let started = Date()
+            let deadline = started.addingTimeInterval(configuration.startupTimeout)
+            do {
+                try warm.runner.send(
+                    try HarnessFrame.load(entry: entry).encoded(), until: deadline)
+            } catch {
+                // It died while it waited (before any student code): start cold instead.
+                warm.runner.terminate()
+                return try launch()
+            }
+            warmUsed = true
+            try awaitReady(warm.runner, started: started, deadline: deadline)
+            return
+        }
         let plan = configuration.sandbox.plan(
             submission: submission, entry: entry, limits: configuration.limits,
             isolation: configuration.isolation)
@@ -147,7 +191,13 @@ public final class HarnessSession: @unchecked Sendable {
         if let cgroup = plan.cgroup { cgroupsUsed.append(cgroup.path) }
         let started = Date()
         let runner = try RunnerProcess(plan: plan, log: log)
-        let deadline = started.addingTimeInterval(configuration.startupTimeout)
+        try awaitReady(
+            runner, started: started,
+            deadline: started.addingTimeInterval(configuration.startupTimeout))
+    }
+
+    /// Waits for the runner's `ready` (the student module imported) and adopts it.
+    private func awaitReady(_ runner: RunnerProcess, started: Date, deadline: Date) throws {
         let frame: HarnessFrame
         do {
             guard let received = try runner.receive(until: deadline) else {
@@ -476,32 +526,42 @@ final class RunnerProcess: @unchecked Sendable {
     func terminate() {
         guard !terminated else { return }
         terminated = true
-        // The group goes even when its leader was reaped already (reap(within:)).
+        // The leader is never reaped before this point (reap(within:) only looks, WNOWAIT), so
+        // its pid — the group's id — cannot have been given to another process yet: the kill
+        // reaches this runner's group even when its leader already exited, and nothing else.
         kill(-pid, SIGKILL)
-        if status == nil {
-            kill(pid, SIGKILL)
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-            status = raw
-        }
+        kill(pid, SIGKILL)
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+        if status == nil { status = raw }
         cgroup?.destroy()
         close(socket)
         // Output written just before death is still in the pipe: give the reader a moment.
         _ = errorsDone.wait(timeout: .now() + 1.0)
     }
 
-    /// Waits up to `seconds` for the runner to exit by itself and reaps it; true if it did.
+    /// Waits up to `seconds` for the runner to exit by itself and records how (terminate()
+    /// reaps it); true if it did.
     func reap(within seconds: Double) -> Bool {
         if status != nil { return !terminated }
         let deadline = Date().addingTimeInterval(seconds)
         repeat {
-            var raw: Int32 = 0
-            let reaped = waitpid(pid, &raw, WNOHANG)
-            if reaped == pid {
-                status = raw
+            // WNOWAIT: the exited runner stays a zombie, holding its pid (and so its process
+            // group's id) until terminate() has killed the group and reaps it. Reaping here
+            // would free the number for reuse — with pid_max at 32768 a busy grader wraps in
+            // minutes — and terminate's kill(-pid) could then hit another process's group.
+            var info = siginfo_t()
+            let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if result == 0 && info._sifields._sigchld.si_pid == pid {
+                let code = info._sifields._sigchld.si_status
+                switch Int(info.si_code) {
+                case Int(CLD_EXITED): status = (code & 0xFF) << 8
+                case Int(CLD_DUMPED): status = (code & 0x7F) | 0x80
+                default: status = code & 0x7F
+                }
                 return true
             }
-            if reaped < 0 && errno != EINTR { return false }
+            if result < 0 && errno != EINTR { return false }
             usleep(5_000)
         } while Date() < deadline
         return false

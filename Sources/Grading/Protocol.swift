@@ -594,6 +594,11 @@ public struct HarnessFrame: Sendable, Equatable {
 
     public static let exit = HarnessFrame(header: ["op": .string("exit")])
 
+    /// Tells a warm runner that its submission is staged: import `entry` and serve calls.
+    public static func load(entry: String) -> HarnessFrame {
+        HarnessFrame(header: ["op": .string("load"), "entry": .string(entry)])
+    }
+
     /// The bytes on the wire; "payload" in the header is set from the payload's size.
     public func encoded() throws -> Data {
         var header = self.header
@@ -638,6 +643,8 @@ public struct HarnessFrame: Sendable, Equatable {
 
 /// A message from the runner, decoded from a frame.
 public enum HarnessMessage: Sendable, Equatable {
+    /// A warm runner (`--warm`) is ready for its submission's `load`.
+    case warm
     /// The student module imported; `functions` are its public callables.
     case ready(functions: [String], notes: [String])
     /// The student module failed to import (syntax error, missing module, exception at import).
@@ -649,6 +656,8 @@ public enum HarnessMessage: Sendable, Equatable {
         let header = frame.header
         let ok = header["ok"]?.boolValue ?? false
         switch header["op"]?.stringValue {
+        case "warm":
+            self = .warm
         case "ready":
             if ok {
                 let functions = Self.strings(header["functions"])

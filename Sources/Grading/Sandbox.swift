@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 /// Resource limits for one sandboxed runner; the runner applies them with setrlimit.
-public struct SandboxLimits: Sendable, Equatable {
+public struct SandboxLimits: Sendable, Hashable {
     /// Address space (RLIMIT_AS) of the Python process.
     public var memoryMB: Int
     /// CPU time over the whole session (RLIMIT_CPU); the wall clock per call is separate.
@@ -40,7 +40,7 @@ public struct SandboxLimits: Sendable, Equatable {
 }
 
 /// How student code is isolated.
-public enum Isolation: Sendable, Equatable {
+public enum Isolation: Sendable, Hashable {
     /// bubblewrap, rlimits and (when possible) a pids cgroup. Required for untrusted code.
     case sandbox
     /// rlimits only: an instructor's --no-sandbox, or a student checking their own code.
@@ -276,16 +276,34 @@ public struct Sandbox: Sendable {
     /// runner.py's command line, with the harness at `harnessPath`.
     public func runnerCommand(harnessPath: String, entry: String, limits: SandboxLimits) -> [String]
     {
-        [
-            python.executable, "-I", "-B", harnessPath + "/runner.py", "--entry", entry, "--limits",
-            limits.runnerJSON,
-        ]
+        runnerCommand(harnessPath: harnessPath, options: ["--entry", entry], limits: limits)
+    }
+
+    func runnerCommand(harnessPath: String, options: [String], limits: SandboxLimits) -> [String] {
+        [python.executable, "-I", "-B", harnessPath + "/runner.py"] + options
+            + ["--limits", limits.runnerJSON]
     }
 
     /// The full plan for one runner over the staged `submission` folder.
     public func plan(submission: URL, entry: String, limits: SandboxLimits, isolation: Isolation)
         -> LaunchPlan
     {
+        plan(submission: submission, runner: ["--entry", entry], limits: limits, isolation: isolation)
+    }
+
+    /// The plan for a warm runner (`--warm`) over `folder`, still empty: the same sandbox,
+    /// mounts and limits as `plan(submission:…)`; the entry comes later in a `load` frame.
+    public func warmPlan(folder: URL, limits: SandboxLimits, isolation: Isolation, preloadTorch: Bool)
+        -> LaunchPlan
+    {
+        plan(
+            submission: folder, runner: ["--warm"] + (preloadTorch ? ["--preload", "torch"] : []),
+            limits: limits, isolation: isolation)
+    }
+
+    private func plan(
+        submission: URL, runner options: [String], limits: SandboxLimits, isolation: Isolation
+    ) -> LaunchPlan {
         var notes: [String] = []
         let cgroup = PidsCgroup.create(maxPids: limits.processes)
         if cgroup == nil && geteuid() == 0 {
@@ -299,13 +317,13 @@ public struct Sandbox: Sendable {
         case .sandbox:
             command =
                 [bwrapPath] + bwrapOptions(submission: submission, limits: limits)
-                + runnerCommand(harnessPath: Sandbox.harnessMount, entry: entry, limits: limits)
+                + runnerCommand(harnessPath: Sandbox.harnessMount, options: options, limits: limits)
             environment = [:]
         case .none:
             notes.append("student code ran without a sandbox (rlimits only)")
             command = runnerCommand(
-                harnessPath: harnessDirectory.standardizedFileURL.path, entry: entry, limits: limits
-            )
+                harnessPath: harnessDirectory.standardizedFileURL.path, options: options,
+                limits: limits)
             environment = self.environment()
         }
         if let cgroup {

@@ -42,9 +42,11 @@ public enum SubmissionSource {
     ]
 
     /// Stages `source` for a lab whose module is `entry` (e.g. "attention.py"), under
-    /// `stagingRoot` (the system temporary folder by default).
+    /// `stagingRoot` (the system temporary folder by default) — or into `folder`, an existing
+    /// empty folder (a warm sandbox's), which is left for its owner to remove if staging fails.
     public static func stage(
-        _ source: URL, entry: String, stagingRoot: URL? = nil, maxBytes: Int = defaultMaxBytes
+        _ source: URL, entry: String, stagingRoot: URL? = nil, into given: URL? = nil,
+        maxBytes: Int = defaultMaxBytes
     ) throws -> StagedSubmission {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -52,9 +54,12 @@ public enum SubmissionSource {
             throw HarnessError.submission("\(source.path) does not exist")
         }
         let root = stagingRoot ?? manager.temporaryDirectory
-        let folder = root.appendingPathComponent("lmlab-submission-\(UUID().uuidString)")
-        try manager.createDirectory(
-            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let folder = given ?? root.appendingPathComponent("lmlab-submission-\(UUID().uuidString)")
+        if given == nil {
+            try manager.createDirectory(
+                at: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o755])
+        }
         do {
             var staged: StagedSubmission
             if isDirectory.boolValue {
@@ -65,7 +70,7 @@ public enum SubmissionSource {
             staged.folder = folder
             return staged
         } catch {
-            try? manager.removeItem(at: folder)
+            if given == nil { try? manager.removeItem(at: folder) }
             throw error
         }
     }

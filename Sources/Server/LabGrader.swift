@@ -11,27 +11,34 @@ public struct LabGrader: SubmissionGrader {
     public let scratchRoot: URL
     /// Called after grading for labs with a `[verify]` table (nil: no verification).
     public var verifier: (any SubmissionVerifier)?
+    /// Warm sandboxes the graders start submissions in (nil: every runner starts cold).
+    public let pool: SandboxPool?
 
     /// A grader for each of `labs`, whose harness lives in `harnessDirectory` (labs/harness).
     /// With `.sandbox` this throws HarnessError.sandboxUnavailable when bubblewrap cannot run.
     public init(
         labs: [Lab], harnessDirectory: URL, isolation: Isolation,
         scratchRoot: URL = FileManager.default.temporaryDirectory,
-        verifier: (any SubmissionVerifier)? = nil
+        verifier: (any SubmissionVerifier)? = nil, pool: SandboxPool? = nil
     ) throws {
         var graders: [String: Grader] = [:]
         // One sandbox check for all labs: Sandbox.make runs bwrap once.
         let sandbox = try Sandbox.make(harnessDirectory: harnessDirectory, isolation: isolation)
         for lab in labs {
-            graders[lab.id] = Grader(
+            var grader = Grader(
                 lab: lab,
                 configuration: HarnessConfiguration(
                     sandbox: sandbox, isolation: isolation,
                     limits: SandboxLimits(memoryMB: lab.limits.memoryMB)))
+            grader.pool = pool
+            // Warm from the start, so that the first submission of each kind is warm too.
+            pool?.prewarm(configuration: grader.configuration, torch: lab.usesTorch)
+            graders[lab.id] = grader
         }
         self.graders = graders
         self.scratchRoot = scratchRoot
         self.verifier = verifier
+        self.pool = pool
     }
 
     public func grade(_ job: GradeJob) async throws -> GradeOutcome {

@@ -27,22 +27,27 @@ public struct DaemonSetup: Sendable {
 /// machine where bubblewrap cannot run is an error that says what to do. With `verification`,
 /// labs with a `[verify]` table get verified runs on that base model after grading (its model
 /// and evaluation tokens are loaded here, once).
+/// `warmSandboxes` runners of each kind (a lab's limits, NumPy or torch) are kept started ahead
+/// of submissions (0: every runner starts cold).
 public func prepareDaemon(
     store: LabStore, labsRoot: URL, allowUnsandboxed: Bool,
-    verification: VerificationOptions? = nil
+    verification: VerificationOptions? = nil, warmSandboxes: Int = 0
 ) throws -> DaemonSetup {
     let survey = try syncLabs(labsRoot: labsRoot, into: store)
     let labs = survey.labs
     let harness = labsRoot.appendingPathComponent("harness", isDirectory: true)
     let verifier = try verification.map { try BaseModelVerifier.load($0, store: store) }
+    let pool = warmSandboxes > 0 ? SandboxPool(size: warmSandboxes) : nil
     let grader: LabGrader
     if allowUnsandboxed {
         grader = try LabGrader(
-            labs: labs, harnessDirectory: harness, isolation: .none, verifier: verifier)
+            labs: labs, harnessDirectory: harness, isolation: .none, verifier: verifier,
+            pool: pool)
     } else {
         do {
             grader = try LabGrader(
-                labs: labs, harnessDirectory: harness, isolation: .sandbox, verifier: verifier)
+                labs: labs, harnessDirectory: harness, isolation: .sandbox, verifier: verifier,
+                pool: pool)
         } catch let error as HarnessError {
             throw ServiceError.usage(
                 "cannot sandbox student code: \(error). Install bubblewrap (apt-get install"
@@ -75,5 +80,7 @@ public func runDaemon(
     configuration.clientScript = configuration.clientScript ?? setup.clientScript
     let app = buildApplication(
         configuration, grader: setup.grader, store: store, checker: setup.grader, logger: logger)
+    // Whatever way the service ends, no warm sandbox outlives it.
+    defer { setup.grader.pool?.close() }
     try await app.runService()
 }

@@ -201,13 +201,25 @@ extension BenchCommand {
         var submissions = "submissions"
         @Flag(help: "Run without bubblewrap (to see what the sandbox costs).")
         var noSandbox = false
+        @Flag(
+            help: ArgumentHelp(
+                "Also grade each run in a warm sandbox and print both (cold/warm ratio).",
+                discussion: "A warm sandbox has the sandbox, Python and NumPy (or torch) started"
+                    + " before the submission arrives, as `lmlab serve --warm-sandboxes` keeps"
+                    + " them; the pool is refilled between runs, as on an idle worker."))
+        var warm = false
+        @Option(help: "Only these labs (comma-separated ids; default: every lab).")
+        var only: String?
 
         func run() throws {
             _ = try labs.harness()
+            let selected = only.map {
+                Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            }
             let result = try gradingBenchmark(
                 labsRoot: labs.root,
                 submissionsRoot: URL(fileURLWithPath: submissions), runs: runs,
-                isolation: noSandbox ? .none : .sandbox)
+                isolation: noSandbox ? .none : .sandbox, warm: warm, only: selected)
             print(result.description)
         }
     }

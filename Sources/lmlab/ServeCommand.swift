@@ -28,6 +28,14 @@ struct ServeCommand: ParsableCommand {
     var lease: Double = 60
     @Option(
         help: ArgumentHelp(
+            "Warm sandboxes kept ready per worker and kind of lab (0: start every one cold).",
+            discussion: "A warm sandbox has bubblewrap, its limits, Python and NumPy (torch for"
+                + " a torch lab) started before a submission arrives; it serves one submission"
+                + " and is replaced in the background. Each costs an idle Python process"
+                + " (about 30 MB, 300 MB with torch)."))
+    var warmSandboxes = 1
+    @Option(
+        help: ArgumentHelp(
             "The base model for verified runs (default: <data dir>/base-model if it exists).",
             discussion: "A folder from `lmlab experiment base-model --out DIR` (DIR/model and "
                 + "DIR/corpus/eval.txt), or a Hugging Face GPT-2 folder with --verify-eval."))
@@ -42,6 +50,7 @@ struct ServeCommand: ParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second") }
         guard verifyEvalTokens >= 2 else { throw ValidationError("--verify-eval-tokens must be at least 2") }
+        guard (0...16).contains(warmSandboxes) else { throw ValidationError("--warm-sandboxes must be 0…16") }
     }
 
     func run() throws {
@@ -60,7 +69,8 @@ struct ServeCommand: ParsableCommand {
                 baseModel: baseModel.map { URL(fileURLWithPath: $0, isDirectory: true) },
                 evalFile: verifyEval.map { URL(fileURLWithPath: $0) },
                 maxEvalTokens: verifyEvalTokens,
-                defaultBaseModel: data.directory.appendingPathComponent("base-model")))
+                defaultBaseModel: data.directory.appendingPathComponent("base-model")),
+            warmSandboxes: warmSandboxes * workers)
         var configuration = ServerConfiguration()
         configuration.host = host
         configuration.port = port
@@ -73,7 +83,8 @@ struct ServeCommand: ParsableCommand {
         print("lmlab serve: data \(data.directory.path)")
         print("  \(setup.labs.count) labs (\(setup.labs.map(\.id).joined(separator: ", "))),"
             + " \(setup.students) students, \(setup.instructors) instructor(s)")
-        print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)"))
+        print("  \(workers) workers, " + (setup.sandboxed ? "sandboxed (bubblewrap)" : "NOT sandboxed (--no-sandbox)")
+            + (warmSandboxes > 0 ? ", \(warmSandboxes * workers) warm sandbox(es) per kind of lab" : ", no warm sandboxes"))
         for lab in setup.skipped {
             printError("  SKIPPED lab \(lab.id): it does not validate, so it is not served:")
             for problem in lab.problems { printError("    - \(problem)") }

@@ -17,14 +17,29 @@ enum HarnessFixtures {
         Sandbox(python: try PythonInstallation.discover(), harnessDirectory: harnessDirectory)
     }
 
+    /// A session over the fixture folder `name`. `warm`: its runner is started first, over an
+    /// empty folder, as a sandbox pool's is, and the fixture's files are copied in after.
     static func session(
-        _ name: String, isolation: Isolation = .none, limits: SandboxLimits = SandboxLimits()
+        _ name: String, isolation: Isolation = .none, limits: SandboxLimits = SandboxLimits(),
+        warm: Bool = false
     ) throws -> HarnessSession {
         let configuration = HarnessConfiguration(
             sandbox: try sandbox(), isolation: isolation, limits: limits, startupTimeout: 30,
             logCapacity: 64 * 1024)
-        return HarnessSession(
-            submission: folder(name), entry: "attention.py", configuration: configuration)
+        guard warm else {
+            return HarnessSession(
+                submission: folder(name), entry: "attention.py", configuration: configuration)
+        }
+        let sandbox = try WarmSandbox.start(
+            configuration: configuration, torch: false,
+            root: FileManager.default.temporaryDirectory)
+        let manager = FileManager.default
+        for file in try manager.contentsOfDirectory(atPath: folder(name).path) {
+            try manager.copyItem(
+                at: folder(name).appendingPathComponent(file),
+                to: sandbox.folder.appendingPathComponent(file))
+        }
+        return HarnessSession(warm: sandbox, entry: "attention.py", configuration: configuration)
     }
 
     /// Whether bubblewrap works on this machine (sandbox tests are skipped if not).

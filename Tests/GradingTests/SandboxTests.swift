@@ -86,9 +86,10 @@ struct SandboxTests {
             "\(python.roots)")
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func studentSeesAMinimalWorld() throws {
-        let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func studentSeesAMinimalWorld(warm: Bool) throws {
+        let session = try HarnessFixtures.session("hostile", isolation: .sandbox, warm: warm)
         defer { session.close() }
         let outcome = session.call("environment", args: [], timeout: 20)
         guard case .value(.dict(let items), _) = outcome, case .dict(let env)? = items["env"] else {
@@ -106,8 +107,9 @@ struct SandboxTests {
         #expect(session.timings.startups.count == 1)
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func networkIsUnreachable() throws {
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func networkIsUnreachable(warm: Bool) throws {
         // A listener on the host's loopback: reachable from here, not from the sandbox.
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
@@ -125,7 +127,7 @@ struct SandboxTests {
         try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
 
-        let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
+        let session = try HarnessFixtures.session("hostile", isolation: .sandbox, warm: warm)
         defer { session.close() }
         for (host, port) in [("1.1.1.1", 53), ("127.0.0.1", port)] {
             let outcome = session.call(
@@ -144,9 +146,10 @@ struct SandboxTests {
         #expect(text.hasPrefix("failed"), "\(text)")
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func nothingOutsideTheSubmissionIsVisible() throws {
-        let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func nothingOutsideTheSubmissionIsVisible(warm: Bool) throws {
+        let session = try HarnessFixtures.session("hostile", isolation: .sandbox, warm: warm)
         defer { session.close() }
         let hidden = [
             repositoryRoot.path, repositoryRoot.appendingPathComponent("labs").path,
@@ -180,9 +183,10 @@ struct SandboxTests {
             found["/harness"] == .json(.string("listed: instructor.py,protocol.py,runner.py")))
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func submissionIsReadOnlyAndTmpIsPrivate() throws {
-        let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func submissionIsReadOnlyAndTmpIsPrivate(warm: Bool) throws {
+        let session = try HarnessFixtures.session("hostile", isolation: .sandbox, warm: warm)
         defer { session.close() }
         for path in [
             "/submission/attention.py", "/submission/new.py", "/harness/runner.py", "/usr/evil",
@@ -206,10 +210,11 @@ struct SandboxTests {
             !FileManager.default.fileExists(atPath: scratch), "the sandbox's /tmp is the host's")
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func forkBombIsContained() throws {
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func forkBombIsContained(warm: Bool) throws {
         let session = try HarnessFixtures.session(
-            "hostile", isolation: .sandbox, limits: SandboxLimits(processes: 32))
+            "hostile", isolation: .sandbox, limits: SandboxLimits(processes: 32), warm: warm)
         defer { session.close() }
         try session.start()
         if session.notes.contains(where: { $0.contains("fork bombs are not contained") }) {
@@ -238,9 +243,10 @@ struct SandboxTests {
         #expect(left.isEmpty, "cgroups left behind: \(left)")
     }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func crashesAndHangsInsideTheSandbox() throws {
-        let session = try HarnessFixtures.session("hostile", isolation: .sandbox)
+    /// Cold, and warm (a pooled runner started before the files arrived): the same sandbox.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks), arguments: [false, true])
+    func crashesAndHangsInsideTheSandbox(warm: Bool) throws {
+        let session = try HarnessFixtures.session("hostile", isolation: .sandbox, warm: warm)
         defer { session.close() }
         guard case .crashed(let status, _) = session.call("crash_segfault", args: [], timeout: 20)
         else {

@@ -1,7 +1,11 @@
 # The lmlab harness: runs inside the sandbox, imports one student module and serves call frames
 # from the grader over private file descriptors. Started as
 #   python3 -I -B /harness/runner.py --entry <module.py> --limits <json>
-# with the (read-only) submission folder as the working directory.
+# with the (read-only) submission folder as the working directory. A warm runner (a sandbox pool's)
+#   python3 -I -B /harness/runner.py --warm [--preload torch] --limits <json>
+# starts the same way over a still empty folder, imports NumPy (and torch), says "warm", and
+# only when a "load" frame names the entry — the grader has staged one submission into the
+# folder by then — imports the student's module and goes on as above.
 import os
 import resource
 import sys
@@ -22,14 +26,17 @@ def _parse_arguments(argv):
     index = 1
     while index < len(argv):
         key = argv[index]
-        if key in ("--entry", "--limits") and index + 1 < len(argv):
+        if key in ("--entry", "--limits", "--preload") and index + 1 < len(argv):
             options[key[2:]] = argv[index + 1]
             index += 2
+        elif key == "--warm":
+            options["warm"] = True
+            index += 1
         else:
             sys.stderr.write(f"runner: unknown argument {key}\n")
             sys.exit(2)
-    if "entry" not in options:
-        sys.stderr.write("runner: --entry <module.py> is required\n")
+    if "entry" not in options and not options.get("warm"):
+        sys.stderr.write("runner: --entry <module.py> (or --warm) is required\n")
         sys.exit(2)
     return options
 
@@ -76,7 +83,7 @@ _spec.loader.exec_module(protocol)
 np = protocol.np
 
 SUBMISSION = os.path.realpath(os.getcwd())
-ENTRY = OPTIONS["entry"]
+ENTRY = OPTIONS.get("entry", "")
 
 
 def _relative(path):
@@ -294,8 +301,31 @@ def serve_call(module, header, payload):
             "seconds": seconds}, writer.bytes()
 
 
+def _wait_for_submission():
+    """A warm runner: preload, say "warm", then wait for the one submission it will serve.
+    Returns False when told to exit (the pool is closing) before any submission came."""
+    global ENTRY
+    if OPTIONS.get("preload") == "torch":
+        try:
+            import torch  # noqa: F401 — imported now so that no student call pays for it
+        except ImportError:
+            pass  # a torch test says so when it hands tensors
+    protocol.write_frame(PROTOCOL_OUT, {"op": "warm"})
+    frame = protocol.read_frame(PROTOCOL_IN)
+    if frame is None or frame[0].get("op") != "load":
+        return False
+    entry = frame[0].get("entry")
+    if not isinstance(entry, str) or not entry or "/" in entry:
+        sys.stderr.write(f"runner: bad entry in load frame {entry!r}\n")
+        return False
+    ENTRY = entry
+    return True
+
+
 def main():
     notes = list(NOTES)
+    if OPTIONS.get("warm") and not _wait_for_submission():
+        return 0
     module, failure = _load_student_module()
     sys.stdout = sys.stderr  # in case the student's module replaced it
     if failure is not None:
