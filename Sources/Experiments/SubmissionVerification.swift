@@ -102,11 +102,14 @@ public struct SubmissionVerificationJob: Sendable {
     public var verification: LabVerification
     /// The sandbox the student's quantizer runs in.
     public var harness: HarnessConfiguration
+    /// Warm sandboxes to start it in (the grader's), if any.
+    public var pool: SandboxPool?
 
     public init(
         submissionID: Int64, studentID: String, submission: URL, entry: String,
-        verification: LabVerification, harness: HarnessConfiguration
+        verification: LabVerification, harness: HarnessConfiguration, pool: SandboxPool? = nil
     ) {
+        self.pool = pool
         self.submissionID = submissionID
         self.studentID = studentID
         self.submission = submission
@@ -162,7 +165,8 @@ public func verifySubmission(
                 let v = try verifyQuantizer(
                     file: job.submission, entry: job.entry, scheme: scheme, base: base.model,
                     basePath: base.path, evalTokens: base.evalTokens, evalFile: base.evalFile,
-                    baseLoss: baseLoss, harness: job.harness, callTimeout: callTimeout,
+                    baseLoss: baseLoss, harness: job.harness, pool: job.pool,
+                    callTimeout: callTimeout,
                     target: named, tags: item.tags)
                 baseLoss = v.fp32Loss
                 results.append(.verified(runID: v.runID ?? "", perplexity: v.perplexity))

@@ -102,14 +102,13 @@ public enum QuantizerFunctions: Sendable, Equatable {
 public func verifyQuantizer(
     file: URL, entry: String = "quantize.py", scheme: QuantScheme, base: GPT2Model,
     basePath: String, evalTokens: [Int], evalFile: String, baseLoss: Float? = nil,
-    harness: HarnessConfiguration, callTimeout: Double = 60, target: RunTarget?,
-    tags: [String: String] = [:]
+    harness: HarnessConfiguration, pool: SandboxPool? = nil, callTimeout: Double = 60,
+    target: RunTarget?, tags: [String: String] = [:]
 ) throws -> VerifiedQuantizer {
     _ = try QuantizerFunctions.verifiable(scheme)
-    let staged = try SubmissionSource.stage(file, entry: entry)
+    let (staged, session) = try openSession(
+        for: file, entry: entry, configuration: harness, pool: pool, torch: false)
     defer { staged.remove() }
-    let session = HarnessSession(
-        submission: staged.folder, entry: staged.entry, configuration: harness)
     defer { session.close() }
     let defined: [String]
     do {

@@ -91,21 +91,12 @@ public struct Grader: Sendable {
         let t0 = Date()
         try computeInstructorExpectations(mode: mode, seed: submissionSeed)
         timings.referenceSeconds += Date().timeIntervalSince(t0)
-        // A warm sandbox, when the pool has one: the submission is staged into its folder.
-        let warm = pool?.take(configuration: configuration, torch: lab.usesTorch)
-        let staged: StagedSubmission
-        do {
-            staged = try SubmissionSource.stage(submission, entry: lab.entry, into: warm?.folder)
-        } catch {
-            warm?.discard()
-            throw error
-        }
+        // In a warm sandbox when the pool has one: the submission is staged into its folder.
+        let (staged, session) = try openSession(
+            for: submission, entry: lab.entry, configuration: configuration, pool: pool,
+            torch: lab.usesTorch)
         defer { staged.remove() }
         timings.stageSeconds = Date().timeIntervalSince(start) - timings.referenceSeconds
-        let session =
-            warm.map { HarnessSession(warm: $0, entry: lab.entry, configuration: configuration) }
-            ?? HarnessSession(
-                submission: staged.folder, entry: lab.entry, configuration: configuration)
         defer { session.close() }
         var report = run(session: session, staged: staged, seed: submissionSeed, mode: mode,
                          timings: &timings)

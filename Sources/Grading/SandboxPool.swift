@@ -149,6 +149,21 @@ public final class SandboxPool: @unchecked Sendable {
     /// Warm sandboxes ready now, of every kind.
     public var readyCount: Int { lock.withLock { ready.values.reduce(0) { $0 + $1.count } } }
 
+    /// Waits (up to `timeout`) until every kind asked for has `size` warm sandboxes ready;
+    /// returns whether they all had.
+    @discardableResult
+    public func waitUntilFull(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let full = lock.withLock {
+                configurations.keys.allSatisfy { (ready[$0]?.count ?? 0) >= size }
+            }
+            if full { return true }
+            if Date() >= deadline { return false }
+            usleep(10_000)
+        }
+    }
+
     /// Starts filling the pool for this kind in the background (a daemon does it for every lab
     /// at start-up, so that the first submission is warm too).
     public func prewarm(configuration: HarnessConfiguration, torch: Bool) {
@@ -240,4 +255,25 @@ public final class SandboxPool: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Stages `submission` for a module named `entry` and opens a session on it: in a warm sandbox
+/// from `pool` when one of this kind is ready (the files staged into its folder), else cold.
+/// The caller closes the session, then removes the staged folder.
+public func openSession(
+    for submission: URL, entry: String, configuration: HarnessConfiguration,
+    pool: SandboxPool?, torch: Bool
+) throws -> (staged: StagedSubmission, session: HarnessSession) {
+    let warm = pool?.take(configuration: configuration, torch: torch)
+    let staged: StagedSubmission
+    do {
+        staged = try SubmissionSource.stage(submission, entry: entry, into: warm?.folder)
+    } catch {
+        warm?.discard()
+        throw error
+    }
+    let session =
+        warm.map { HarnessSession(warm: $0, entry: staged.entry, configuration: configuration) }
+        ?? HarnessSession(submission: staged.folder, entry: staged.entry, configuration: configuration)
+    return (staged, session)
 }

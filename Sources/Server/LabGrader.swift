@@ -92,7 +92,7 @@ public struct LabGrader: SubmissionGrader {
             verifier.verify(
                 VerificationJob(
                     submissionID: job.submissionID, studentID: job.studentID, lab: grader.lab,
-                    submission: path, harness: grader.configuration))
+                    submission: path, harness: grader.configuration, pool: grader.pool))
         }
         return outcome(report, seed: job.seed)
     }

@@ -111,11 +111,14 @@ public struct VerificationJob: Sendable {
     public var submission: URL
     /// The sandbox the lab's tests ran in, for the student's code.
     public var harness: HarnessConfiguration
+    /// The grader's warm sandboxes, if it keeps any.
+    public var pool: SandboxPool?
 
     public init(
         submissionID: Int64, studentID: String, lab: Lab, submission: URL,
-        harness: HarnessConfiguration
+        harness: HarnessConfiguration, pool: SandboxPool? = nil
     ) {
+        self.pool = pool
         self.submissionID = submissionID
         self.studentID = studentID
         self.lab = lab

@@ -82,7 +82,7 @@ public struct BaseModelVerifier: SubmissionVerifier {
         let request = SubmissionVerificationJob(
             submissionID: job.submissionID, studentID: job.studentID,
             submission: job.submission, entry: job.lab.entry, verification: verification,
-            harness: job.harness)
+            harness: job.harness, pool: job.pool)
         do {
             let results = try verifySubmission(
                 request, base: base, unavailable: unavailable, store: store,

@@ -16,6 +16,8 @@ public struct BurstOptions: Sendable {
     public var repository: URL
     public var submissions: Int
     public var workers: Int
+    /// Warm sandboxes per worker (`serve --warm-sandboxes`); 0: every runner starts cold.
+    public var warmSandboxes = 0
     /// The lab posted; its correct sample in submissions/MANIFEST.toml is what every client sends.
     public var lab = "01-attention"
     /// How often the store is read to see when each submission was claimed.
@@ -69,7 +71,10 @@ public func runBurst(_ options: BurstOptions) async throws -> BurstResult {
     try store.importRoster(csv: roster)
     let setup = try prepareDaemon(
         store: store, labsRoot: options.repository.appendingPathComponent("labs"),
-        allowUnsandboxed: false)
+        allowUnsandboxed: false, warmSandboxes: options.warmSandboxes * max(1, options.workers))
+    defer { setup.grader.pool?.close() }
+    // Idle workers before a deadline: their warm sandboxes are ready when the burst comes.
+    setup.grader.pool?.waitUntilFull(timeout: 120)
     guard let lab = try store.lab(id: options.lab) else {
         throw ServiceError.usage("no lab \(options.lab) in labs/")
     }

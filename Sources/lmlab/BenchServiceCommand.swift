@@ -29,6 +29,8 @@ struct ServiceBench: ParsableCommand {
     var workers: [Int] = [1, 2]
     @Option(help: "Post this many submissions at once over HTTP and report time to feedback (skips the other measurements).")
     var burst: Int?
+    @Option(help: "With --burst: warm sandboxes per worker for the pool-on rows (each burst also runs with the pool off).")
+    var warmSandboxes = 1
     @Flag(help: "Skip grading throughput (timings only).") var noGrading = false
     @Flag(help: "Skip the leaderboard and report timings (throughput only).") var noQueries = false
     @Option(
@@ -111,27 +113,33 @@ struct ServiceBench: ParsableCommand {
 
     func measureBurst(_ count: Int, root: URL) throws {
         var table = TextTable(
-            ["workers", "posted", "graded", "POST→graded p50", "p95", "max", "queue wait p50",
-             "p95", "max", "all graded after"],
-            alignments: Array(repeating: TextTable.Alignment.right, count: 10))
+            ["workers", "warm", "posted", "graded", "POST→graded p50", "p95", "max",
+             "queue wait p50", "p95", "max", "all graded after"],
+            alignments: Array(repeating: TextTable.Alignment.right, count: 11))
+        let pools = warmSandboxes > 0 ? [0, warmSandboxes] : [0]
         for workerCount in workers {
-            print("posting \(count) submissions at once to a daemon with \(workerCount) worker(s)…")
+          for warm in pools {
+            print("posting \(count) submissions at once to a daemon with \(workerCount) worker(s), "
+                + (warm > 0 ? "\(warm) warm sandbox(es) per worker…" : "no warm sandboxes…"))
             fflush(nil)
-            let options = BurstOptions(
-                dataDirectory: root.appendingPathComponent("burst-\(workerCount)"),
+            var options = BurstOptions(
+                dataDirectory: root.appendingPathComponent("burst-\(workerCount)-\(warm)"),
                 repository: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                 submissions: count, workers: workerCount)
-            let result = try runBlocking { try await runBurst(options) }
+            options.warmSandboxes = warm
+            let settings = options
+            let result = try runBlocking { try await runBurst(settings) }
             func ms(_ values: [Double], _ q: Double) -> String {
                 String(format: "%.0f ms", quantile(values, q) * 1000)
             }
             table.append([
-                "\(workerCount)", "\(result.submissions)",
+                "\(workerCount)", warm > 0 ? "\(warm)" : "off", "\(result.submissions)",
                 "\(result.graded)" + (result.errors > 0 ? " (\(result.errors) errors)" : ""),
                 ms(result.postToGraded, 0.5), ms(result.postToGraded, 0.95),
                 ms(result.postToGraded, 1), ms(result.queueWait, 0.5), ms(result.queueWait, 0.95),
                 ms(result.queueWait, 1), String(format: "%.1f s", result.wallSeconds),
             ])
+          }
         }
         print(table.render(.terminal(colour: false)), terminator: "")
     }

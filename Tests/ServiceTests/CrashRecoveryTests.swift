@@ -120,4 +120,70 @@ import Testing
         }
         #expect(submissions == ids.count, "no submission lost or duplicated")
     }
+
+    /// Processes descending from `root` whose command line contains every one of `words`.
+    static func descendants(of root: pid_t, containing words: [String]) -> [pid_t] {
+        var parent: [pid_t: pid_t] = [:]
+        var commands: [pid_t: String] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = pid_t(fields[1]) { parent[pid] = ppid }
+            let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline"))) ?? Data()
+            commands[pid] = String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        }
+        func descends(_ pid: pid_t) -> Bool {
+            var current = pid
+            for _ in 0..<64 {
+                guard let up = parent[current], up > 0 else { return false }
+                if up == root { return true }
+                current = up
+            }
+            return false
+        }
+        return commands.filter { pid, command in
+            descends(pid) && words.allSatisfy { command.contains($0) }
+        }.keys.sorted()
+    }
+
+    @Test func serveKeepsWarmSandboxesAndLeavesNoneBehindWhenItStops() throws {
+        let binary = try Self.binary()
+        let scratch = try makeScratchDirectory("lmlab-warm")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let drop = scratch.appendingPathComponent("drop")
+        try FileManager.default.createDirectory(at: drop, withIntermediateDirectories: true)
+        let log = scratch.appendingPathComponent("serve.log")
+        let serve = try Self.serve(
+            binary, data: scratch.appendingPathComponent("data"), drop: drop, log: log)
+        defer { if serve.isRunning { kill(serve.processIdentifier, SIGKILL) } }
+        // Given a daemon whose warm runners have started (one per worker and kind of lab)
+        var warm: [pid_t] = []
+        let started = try Self.wait(seconds: 300) {
+            warm = Self.descendants(
+                of: serve.processIdentifier, containing: ["runner.py", "--warm"])
+            return warm.count >= 2
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(started, "no warm runners under lmlab serve: \(text.suffix(2000))")
+        #expect(text.contains("warm sandbox(es) per kind of lab"))
+        // When it is stopped as an operator would
+        kill(serve.processIdentifier, SIGTERM)
+        #expect(try Self.wait(seconds: 120) { !serve.isRunning }, "serve did not stop on SIGTERM")
+        // Then none of them is left (given a moment to be reaped)
+        func running(_ pid: pid_t) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+        }
+        var left: [pid_t] = []
+        _ = try Self.wait(seconds: 30) {
+            left = warm.filter(running)
+            return left.isEmpty
+        }
+        #expect(left.isEmpty, "warm runners outlived serve: \(left)")
+    }
 }

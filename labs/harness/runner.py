@@ -355,4 +355,13 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _status = main()
+    # Leave without the interpreter's teardown: finalising torch's modules alone takes most of a
+    # second, paid by every grade while the grader waits for the runner to go. What the student
+    # printed is flushed first; nothing else needs an orderly exit.
+    for _stream in (sys.stderr, sys.__stderr__):
+        try:
+            _stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    os._exit(_status)
