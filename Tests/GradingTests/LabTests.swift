@@ -74,8 +74,8 @@ private let validTest = """
 @Test func everyShippedLabValidates() throws {
     let labs = try Lab.loadAll(labsRoot: labsRoot)
     #expect(labs.map(\.id) == [
-        "01-attention", "01-attention-torch", "02-gpt2-blocks", "03-gpt2", "04-tokenizer",
-        "05-lora", "06-quantization", "07-llama", "08-sampling",
+        "01-attention", "01-attention-torch", "02-gpt2-blocks", "02-gpt2-blocks-torch", "03-gpt2",
+        "03-gpt2-torch", "04-tokenizer", "05-lora", "06-quantization", "07-llama", "08-sampling",
     ])
     for lab in labs {
         #expect(lab.totalPoints >= 10 && lab.totalPoints <= 20, "\(lab.id): \(lab.totalPoints)")
@@ -411,23 +411,40 @@ private let validTest = """
     #expect(!roomy.contains { $0.message.contains("memory limit") }, "\(listing(roomy))")
 }
 
-/// The PyTorch edition of lab 01 is the NumPy lab with torch inputs: same limits, components and
-/// tests (names, points, seeds, inputs), only the framework and the starter differ.
-@Test func torchEditionOfLab01HasTheNumPyLabsTests() throws {
-    let numpy = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention"))
-    let torch = try Lab.load(folder: labsRoot.appendingPathComponent("01-attention-torch"))
-    #expect(numpy.framework == .numpy && torch.framework == .torch)
-    #expect(numpy.tests.allSatisfy { $0.framework == .numpy })
-    #expect(torch.tests.allSatisfy { $0.framework == .torch })
-    #expect(torch.entry == "attention_torch.py" && torch.limits == numpy.limits)
-    #expect(torch.components == numpy.components)
-    let asNumPy = torch.tests.map { test -> LabTest in
+/// The NumPy labs that have a PyTorch edition, `<id>-torch`.
+let labsWithATorchEdition = ["01-attention", "02-gpt2-blocks", "03-gpt2"]
+
+/// A PyTorch edition is its NumPy lab with torch inputs: the same schedule, limits, components
+/// and tests (names, points, seeds, inputs); only the id (`<id>-torch`), the title (`… (PyTorch)`),
+/// the starter (`<entry>_torch.py`) and the framework differ.
+@Test(arguments: labsWithATorchEdition)
+func torchEditionHasTheNumPyLabsTests(numpyID: String) throws {
+    let numpy = try Lab.load(folder: labsRoot.appendingPathComponent(numpyID))
+    let torch = try Lab.load(folder: labsRoot.appendingPathComponent(numpyID + "-torch"))
+    #expect(numpy.framework == .numpy && numpy.tests.allSatisfy { $0.framework == .numpy })
+    #expect(torch.framework == .torch && torch.tests.allSatisfy { $0.framework == .torch })
+    #expect(torch.id == numpyID + "-torch" && torch.title == numpy.title + " (PyTorch)")
+    #expect(torch.entry == numpy.entry.replacingOccurrences(of: ".py", with: "_torch.py"))
+    var asNumPy = torch
+    asNumPy.id = numpy.id
+    asNumPy.title = numpy.title
+    asNumPy.entry = numpy.entry
+    asNumPy.folder = numpy.folder
+    asNumPy.framework = .numpy
+    asNumPy.tests = torch.tests.map { test -> LabTest in
         var copy = test
         copy.framework = .numpy
         return copy
     }
-    #expect(asNumPy == numpy.tests)
-    #expect(torch.due == numpy.due && torch.lateDue == numpy.lateDue)
+    #expect(asNumPy.limits == numpy.limits && asNumPy.components == numpy.components)
+    #expect(asNumPy.tests == numpy.tests)
+    #expect(asNumPy == numpy, "schedule, rate limit, version or handout differ")
+}
+
+/// Every shipped `-torch` lab is one of those editions (so the test above covers it).
+@Test func everyTorchLabIsAnEditionOfANumPyLab() throws {
+    let torchLabs = try Lab.loadAll(labsRoot: labsRoot).map(\.id).filter { $0.hasSuffix("-torch") }
+    #expect(torchLabs == labsWithATorchEdition.map { $0 + "-torch" })
 }
 
 @Test func frameworkIsLabWideAndOverriddenPerTest() throws {

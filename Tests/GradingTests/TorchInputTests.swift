@@ -1,7 +1,7 @@
 // A torch lab's inputs, with real torch in the sandbox: the runner hands CPU torch.Tensors made
 // with torch.from_numpy from the decoded arrays, so their bits equal what a NumPy lab receives;
-// and the torch edition of lab 01 grades a correct submission with full marks and a buggy one
-// with the same named mistake as the NumPy edition of the same bug.
+// and the torch editions of labs 01–03 grade a correct submission with full marks and a buggy
+// one with the same named mistake as the NumPy edition of the same bug.
 import Foundation
 import TestSupport
 import Testing
@@ -67,10 +67,14 @@ struct TorchInputTests {
         }
     }
 
-    @Test func torchEditionOfLab01GradesLikeTheNumPyEdition() throws {
+    /// Each torch edition (labs 01–03) grades s01-ada's torch sample with full marks and
+    /// s05-barbara's torch translation of her NumPy bug as the NumPy edition grades the NumPy one.
+    @Test(arguments: labsWithATorchEdition)
+    func torchEditionGradesLikeTheNumPyEdition(numpyID: String) throws {
         let labs = repositoryRoot.appendingPathComponent("labs")
-        let torchLab = try Lab.load(folder: labs.appendingPathComponent("01-attention-torch"))
-        let numpyLab = try Lab.load(folder: labs.appendingPathComponent("01-attention"))
+        let torchID = numpyID + "-torch"
+        let torchLab = try Lab.load(folder: labs.appendingPathComponent(torchID))
+        let numpyLab = try Lab.load(folder: labs.appendingPathComponent(numpyID))
         #expect(torchLab.framework == .torch && torchLab.usesTorch && !numpyLab.usesTorch)
         let harness = repositoryRoot.appendingPathComponent("labs/harness")
         let torchGrader = try Grader(
@@ -80,21 +84,23 @@ struct TorchInputTests {
         let submissions = repositoryRoot.appendingPathComponent("submissions")
 
         let correct = try torchGrader.grade(
-            submission: submissions.appendingPathComponent("s01-ada/01-attention-torch"),
+            submission: submissions.appendingPathComponent("s01-ada/\(torchID)"),
             seed: 7, mode: .instructor)
         #expect(correct.summary.score == correct.summary.maxScore, "\(report(correct))")
         #expect(correct.summary.maxScore == numpyLab.totalPoints)
 
         let buggy = try torchGrader.grade(
-            submission: submissions.appendingPathComponent("s05-barbara/01-attention-torch"),
+            submission: submissions.appendingPathComponent("s05-barbara/\(torchID)"),
             seed: 7, mode: .instructor)
         let numpyBuggy = try numpyGrader.grade(
-            submission: submissions.appendingPathComponent("s05-barbara/01-attention"),
+            submission: submissions.appendingPathComponent("s05-barbara/\(numpyID)"),
             seed: 7, mode: .instructor)
         let named = Set(buggy.results.compactMap { $0.diagnosis?.mistakeID })
         let numpyNamed = Set(numpyBuggy.results.compactMap { $0.diagnosis?.mistakeID })
-        #expect(named.contains("no_scaling"), "\(report(buggy))")
-        #expect(named == numpyNamed)
+        let mistake = try #require(
+            try loadSamples().first { $0.path == "s05-barbara/\(torchID)" }?.mistake)
+        #expect(named.contains(mistake), "\(report(buggy))")
+        #expect(named == numpyNamed, "\(report(buggy))")
         #expect(buggy.results.map(\.passed) == numpyBuggy.results.map(\.passed))
     }
 }
