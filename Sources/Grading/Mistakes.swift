@@ -299,7 +299,7 @@ public let mistakeCatalogue: [Mistake] = [
         id: "layernorm_unbiased_variance", title: "Layer norm with the unbiased variance",
         components: ["layer_norm"] + blockComponents + modelComponents,
         hint: "Layer norm uses the biased variance — the mean of squared deviations, dividing "
-            + "by n (np.var's default, ddof=0), not n − 1.",
+            + "by n (np.var's default, ddof=0; torch.var needs correction=0), not n − 1.",
         nonFiniteSignature: false, variants: one { $0.block.layerNorm.unbiased = true }),
     Mistake(
         id: "eps_outside_sqrt", title: "Layer norm's eps added outside the square root",
