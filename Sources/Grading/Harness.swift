@@ -175,8 +175,12 @@ public final class HarnessSession: @unchecked Sendable {
             do {
                 try warm.runner.send(
                     try HarnessFrame.load(entry: entry).encoded(), until: deadline)
+                guard let frame = try warm.runner.receive(until: deadline),
+                    case .loading = try HarnessMessage(frame: frame)
+                else { throw HarnessError.startFailed("the warm runner did not take its load") }
             } catch {
-                // It died while it waited (before any student code): start cold instead.
+                // It died while it waited, before any student code ran (killed, expired): this
+                // submission starts cold instead.
                 warm.runner.terminate()
                 return try launch()
             }

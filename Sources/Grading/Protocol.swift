@@ -645,6 +645,8 @@ public struct HarnessFrame: Sendable, Equatable {
 public enum HarnessMessage: Sendable, Equatable {
     /// A warm runner (`--warm`) is ready for its submission's `load`.
     case warm
+    /// A warm runner took `load` and, next, imports the student's module.
+    case loading
     /// The student module imported; `functions` are its public callables.
     case ready(functions: [String], notes: [String])
     /// The student module failed to import (syntax error, missing module, exception at import).
@@ -658,6 +660,8 @@ public enum HarnessMessage: Sendable, Equatable {
         switch header["op"]?.stringValue {
         case "warm":
             self = .warm
+        case "loading":
+            self = .loading
         case "ready":
             if ok {
                 let functions = Self.strings(header["functions"])

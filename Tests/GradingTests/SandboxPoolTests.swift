@@ -48,14 +48,20 @@ struct SandboxPoolTests {
 
     static func alive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
 
-    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
-    func aWarmSandboxServesOneSubmissionAndNeverSeesAnother() throws {
+    /// A pool of one sandboxed runner, filling, with its folders in a scratch folder removed after.
+    static func withPool(_ body: (HarnessConfiguration, SandboxPool) throws -> Void) throws {
         let scratch = try makeScratchDirectory("lmlab-pool")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let configuration = try Self.configuration(.sandbox)
         let pool = SandboxPool(size: 1, root: scratch)
         defer { pool.close() }
         pool.prewarm(configuration: configuration, torch: false)
+        try body(configuration, pool)
+    }
+
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
+    func aWarmSandboxServesOneSubmissionAndNeverSeesAnother() throws {
+        try Self.withPool { configuration, pool in
         for round in 1...2 {
             #expect(Self.waitUntil { pool.readyCount == 1 }, "round \(round): the pool did not fill")
             let warm = try #require(pool.take(configuration: configuration, torch: false))
@@ -76,16 +82,12 @@ struct SandboxPoolTests {
             #expect(session.restarts == 0)
         }
         #expect(pool.counts.taken == 2)
+        }
     }
 
     @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
     func aPooledRunnerKilledWhileWaitingIsReplacedAndGradingGoesCold() throws {
-        let scratch = try makeScratchDirectory("lmlab-pool")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let configuration = try Self.configuration(.sandbox)
-        let pool = SandboxPool(size: 1, root: scratch)
-        defer { pool.close() }
-        pool.prewarm(configuration: configuration, torch: false)
+        try Self.withPool { configuration, pool in
         #expect(Self.waitUntil { pool.readyCount == 1 })
         // When the waiting runner is killed (as the OOM killer would)
         let first = try #require(pool.take(configuration: configuration, torch: false))
@@ -117,6 +119,7 @@ struct SandboxPoolTests {
         kill(waitingPID, SIGKILL)
         #expect(Self.waitUntil { !waiting.isAlive })
         waiting.discard()
+        }
     }
 
     @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))

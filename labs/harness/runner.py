@@ -319,6 +319,8 @@ def _wait_for_submission():
         sys.stderr.write(f"runner: bad entry in load frame {entry!r}\n")
         return False
     ENTRY = entry
+    # Before any student code: a runner that dies from here on died of the submission.
+    protocol.write_frame(PROTOCOL_OUT, {"op": "loading"})
     return True
 
 
