@@ -127,7 +127,7 @@ public func compareArrays(got: GradedValue, expected want: NumericArray, toleran
         have = NumericArray(shape: want.shape, values: [Double(x)], kind: .int, dtype: "int")
     default:
         return .fail(.type, "expected an array of shape \(formatIndex(want.shape)), got "
-            + "\(got.typeDescription) — return a NumPy array (np.asarray(...))")
+            + "\(got.typeDescription) — return an array: a NumPy array (np.asarray(...)) or a torch.Tensor")
     }
     if want.kind == .bool && have.kind == .float {
         return .fail(.dtype, "expected a boolean array (\(want.dtype)), got \(have.dtype) — "

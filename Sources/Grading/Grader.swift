@@ -69,7 +69,7 @@ public struct Grader: Sendable {
         let sandbox = try Sandbox.make(harnessDirectory: harnessDirectory, isolation: isolation)
         self.init(lab: lab, configuration: HarnessConfiguration(
             sandbox: sandbox, isolation: isolation,
-            limits: SandboxLimits(memoryMB: lab.limits.memoryMB)))
+            limits: SandboxLimits(memoryMB: lab.limits.memoryMB), preloadTorch: lab.usesTorch))
     }
 
     /// The tests a mode runs.

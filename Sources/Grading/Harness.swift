@@ -34,16 +34,20 @@ public struct HarnessConfiguration: Sendable {
     public var startupTimeout: Double
     /// Bytes of student output kept in the log (then "[… N bytes dropped]").
     public var logCapacity: Int
+    /// Import torch before the student's module (a torch lab), inside the start-up limit, so
+    /// that no timed call pays for it.
+    public var preloadTorch: Bool
 
     public init(
         sandbox: Sandbox, isolation: Isolation, limits: SandboxLimits = SandboxLimits(),
-        startupTimeout: Double = 60, logCapacity: Int = 64 * 1024
+        startupTimeout: Double = 60, logCapacity: Int = 64 * 1024, preloadTorch: Bool = false
     ) {
         self.sandbox = sandbox
         self.isolation = isolation
         self.limits = limits
         self.startupTimeout = startupTimeout
         self.logCapacity = logCapacity
+        self.preloadTorch = preloadTorch
     }
 }
 
@@ -190,7 +194,7 @@ public final class HarnessSession: @unchecked Sendable {
         }
         let plan = configuration.sandbox.plan(
             submission: submission, entry: entry, limits: configuration.limits,
-            isolation: configuration.isolation)
+            isolation: configuration.isolation, preloadTorch: configuration.preloadTorch)
         for note in plan.notes where !_notes.contains(note) { _notes.append(note) }
         if let cgroup = plan.cgroup { cgroupsUsed.append(cgroup.path) }
         let started = Date()

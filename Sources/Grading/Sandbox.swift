@@ -285,10 +285,14 @@ public struct Sandbox: Sendable {
     }
 
     /// The full plan for one runner over the staged `submission` folder.
-    public func plan(submission: URL, entry: String, limits: SandboxLimits, isolation: Isolation)
-        -> LaunchPlan
-    {
-        plan(submission: submission, runner: ["--entry", entry], limits: limits, isolation: isolation)
+    public func plan(
+        submission: URL, entry: String, limits: SandboxLimits, isolation: Isolation,
+        preloadTorch: Bool = false
+    ) -> LaunchPlan {
+        plan(
+            submission: submission,
+            runner: ["--entry", entry] + (preloadTorch ? ["--preload", "torch"] : []),
+            limits: limits, isolation: isolation)
     }
 
     /// The plan for a warm runner (`--warm`) over `folder`, still empty: the same sandbox,

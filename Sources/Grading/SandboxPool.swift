@@ -20,7 +20,7 @@ struct WarmKind: Hashable, Sendable {
         python = configuration.sandbox.python.executable
         limits = configuration.limits
         isolation = configuration.isolation
-        self.torch = torch
+        self.torch = torch || configuration.preloadTorch
     }
 }
 

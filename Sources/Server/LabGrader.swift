@@ -29,7 +29,8 @@ public struct LabGrader: SubmissionGrader {
                 lab: lab,
                 configuration: HarnessConfiguration(
                     sandbox: sandbox, isolation: isolation,
-                    limits: SandboxLimits(memoryMB: lab.limits.memoryMB)))
+                    limits: SandboxLimits(memoryMB: lab.limits.memoryMB),
+                    preloadTorch: lab.usesTorch))
             grader.pool = pool
             // Warm from the start, so that the first submission of each kind is warm too.
             pool?.prewarm(configuration: grader.configuration, torch: lab.usesTorch)
