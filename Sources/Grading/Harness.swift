@@ -437,7 +437,16 @@ final class RunnerProcess: @unchecked Sendable {
             envp.forEach { free($0) }
         }
         var child: pid_t = 0
-        let result = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
+        let result = withUnsafeMutablePointer(to: &child) { child in
+            withUnsafeMutablePointer(to: &actions) { actions in
+                withUnsafePointer(to: &attributes) { attributes in
+                    let call = SpawnCall(
+                        child: child, path: arguments[0], actions: actions,
+                        attributes: attributes, argv: argv, envp: envp)
+                    return SpawnThread.shared.run { call.spawn() }
+                }
+            }
+        }
         close(pair[1])
         close(errorPipe[1])
         guard result == 0 else {
@@ -599,6 +608,63 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     func logTail() -> String { processLog.tailText }
+}
+
+/// One posix_spawn call's arguments, handed to the spawn thread while the caller waits for it
+/// (so the pointers stay valid).
+private struct SpawnCall: @unchecked Sendable {
+    let child: UnsafeMutablePointer<pid_t>
+    let path: String
+    let actions: UnsafeMutablePointer<posix_spawn_file_actions_t>
+    let attributes: UnsafePointer<posix_spawnattr_t>
+    let argv: [UnsafeMutablePointer<CChar>?]
+    let envp: [UnsafeMutablePointer<CChar>?]
+
+    func spawn() -> Int32 { posix_spawn(child, path, actions, attributes, argv, envp) }
+}
+
+/// Starts every runner from one thread that never ends. bubblewrap's --die-with-parent
+/// (PR_SET_PDEATHSIG) kills the sandbox when the *thread* that started it ends, not the
+/// process, and a Dispatch worker thread ends after idling: runners spawned on one — an
+/// instructor's cached session, a warm sandbox waiting for its submission — were killed with
+/// SIGKILL seconds later, as if from outside.
+final class SpawnThread: @unchecked Sendable {
+    static let shared = SpawnThread()
+
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+
+    private init() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "lmlab.spawn"
+        thread.start()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+
+    /// Runs `body` on the spawn thread and returns its result.
+    func run(_ body: @escaping @Sendable () -> Int32) -> Int32 {
+        final class Result: @unchecked Sendable { var value: Int32 = -1 }
+        let done = DispatchSemaphore(value: 0)
+        let result = Result()
+        condition.lock()
+        jobs.append {
+            result.value = body()  // read only after the semaphore: no race
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return result.value
+    }
 }
 
 /// glibc's posix_spawn extensions, which Swift's Glibc module hides behind _GNU_SOURCE.

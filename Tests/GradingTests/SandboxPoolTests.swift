@@ -193,4 +193,41 @@ struct SandboxPoolTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
         #expect(left.filter { $0.hasPrefix("lmlab-warm-") }.isEmpty, "\(left)")
     }
+
+    /// bubblewrap's --die-with-parent watches the thread that started the sandbox: a runner
+    /// started on a thread that then ends (a Dispatch worker going idle) must live on.
+    @Test(.enabled(if: HarnessFixtures.bubblewrapWorks))
+    func aRunnerOutlivesTheThreadThatStartedIt() throws {
+        let configuration = try Self.configuration(.sandbox)
+        final class Box: @unchecked Sendable { var sandbox: WarmSandbox?; var error: Error? }
+        let box = Box()
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do {
+                box.sandbox = try WarmSandbox.start(
+                    configuration: configuration, torch: false,
+                    root: FileManager.default.temporaryDirectory)
+            } catch {
+                box.error = error
+            }
+            started.signal()
+        }
+        thread.start()
+        started.wait()
+        let sandbox = try #require(box.sandbox, "\(String(describing: box.error))")
+        defer { sandbox.discard() }
+        usleep(1_500_000)  // the thread has ended by now
+        #expect(thread.isFinished)
+        #expect(sandbox.isAlive, "the runner died with the thread that started it")
+        try Self.stageProbe(into: sandbox.folder)
+        let session = HarnessSession(warm: sandbox, entry: "probe.py", configuration: configuration)
+        defer { session.close() }
+        guard case .value(.json(.int(let seen)), _) = session.call("probe", args: [], timeout: 30)
+        else {
+            Issue.record("the warm runner did not serve: \(session.output)")
+            return
+        }
+        #expect(seen == 0)
+        #expect(session.startedWarm)
+    }
 }
