@@ -63,8 +63,9 @@ private func generate(_ spec: InputSpec, name: String, test: LabTest, lab: Lab, 
         return .mask(shape: mask.shape, values: mask.values)
     case .gpt2(let spec):
         var params: [String: CaseValue] = [:]
-        params["wte.weight"] = .float32(randomTensor([spec.vocab, spec.nEmbd], 0.5, &rng))
-        params["wpe.weight"] = .float32(randomTensor([spec.ctx, spec.nEmbd], 0.5, &rng))
+        let scale = Float(spec.embeddingScale)
+        params["wte.weight"] = .float32(randomTensor([spec.vocab, spec.nEmbd], scale, &rng))
+        params["wpe.weight"] = .float32(randomTensor([spec.ctx, spec.nEmbd], scale, &rng))
         for layer in 0..<spec.nLayer {
             for (key, value) in blockParams(spec.nEmbd, &rng) { params["h.\(layer).\(key)"] = value }
         }

@@ -252,9 +252,13 @@ public struct GPT2Spec: Sendable, Equatable {
     /// Also supply "lm_head.weight" as a matrix distinct from "wte.weight", the way an untied
     /// Hugging Face state dict would; a correct GPT-2 ignores it (its head is tied to wte).
     public var untiedHead: Bool
+    /// The standard deviation of wte's and wpe's entries. A small one gives the first layer
+    /// norm inputs of small variance, where eps added outside the square root shows.
+    public var embeddingScale: Double
 
     public init(
-        nLayer: Int, nHead: Int, nEmbd: Int, vocab: Int, ctx: Int, untiedHead: Bool = false
+        nLayer: Int, nHead: Int, nEmbd: Int, vocab: Int, ctx: Int, untiedHead: Bool = false,
+        embeddingScale: Double = 0.5
     ) {
         self.nLayer = nLayer
         self.nHead = nHead
@@ -262,6 +266,7 @@ public struct GPT2Spec: Sendable, Equatable {
         self.vocab = vocab
         self.ctx = ctx
         self.untiedHead = untiedHead
+        self.embeddingScale = embeddingScale
     }
 }
 
@@ -984,8 +989,11 @@ struct LabReader {
             }
             let subpath = "\(path).gpt2"
             checkKeys(
-                config, allowed: ["n_layer", "n_head", "n_embd", "vocab", "ctx", "untied_head"],
-                at: subpath)
+                config,
+                allowed: [
+                    "n_layer", "n_head", "n_embd", "vocab", "ctx", "untied_head",
+                    "embedding_scale",
+                ], at: subpath)
             let sizes = ["n_layer", "n_head", "n_embd", "vocab", "ctx"].map {
                 positiveInt(config, $0, at: subpath)
             }
@@ -997,6 +1005,14 @@ struct LabReader {
                     problem("\(subpath).untied_head", "must be true or false")
                 }
             }
+            var embeddingScale = 0.5
+            if let value = config["embedding_scale"] {
+                if let number = value.number, number > 0, number.isFinite {
+                    embeddingScale = number
+                } else {
+                    problem("\(subpath).embedding_scale", "must be a positive number")
+                }
+            }
             guard let nLayer = sizes[0], let nHead = sizes[1], let nEmbd = sizes[2],
                 let vocab = sizes[3], let ctx = sizes[4]
             else { return nil }
@@ -1006,7 +1022,7 @@ struct LabReader {
             return .gpt2(
                 GPT2Spec(
                     nLayer: nLayer, nHead: nHead, nEmbd: nEmbd, vocab: vocab, ctx: ctx,
-                    untiedHead: untied))
+                    untiedHead: untied, embeddingScale: embeddingScale))
         case "block":
             checkKeys(table, allowed: ["block"], at: path)
             guard case .table(let config) = value else {

@@ -82,6 +82,26 @@ struct CasesTests {
         #expect(f32.dtype == .float32)
     }
 
+    /// A GPT-2 spec's embedding_scale is the spread of wte and wpe (0.5 unless given).
+    @Test func embeddingScaleSetsTheSpreadOfTheEmbeddings() throws {
+        let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/03-gpt2"))
+        func spread(_ name: String, _ key: String) throws -> Double {
+            let (index, test) = try test(lab, name)
+            let args = try makeArguments(
+                test: test, lab: lab, seed: caseSeed(test: test, index: index, submissionSeed: 9))
+            let values = try #require(args.params("params")[key]).data.map(Double.init)
+            let mean = values.reduce(0, +) / Double(values.count)
+            return (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count))
+                .squareRoot()
+        }
+        // 800 and 256 normal draws: the sample std is within 15% of the scale
+        for key in ["wte.weight", "wpe.weight"] {
+            let small = try spread("forward_small_embeddings", key)
+            let usual = try spread("forward_two_layers", key)
+            #expect(abs(small - 0.01) < 0.0015 && abs(usual - 0.5) < 0.075, "\(key): \(small), \(usual)")
+        }
+    }
+
     /// Generated literals and masks, checked by hand: axis, T and a causal mask.
     @Test func literalsPassThrough() throws {
         let lab = try FakeLab.make()

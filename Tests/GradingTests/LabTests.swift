@@ -138,6 +138,12 @@ private let validTest = """
                 GPT2Spec(
                     nLayer: 2, nHead: 2, nEmbd: 16, vocab: 50, ctx: 16, untiedHead: true)))
     #expect(untied.input(named: "ids") == .ids(count: 7, vocab: 50))
+    let small = try #require(gpt2.tests.first { $0.name == "forward_small_embeddings" })
+    #expect(
+        small.input(named: "params")
+            == .gpt2(
+                GPT2Spec(
+                    nLayer: 1, nHead: 2, nEmbd: 16, vocab: 50, ctx: 16, embeddingScale: 0.01)))
     #expect(untied.limits.timeSeconds == 20)
     let sample = try #require(gpt2.tests.first { $0.name == "sample_top_p" })
     #expect(sample.input(named: "u") == .uniformScalar)
@@ -409,6 +415,26 @@ private let validTest = """
     #expect(small.contains { $0.message.contains("about 1185 MiB") }, "\(listing(small))")
     let roomy = problems(gpt2.replacingOccurrences(of: "%MEM%", with: "memory_mb = 2048"))
     #expect(!roomy.contains { $0.message.contains("memory limit") }, "\(listing(roomy))")
+}
+
+@Test func embeddingScaleMustBePositive() {
+    for bad in ["0", "-0.5", "\"small\""] {
+        let found = problems(validHeader + """
+            [[tests]]
+            name = "model"
+            component = "softmax"
+            points = 1.0
+            visibility = "hidden"
+            [tests.inputs]
+            x = { gpt2 = { n_layer = 1, n_head = 2, n_embd = 16, vocab = 50, ctx = 16, embedding_scale = \(bad) } }
+
+            """)
+        #expect(
+            found.contains {
+                $0.keyPath == "tests[0].inputs.x.gpt2.embedding_scale"
+                    && $0.message == "must be a positive number"
+            }, "\(bad): \(listing(found))")
+    }
 }
 
 /// The NumPy labs that have a PyTorch edition, `<id>-torch`.

@@ -47,8 +47,9 @@ def block_params(rng, C, prefix=""):
 
 def gpt2_params(rng, cfg):
     C, V = cfg["n_embd"], cfg["vocab"]
-    params = {"wte.weight": (rng.standard_normal((V, C)) * 0.5).astype(np.float32),
-              "wpe.weight": (rng.standard_normal((cfg["ctx"], C)) * 0.5).astype(np.float32)}
+    scale = cfg.get("embedding_scale", 0.5)
+    params = {"wte.weight": (rng.standard_normal((V, C)) * scale).astype(np.float32),
+              "wpe.weight": (rng.standard_normal((cfg["ctx"], C)) * scale).astype(np.float32)}
     for i in range(cfg["n_layer"]):
         params.update(block_params(rng, C, f"h.{i}."))
     params["ln_f.weight"] = (1 + rng.standard_normal(C) * 0.1).astype(np.float32)
