@@ -2,6 +2,7 @@
 // after_due ones a seed derived from the submission's recorded seed and the test's index.
 import Foundation
 import Tensors
+import Transformer
 
 /// A fresh submission seed (recorded in the grade so the run can be reproduced).
 public func freshSubmissionSeed() -> UInt64 {
@@ -193,43 +194,55 @@ private func jsonCaseValue(_ object: Any) -> CaseValue {
     return .null
 }
 
-/// Redraws u until it is at least 1e-3 away from every cumulative boundary of the kept
-/// distribution, so float rounding in the student's code cannot flip the sampled id.
+/// Places u for a sampling case. One u reads a single id off the distribution, so a plausible
+/// bug (the temperature ignored, a top-k keeping k + 1) would often sample the same id as the
+/// right sampler and pass by luck. u is redrawn from the case's stream until each such bug
+/// samples another id than the right sampler (as many of them as any u can tell apart), and u
+/// is at least 1e-3 away from every cumulative boundary, the bugs' included, so float rounding
+/// in the student's code cannot flip an id either way.
 private func keepAwayFromBoundaries(_ args: inout CaseArguments, rng: inout RNG) throws {
-    guard args["u"] != nil, let logits = args["logits"]?.tensor else { return }
+    guard args["u"] != nil, let logits = args["logits"]?.tensor, !logits.data.isEmpty else {
+        return
+    }
     let temperature = try args.double("temperature", default: 1)
-    guard temperature != 0 else { return }
+    guard temperature > 0 else { return }
     let topK = try args.int("top_k", default: 0)
-    let topP = try args.double("top_p", default: 1)
-    let scaled = logits.data.map { Double($0) / temperature }
-    let m = scaled.max() ?? 0
-    let exps = scaled.map { Foundation.exp($0 - m) }
-    let total = exps.reduce(0, +)
-    let order = exps.indices.sorted { exps[$0] != exps[$1] ? exps[$0] > exps[$1] : $0 < $1 }
-    var kept = topK > 0 ? Array(order.prefix(topK)) : order
-    if topP < 1 {
-        var cumulative = 0.0
-        var count = 0
-        for id in kept {
-            cumulative += exps[id] / total
-            count += 1
-            if cumulative >= topP { break }
+    let topP = Float(try args.double("top_p", default: 1))
+    func kept(temperature: Double, topK: Int) -> KeptTokens {
+        KeptTokens(logits: logits.data, temperature: Float(temperature), topK: topK, topP: topP)
+    }
+    let right = kept(temperature: temperature, topK: topK)
+    var bugs: [KeptTokens] = []
+    if temperature != 1 { bugs.append(kept(temperature: 1, topK: topK)) }
+    if topK > 0 && topK < logits.data.count {
+        bugs.append(kept(temperature: temperature, topK: topK + 1))
+    }
+    let boundaries = ([right] + bugs).flatMap(\.cumulative).sorted()
+    func safe(_ u: Double) -> Bool {
+        // The boundaries nearest u lie either side of the first one >= u.
+        var low = 0
+        var high = boundaries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if boundaries[mid] < u { low = mid + 1 } else { high = mid }
         }
-        kept = Array(kept.prefix(max(count, 1)))
+        return (low == boundaries.count || boundaries[low] - u >= 1e-3)
+            && (low == 0 || u - boundaries[low - 1] >= 1e-3)
     }
-    let keptTotal = kept.reduce(0) { $0 + exps[$1] }
-    var boundaries: [Double] = []
-    var cumulative = 0.0
-    for id in kept {
-        cumulative += exps[id] / keptTotal
-        boundaries.append(cumulative)
+    func caught(_ u: Double) -> Int {
+        let id = right.token(at: u)
+        return bugs.filter { $0.token(at: u) != id }.count
     }
+    let grid = (0..<2000).map { (Double($0) + 0.5) / 2000 }.filter(safe)
+    let catchable = grid.map(caught).max() ?? 0
+    func good(_ u: Double) -> Bool { safe(u) && caught(u) == catchable }
     var u = try args.double("u")
     var tries = 0
-    while boundaries.contains(where: { abs($0 - u) < 1e-3 }) && tries < 1000 {
+    while !good(u) && tries < 1000 {
         u = rng.uniformDouble()
         tries += 1
     }
+    if !good(u), let fallback = grid.first(where: good) { u = fallback }
     args.values["u"] = .float(u)
 }
 
