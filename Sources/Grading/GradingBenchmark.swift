@@ -129,6 +129,11 @@ public func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, p
             "cannot read \(file.path) (\(error.localizedDescription)); "
                 + "pass the submissions folder that holds MANIFEST.toml")
     }
+    if let problem = TOMLSyntaxCheck.problem(in: text) {
+        throw GradingError.benchmark(
+            "\(file.path) is not valid TOML at line \(problem.line), column \(problem.column): "
+                + problem.reason)
+    }
     let root: TOMLNode
     do {
         root = TOMLNode(try TOMLTable(string: text))

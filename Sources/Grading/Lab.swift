@@ -320,6 +320,10 @@ extension Lab {
     /// handout are looked up there, and `id` must equal the folder's name).
     public static func parse(toml text: String, folder: URL, file: String? = nil) throws -> Lab {
         let file = file ?? folder.appendingPathComponent(fileName).path
+        if let problem = TOMLSyntaxCheck.problem(in: text) {
+            throw LabError.notTOML(
+                file: file, line: problem.line, column: problem.column, reason: problem.reason)
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
