@@ -773,6 +773,9 @@ enum OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           }
         }
       }
@@ -1157,7 +1160,7 @@ enum OpenAPIDocument {
         }
       },
       "Conflict": {
-        "description": "The batch contradicts the run (a param changed, the run ended, another experiment).",
+        "description": "The request contradicts what is stored: a batch its run (a param changed, the run ended, another experiment), or a new student an id already on the roster (send update: true to change them).",
         "content": {
           "application/json": {
             "schema": {
@@ -2451,6 +2454,11 @@ enum OpenAPIDocument {
           "instructor": {
             "type": "boolean",
             "nullable": true
+          },
+          "update": {
+            "type": "boolean",
+            "nullable": true,
+            "description": "True to change a student already on the roster; without it an existing id is a 409."
           }
         }
       },

@@ -124,6 +124,35 @@ import Testing
         }
     }
 
+    /// Found by schemathesis: adding a student already on the roster is a 409 that the
+    /// document did not list, and the body's `update` flag was missing from its schema.
+    @Test func addingAStudentTwiceIsADocumentedConflict() async throws {
+        let document = try document()
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        let add = try #require(paths["/api/students"]?["post"] as? [String: Any])
+        #expect((add["responses"] as? [String: Any])?["409"] != nil)
+        let components = try #require(document["components"] as? [String: [String: Any]])
+        let schema = try #require(components["schemas"]?["NewStudent"] as? [String: Any])
+        let documented = Set((schema["properties"] as? [String: Any] ?? [:]).keys)
+        let body = NewStudentBody(
+            id: "hal", name: "Hal", email: "hal@example.org", instructor: true, update: true)
+        let encoded = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(body)) as? [String: Any])
+        #expect(Set(encoded.keys) == documented)
+
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        try await routerOnly(fixture).test(.router) { client in
+            try await client.execute(
+                uri: "/api/students", method: .post, headers: bearer(fixture.profToken),
+                body: ByteBuffer(string: #"{"id":"alice","name":"Someone Else"}"#)
+            ) { response in
+                #expect(response.status == .conflict)
+                #expect(errorMessage(response).contains("already on the roster"))
+            }
+        }
+    }
+
     @Test func servedWithoutATokenAsJSON() async throws {
         let fixture = try Fixture.make()
         defer { fixture.remove() }
