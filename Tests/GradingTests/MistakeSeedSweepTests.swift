@@ -7,8 +7,8 @@
 // Only the Swift catalogue (Mistakes.swift) is swept. Mistakes an instructor writes in Python
 // (a lab's `[python] mistakes = …`, e.g. lab 08) have their outputs computed in a Python session
 // per case, which is far too slow for 200 seeds here; they are out of scope for this sweep.
-// 01-attention-torch is left out too: its components and tests equal 01-attention's (LabTests
-// checks they are), so it would repeat that lab's sweep exactly.
+// The PyTorch editions (01/02/03-…-torch) are left out too: their components and tests equal
+// their NumPy labs' (LabTests checks they are), so they would repeat those sweeps exactly.
 import Foundation
 import TestSupport
 import Transformer
