@@ -46,6 +46,13 @@ struct SandboxPoolTests {
         return condition()
     }
 
+    /// Lab 01's grader, sandboxed, as the daemon builds it.
+    static func lab01Grader() throws -> Grader {
+        try Grader(
+            lab: try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/01-attention")),
+            harnessDirectory: HarnessFixtures.harnessDirectory, isolation: .sandbox)
+    }
+
     static func alive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
 
     /// A pool of one sandboxed runner, filling, with its folders in a scratch folder removed after.
@@ -139,12 +146,7 @@ struct SandboxPoolTests {
         #expect(pool.take(configuration: configuration, torch: false) == nil)
         #expect(pool.counts.missed == 1)
         // And a grade with a pool that has nothing ready yet is graded cold, in full
-        let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/01-attention"))
-        var grader = Grader(
-            lab: lab,
-            configuration: HarnessConfiguration(
-                sandbox: try HarnessFixtures.sandbox(), isolation: .sandbox,
-                limits: SandboxLimits(memoryMB: lab.limits.memoryMB)))
+        var grader = try Self.lab01Grader()
         let empty = SandboxPool(size: 1, root: scratch)
         defer { empty.close() }
         grader.pool = empty
@@ -160,12 +162,7 @@ struct SandboxPoolTests {
     func warmAndColdGradesAgreeAndThePoolLeavesNoProcessBehind() throws {
         let scratch = try makeScratchDirectory("lmlab-pool")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let lab = try Lab.load(folder: repositoryRoot.appendingPathComponent("labs/01-attention"))
-        let cold = Grader(
-            lab: lab,
-            configuration: HarnessConfiguration(
-                sandbox: try HarnessFixtures.sandbox(), isolation: .sandbox,
-                limits: SandboxLimits(memoryMB: lab.limits.memoryMB)))
+        let cold = try Self.lab01Grader()
         var warm = cold
         let pool = SandboxPool(size: 1, root: scratch)
         warm.pool = pool
