@@ -175,9 +175,12 @@ public func runDemo(
     let sandboxed = sandboxWorks(labsRoot: options.labsRoot)
     // Without bubblewrap the demo still runs, unsandboxed, but only on its own shipped samples.
     // With a base model, graded lab-05 adapters and lab-06 quantizers become verified runs.
+    // As `lmlab serve` by default: a warm sandbox per worker and kind of lab.
     let setup = try prepareDaemon(
         store: store, labsRoot: options.labsRoot, allowUnsandboxed: !sandboxed,
-        verification: base.map { VerificationOptions(baseModel: $0.folder, evalFile: $0.evalText) })
+        verification: base.map { VerificationOptions(baseModel: $0.folder, evalFile: $0.evalText) },
+        warmSandboxes: max(1, options.workers))
+    defer { setup.grader.pool?.close() }
     say("Synced \(setup.labs.count) labs: " + setup.labs.map(\.id).joined(separator: ", "))
     for lab in setup.skipped {
         say("SKIPPED lab \(lab.id): it does not validate, so it is not served:")
