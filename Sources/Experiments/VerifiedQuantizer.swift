@@ -107,7 +107,7 @@ public func verifyQuantizer(
 ) throws -> VerifiedQuantizer {
     _ = try QuantizerFunctions.verifiable(scheme)
     let (staged, session) = try openSession(
-        for: file, entry: entry, configuration: harness, pool: pool, torch: false)
+        for: file, entry: entry, configuration: harness, pool: pool)
     defer { staged.remove() }
     defer { session.close() }
     let defined: [String]

@@ -93,8 +93,7 @@ public struct Grader: Sendable {
         timings.referenceSeconds += Date().timeIntervalSince(t0)
         // In a warm sandbox when the pool has one: the submission is staged into its folder.
         let (staged, session) = try openSession(
-            for: submission, entry: lab.entry, configuration: configuration, pool: pool,
-            torch: lab.usesTorch)
+            for: submission, entry: lab.entry, configuration: configuration, pool: pool)
         defer { staged.remove() }
         timings.stageSeconds = Date().timeIntervalSince(start) - timings.referenceSeconds
         defer { session.close() }

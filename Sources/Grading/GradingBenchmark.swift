@@ -184,7 +184,7 @@ public func gradingBenchmark(
         let pool = warm ? SandboxPool(size: 1) : nil
         defer { pool?.close() }
         warmGrader.pool = pool
-        pool?.prewarm(configuration: grader.configuration, torch: lab.usesTorch)
+        pool?.prewarm(configuration: grader.configuration)
         var timings: [GradeTimings] = []
         var totals: [Double] = []
         var warmTotals: [Double] = []

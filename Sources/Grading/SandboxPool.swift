@@ -15,12 +15,12 @@ struct WarmKind: Hashable, Sendable {
     var isolation: Isolation
     var torch: Bool
 
-    init(configuration: HarnessConfiguration, torch: Bool) {
+    init(configuration: HarnessConfiguration) {
         harness = configuration.sandbox.harnessDirectory.standardizedFileURL.path
         python = configuration.sandbox.python.executable
         limits = configuration.limits
         isolation = configuration.isolation
-        self.torch = torch || configuration.preloadTorch
+        torch = configuration.preloadTorch
     }
 }
 
@@ -53,7 +53,7 @@ public final class WarmSandbox: @unchecked Sendable {
     /// Starts a runner with `--warm` over a new empty folder under `root` and waits for it to
     /// say "warm".
     static func start(
-        configuration: HarnessConfiguration, torch: Bool, root: URL
+        configuration: HarnessConfiguration, root: URL
     ) throws -> WarmSandbox {
         let manager = FileManager.default
         let folder = root.appendingPathComponent("lmlab-warm-\(UUID().uuidString)")
@@ -61,7 +61,7 @@ public final class WarmSandbox: @unchecked Sendable {
             at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let plan = configuration.sandbox.warmPlan(
             folder: folder, limits: configuration.limits, isolation: configuration.isolation,
-            preloadTorch: torch)
+            preloadTorch: configuration.preloadTorch)
         let log = CappedLog(capacity: configuration.logCapacity)
         let started = Date()
         let runner: RunnerProcess
@@ -74,7 +74,7 @@ public final class WarmSandbox: @unchecked Sendable {
         }
         // torch's import alone takes seconds on a loaded machine: the warm-up is not a student's
         // time, so it gets room beyond the startup limit.
-        let deadline = started.addingTimeInterval(configuration.startupTimeout * (torch ? 3 : 1))
+        let deadline = started.addingTimeInterval(configuration.startupTimeout * (configuration.preloadTorch ? 3 : 1))
         do {
             guard let frame = try runner.receive(until: deadline),
                 case .warm = try HarnessMessage(frame: frame)
@@ -166,17 +166,17 @@ public final class SandboxPool: @unchecked Sendable {
 
     /// Starts filling the pool for this kind in the background (a daemon does it for every lab
     /// at start-up, so that the first submission is warm too).
-    public func prewarm(configuration: HarnessConfiguration, torch: Bool) {
-        let kind = WarmKind(configuration: configuration, torch: torch)
+    public func prewarm(configuration: HarnessConfiguration) {
+        let kind = WarmKind(configuration: configuration)
         lock.withLock { configurations[kind] = configuration }
         refill(kind)
     }
 
     /// A warm sandbox for this configuration, or nil if none is ready (then the caller starts
     /// cold). Either way a replacement starts in the background.
-    public func take(configuration: HarnessConfiguration, torch: Bool) -> WarmSandbox? {
+    public func take(configuration: HarnessConfiguration) -> WarmSandbox? {
         guard size > 0 else { return nil }
-        let kind = WarmKind(configuration: configuration, torch: torch)
+        let kind = WarmKind(configuration: configuration)
         var stale: [WarmSandbox] = []
         let found: WarmSandbox? = lock.withLock {
             configurations[kind] = configuration
@@ -232,7 +232,7 @@ public final class SandboxPool: @unchecked Sendable {
                 guard let configuration else { return }
                 do {
                     let sandbox = try WarmSandbox.start(
-                        configuration: configuration, torch: kind.torch, root: self.root)
+                        configuration: configuration, root: self.root)
                     let keep = self.lock.withLock { () -> Bool in
                         guard !self.closed else { return false }
                         self.ready[kind, default: []].append(sandbox)
@@ -262,9 +262,9 @@ public final class SandboxPool: @unchecked Sendable {
 /// The caller closes the session, then removes the staged folder.
 public func openSession(
     for submission: URL, entry: String, configuration: HarnessConfiguration,
-    pool: SandboxPool?, torch: Bool
+    pool: SandboxPool?
 ) throws -> (staged: StagedSubmission, session: HarnessSession) {
-    let warm = pool?.take(configuration: configuration, torch: torch)
+    let warm = pool?.take(configuration: configuration)
     let staged: StagedSubmission
     do {
         staged = try SubmissionSource.stage(submission, entry: entry, into: warm?.folder)

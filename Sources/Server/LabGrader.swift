@@ -33,7 +33,7 @@ public struct LabGrader: SubmissionGrader {
                     preloadTorch: lab.usesTorch))
             grader.pool = pool
             // Warm from the start, so that the first submission of each kind is warm too.
-            pool?.prewarm(configuration: grader.configuration, torch: lab.usesTorch)
+            pool?.prewarm(configuration: grader.configuration)
             graders[lab.id] = grader
         }
         self.graders = graders

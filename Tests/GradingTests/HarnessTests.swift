@@ -31,7 +31,7 @@ enum HarnessFixtures {
                 submission: folder(name), entry: "attention.py", configuration: configuration)
         }
         let sandbox = try WarmSandbox.start(
-            configuration: configuration, torch: false,
+            configuration: configuration,
             root: FileManager.default.temporaryDirectory)
         let manager = FileManager.default
         for file in try manager.contentsOfDirectory(atPath: folder(name).path) {

@@ -62,7 +62,7 @@ struct SandboxPoolTests {
         let configuration = try Self.configuration(.sandbox)
         let pool = SandboxPool(size: 1, root: scratch)
         defer { pool.close() }
-        pool.prewarm(configuration: configuration, torch: false)
+        pool.prewarm(configuration: configuration)
         try body(configuration, pool)
     }
 
@@ -71,7 +71,7 @@ struct SandboxPoolTests {
         try Self.withPool { configuration, pool in
         for round in 1...2 {
             #expect(Self.waitUntil { pool.readyCount == 1 }, "round \(round): the pool did not fill")
-            let warm = try #require(pool.take(configuration: configuration, torch: false))
+            let warm = try #require(pool.take(configuration: configuration))
             // Nothing of the submission is there while the runner waits
             #expect(try FileManager.default.contentsOfDirectory(atPath: warm.folder.path).isEmpty)
             try Self.stageProbe(into: warm.folder)
@@ -97,11 +97,11 @@ struct SandboxPoolTests {
         try Self.withPool { configuration, pool in
         #expect(Self.waitUntil { pool.readyCount == 1 })
         // When the waiting runner is killed (as the OOM killer would)
-        let first = try #require(pool.take(configuration: configuration, torch: false))
+        let first = try #require(pool.take(configuration: configuration))
         let firstPID = first.runner.pid
         first.discard()
         #expect(Self.waitUntil { pool.readyCount == 1 })
-        let second = try #require(pool.take(configuration: configuration, torch: false))
+        let second = try #require(pool.take(configuration: configuration))
         #expect(second.runner.pid != firstPID)
         kill(-second.runner.pid, SIGKILL)
         kill(second.runner.pid, SIGKILL)
@@ -117,10 +117,10 @@ struct SandboxPoolTests {
         #expect(!session.startedWarm)
         // And a dead runner waiting in the pool is never handed out
         #expect(Self.waitUntil { pool.readyCount == 1 })
-        let third = try #require(pool.take(configuration: configuration, torch: false))
+        let third = try #require(pool.take(configuration: configuration))
         third.discard()
         #expect(Self.waitUntil { pool.readyCount == 1 })
-        let waiting = try #require(pool.take(configuration: configuration, torch: false))
+        let waiting = try #require(pool.take(configuration: configuration))
         let waitingPID = waiting.runner.pid
         kill(-waitingPID, SIGKILL)
         kill(waitingPID, SIGKILL)
@@ -136,14 +136,14 @@ struct SandboxPoolTests {
         let configuration = try Self.configuration(.sandbox)
         // A pool of size 0 never hands out a sandbox
         let none = SandboxPool(size: 0, root: scratch)
-        #expect(none.take(configuration: configuration, torch: false) == nil)
+        #expect(none.take(configuration: configuration) == nil)
         // An expired warm sandbox is replaced, not used
         let pool = SandboxPool(size: 1, root: scratch, maxIdle: 0.2)
         defer { pool.close() }
-        pool.prewarm(configuration: configuration, torch: false)
+        pool.prewarm(configuration: configuration)
         #expect(Self.waitUntil { pool.readyCount == 1 })
         usleep(300_000)
-        #expect(pool.take(configuration: configuration, torch: false) == nil)
+        #expect(pool.take(configuration: configuration) == nil)
         #expect(pool.counts.missed == 1)
         // And a grade with a pool that has nothing ready yet is graded cold, in full
         var grader = try Self.lab01Grader()
@@ -166,7 +166,7 @@ struct SandboxPoolTests {
         var warm = cold
         let pool = SandboxPool(size: 1, root: scratch)
         warm.pool = pool
-        pool.prewarm(configuration: warm.configuration, torch: false)
+        pool.prewarm(configuration: warm.configuration)
         // A buggy sample: the diagnosis must not depend on how the runner started
         let buggy = repositoryRoot.appendingPathComponent(
             "submissions/s05-barbara/01-attention/attention.py")
@@ -179,7 +179,7 @@ struct SandboxPoolTests {
         #expect(warmReport.summary == coldReport.summary)
         // When the pool closes, its waiting runner is gone and its folder removed
         #expect(Self.waitUntil { pool.readyCount == 1 })
-        let waiting = try #require(pool.take(configuration: warm.configuration, torch: false))
+        let waiting = try #require(pool.take(configuration: warm.configuration))
         let pid = waiting.runner.pid
         let folder = waiting.folder
         waiting.discard()
@@ -202,7 +202,7 @@ struct SandboxPoolTests {
         let thread = Thread {
             do {
                 box.sandbox = try WarmSandbox.start(
-                    configuration: configuration, torch: false,
+                    configuration: configuration,
                     root: FileManager.default.temporaryDirectory)
             } catch {
                 box.error = error
