@@ -1,11 +1,15 @@
 // Batch-1 fp32 matrix-vector kernels and their thread pool (see CMatvecKernels.h).
-// Each product is cut into one contiguous slice of outputs per thread: rows of A for A·x, columns
-// for Aᵀ·x (GPT-2's Conv1D layout [in, out]), so threads never write the same y. The workers
-// spin briefly after a product (decoding issues the next one within microseconds), then sleep
-// on a condition variable so an idle process costs no CPU.
+// Each product is cut into chunks that each read one contiguous block of A, so every thread
+// streams memory front to back: for A·x a chunk is a run of rows of A and owns those outputs;
+// for Aᵀ·x (GPT-2's Conv1D layout [in, out]) a chunk is a run of rows of A too, folded into its
+// own partial y, and the caller adds the partials once every chunk is done. (Cutting Aᵀ·x by
+// columns instead read each row of A in short strided pieces, slower than OpenBLAS's sgemv.)
+// The workers spin briefly after a product (decoding issues the next one within microseconds),
+// then sleep on a condition variable so an idle process costs no CPU.
 #include "CMatvecKernels.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -183,21 +187,46 @@ typedef struct {
     float *y;
     int simd;
     int chunks;
+    // Aᵀ·x cut into several chunks: chunk c folds its rows into partials + c * cols.
+    float *partials;
 } product;
 
-// Outputs of chunk `index` of `p->chunks`, in multiples of 16 floats (whole cache lines of y).
+// Chunk `index` of `p->chunks`. A·x: outputs (rows of A) in multiples of 16 floats, whole cache
+// lines of y. Aᵀ·x: rows of A in multiples of 4 (the kernel's step), into the chunk's partial y,
+// or straight into y when the product is one chunk.
 static void run_chunk(const product *p, int index) {
-    const long outputs = p->transposed ? p->cols : p->rows;
-    const long groups = (outputs + 15) / 16;
-    long begin = groups * index / p->chunks * 16, end = groups * (index + 1) / p->chunks * 16;
-    if (end > outputs) end = outputs;
-    if (begin >= end) return;
     if (p->transposed) {
-        (p->simd ? columns_avx2 : columns_portable)(begin, end, p->rows, p->a, p->lda, p->x,
-                                                    p->beta, p->y);
-    } else {
-        (p->simd ? rows_avx2 : rows_portable)(begin, end, p->cols, p->a, p->lda, p->x, p->beta,
-                                              p->y);
+        const long groups = (p->rows + 3) / 4;
+        long begin = groups * index / p->chunks * 4, end = groups * (index + 1) / p->chunks * 4;
+        if (end > p->rows) end = p->rows;
+        if (p->chunks == 1) {
+            (p->simd ? columns_avx2 : columns_portable)(0, p->cols, p->rows, p->a, p->lda, p->x,
+                                                        p->beta, p->y);
+            return;
+        }
+        float *partial = p->partials + (long)index * p->cols;
+        if (begin >= end) {
+            apply_beta(partial, p->cols, 0.0f);
+            return;
+        }
+        (p->simd ? columns_avx2 : columns_portable)(0, p->cols, end - begin,
+                                                    p->a + begin * p->lda, p->lda, p->x + begin,
+                                                    0.0f, partial);
+        return;
+    }
+    const long groups = (p->rows + 15) / 16;
+    long begin = groups * index / p->chunks * 16, end = groups * (index + 1) / p->chunks * 16;
+    if (end > p->rows) end = p->rows;
+    if (begin >= end) return;
+    (p->simd ? rows_avx2 : rows_portable)(begin, end, p->cols, p->a, p->lda, p->x, p->beta, p->y);
+}
+
+// y = beta·y + the chunks' partial products, once every chunk of an Aᵀ·x product is done.
+static void add_partials(const product *p) {
+    apply_beta(p->y, p->cols, p->beta);
+    for (int c = 0; c < p->chunks; c++) {
+        const float *partial = p->partials + (long)c * p->cols;
+        for (long j = 0; j < p->cols; j++) p->y[j] += partial[j];
     }
 }
 
@@ -311,10 +340,24 @@ static int ensure_workers(int threads) {
     return started_workers;
 }
 
+// The partial outputs of a cut Aᵀ·x product (guarded by pool_owner; grows, never shrinks).
+static float *partial_buffer = NULL;
+static long partial_capacity = 0;
+
+static int reserve_partials(long count) {
+    if (count <= partial_capacity) return 1;
+    float *grown = realloc(partial_buffer, (size_t)count * sizeof(float));
+    if (!grown) return 0;
+    partial_buffer = grown;
+    partial_capacity = count;
+    return 1;
+}
+
 static void run_product(product p) {
     const int threads = lmlab_matvec_threads();
-    const long outputs = p.transposed ? p.cols : p.rows;
-    if (threads == 1 || p.rows * p.cols < PARALLEL_MIN_WEIGHTS || outputs < 32 ||
+    // Chunks are cut along the rows of A in both cases.
+    const long groups = p.transposed ? (p.rows + 3) / 4 : (p.rows + 15) / 16;
+    if (threads == 1 || p.rows * p.cols < PARALLEL_MIN_WEIGHTS || groups < 2 ||
         pthread_mutex_trylock(&pool_owner) != 0) {
         // Small, single-threaded, or another thread is using the pool: run here.
         p.chunks = 1;
@@ -322,9 +365,18 @@ static void run_product(product p) {
         return;
     }
     const int workers = ensure_workers(threads);
-    const long groups = (outputs + 15) / 16;
     long chunks = (long)(workers + 1) * CHUNKS_PER_THREAD;
     p.chunks = (int)(chunks < groups ? chunks : groups);
+    if (p.transposed) {
+        if (!reserve_partials((long)p.chunks * p.cols)) {
+            // No memory for the partials: the caller alone, straight into y.
+            pthread_mutex_unlock(&pool_owner);
+            p.chunks = 1;
+            run_chunk(&p, 0);
+            return;
+        }
+        p.partials = partial_buffer;
+    }
     current = p;
     atomic_store(&done, 0);
     publications++;
@@ -340,20 +392,21 @@ static void run_product(product p) {
         cpu_relax();
         if ((spins & 1023) == 0) sched_yield();  // a worker holding a chunk was descheduled
     }
+    if (p.transposed) add_partials(&p);
     pthread_mutex_unlock(&pool_owner);
 }
 
 void lmlab_matvec(long rows, long cols, const float *a, long lda, const float *x, float beta,
                   float *y) {
     if (rows <= 0) return;
-    product p = {0, rows, cols, lda, a, x, beta, y, lmlab_matvec_simd_available(), 1};
+    product p = {0, rows, cols, lda, a, x, beta, y, lmlab_matvec_simd_available(), 1, NULL};
     run_product(p);
 }
 
 void lmlab_matvec_transposed(long rows, long cols, const float *a, long lda, const float *x,
                              float beta, float *y) {
     if (cols <= 0) return;
-    product p = {1, rows, cols, lda, a, x, beta, y, lmlab_matvec_simd_available(), 1};
+    product p = {1, rows, cols, lda, a, x, beta, y, lmlab_matvec_simd_available(), 1, NULL};
     run_product(p);
 }
 

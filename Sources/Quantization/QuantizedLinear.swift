@@ -78,7 +78,8 @@ public struct QuantizedLinear: Sendable, Equatable {
         case .float32(let w):
             w.withUnsafeBufferPointer { w in
                 guard let w = w.baseAddress else { return }
-                sgemv(trans: false, rows: nOut, cols: nIn, a: w, lda: nIn, x: x, beta: 1, y: y)
+                matvec(
+                    transposed: false, rows: nOut, cols: nIn, a: w, lda: nIn, x: x, beta: 1, y: y)
             }
         case .half where !weight.halvesAreFinite && (portable || !Self.simdKernelsAvailable):
             // fp16 holding inf/NaN (weights beyond ±65504): convert a tile exactly, then sgemv.

@@ -106,16 +106,20 @@ extension KVCache {
                                     (vh + (start + i) * hs).update(from: row + 2 * c, count: hs)
                                 }
                                 if t == 1 {
-                                    // One new token (decoding): the same products as
-                                    // matrix-vector ones, cheaper than sgemm's small path.
+                                    // One new token (decoding): matrix-vector products through
+                                    // `matvec`, which runs these small ones on this thread.
+                                    // (OpenBLAS's sgemv woke its threads for every head from
+                                    // about 144 cached positions on, and they spun against
+                                    // matvec's workers for the cores.)
                                     // scores = K q / √hs : [L+1, hs] @ [hs] -> [L+1]
-                                    sgemv(
-                                        trans: false, rows: total, cols: hs, alpha: scale,
-                                        a: kh, lda: hs, x: qkv + h * hs, y: s)
+                                    matvec(
+                                        transposed: false, rows: total, cols: hs, a: kh, lda: hs,
+                                        x: qkv + h * hs, y: s)
+                                    for j in 0..<total { s[j] *= scale }
                                     causalSoftmaxInPlace(s, rows: 1, cols: total, offset: start)
                                     // out_h = Vᵀ weights : [hs, L+1] @ [L+1] -> [hs]
-                                    sgemv(
-                                        trans: true, rows: total, cols: hs, a: vh, lda: hs,
+                                    matvec(
+                                        transposed: true, rows: total, cols: hs, a: vh, lda: hs,
                                         x: s, y: out + h * hs)
                                     continue
                                 }
