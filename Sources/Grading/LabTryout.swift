@@ -38,20 +38,40 @@ public struct Tryout: Sendable, Equatable {
 }
 
 /// Grades `solution` (else the lab's reference.py, if it has one) and simulates every mistake.
-public func tryLab(grader: Grader, solution: URL?) throws -> Tryout {
+/// With a `pool` (one sandbox that does not refill, as `lmlab labs try` makes), the solution's
+/// sandbox starts warm while the mistakes are simulated, and the solution is loaded into it.
+public func tryLab(grader: Grader, solution: URL?, pool: SandboxPool? = nil) throws -> Tryout {
     let lab = grader.lab
-    var rows: [TryoutRow] = []
-    if let file = try solution ?? stagedReferenceSolution(lab) {
+    let solutionFile = try solution ?? stagedReferenceSolution(lab)
+    defer {
+        if solution == nil, let file = solutionFile {
+            try? FileManager.default.removeItem(at: file.deletingLastPathComponent())
+        }
+    }
+    if let pool, pool.size > 0, solutionFile != nil { pool.prewarm(configuration: grader.configuration) }
+    var rows = try simulatedMistakes(grader: grader)
+    if let file = solutionFile {
+        var grader = grader
+        grader.pool = pool
+        pool?.waitUntilFull(timeout: 60)  // else the grade starts cold, as without a pool
         let report = try grader.grade(submission: file, seed: authoringSubmissionSeeds[0],
                                       mode: .instructor)
-        rows.append(TryoutRow(
+        rows.insert(TryoutRow(
             name: solution == nil ? lab.python?.reference ?? "reference.py" : file.lastPathComponent,
             cells: report.results.map { result -> TryoutRow.Cell in
                 result.status == .passed ? .passed : .failed(named: result.diagnosis?.mistakeID)
             },
-            score: report.summary.score, isMistake: false))
-        if solution == nil { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+            score: report.summary.score, isMistake: false), at: 0)
     }
+    return Tryout(lab: lab.id, tests: lab.tests, maxScore: lab.tests.reduce(0) { $0 + $1.points },
+                  rows: rows)
+}
+
+/// One row per catalogued mistake that can show in the lab: each graded as a submission that
+/// makes only that mistake.
+private func simulatedMistakes(grader: Grader) throws -> [TryoutRow] {
+    let lab = grader.lab
+    var rows: [TryoutRow] = []
     let catalogue = grader.diagnosisCatalogue()
     let names = Set(lab.components.map(\.name))
     let mistakes = catalogue.filter { !Set($0.components).isDisjoint(with: names) }
@@ -83,8 +103,7 @@ public func tryLab(grader: Grader, solution: URL?) throws -> Tryout {
         }
         rows.append(TryoutRow(name: mistake.id, cells: cells, score: score, isMistake: true))
     }
-    return Tryout(lab: lab.id, tests: lab.tests, maxScore: lab.tests.reduce(0) { $0 + $1.points },
-                  rows: rows)
+    return rows
 }
 
 /// reference.py copied under the lab's entry name into a folder of its own, or nil.

@@ -115,6 +115,9 @@ public final class SandboxPool: @unchecked Sendable {
     public let root: URL
     /// A warm sandbox idle longer than this is replaced rather than used.
     public let maxIdle: TimeInterval
+    /// Whether a taken sandbox is replaced (a daemon's pool); false for a command that grades
+    /// once and only wants its one sandbox started early (`labs try`).
+    public let refills: Bool
     private let logger: Logger
 
     private let lock = NSLock()
@@ -131,11 +134,12 @@ public final class SandboxPool: @unchecked Sendable {
 
     public init(
         size: Int, root: URL = FileManager.default.temporaryDirectory, maxIdle: TimeInterval = 900,
-        logger: Logger = Logger(label: "lmlab.sandbox-pool")
+        refills: Bool = true, logger: Logger = Logger(label: "lmlab.sandbox-pool")
     ) {
         self.size = max(0, size)
         self.root = root
         self.maxIdle = maxIdle
+        self.refills = refills
         self.logger = logger
     }
 
@@ -173,7 +177,7 @@ public final class SandboxPool: @unchecked Sendable {
     }
 
     /// A warm sandbox for this configuration, or nil if none is ready (then the caller starts
-    /// cold). Either way a replacement starts in the background.
+    /// cold). Either way a replacement starts in the background, if the pool `refills`.
     public func take(configuration: HarnessConfiguration) -> WarmSandbox? {
         guard size > 0 else { return nil }
         let kind = WarmKind(configuration: configuration)
@@ -195,7 +199,7 @@ public final class SandboxPool: @unchecked Sendable {
             return found
         }
         for sandbox in stale { sandbox.discard() }
-        refill(kind)
+        if refills { refill(kind) }
         return found
     }
 

@@ -49,8 +49,11 @@ extension LMLab.Labs {
         func run() throws {
             let grader = try authoringGrader(try options.lab(id), options: options,
                                              noSandbox: noSandbox)
+            // One warm sandbox, started while the mistakes are simulated, for the solution.
+            let pool = SandboxPool(size: 1, refills: false)
+            defer { pool.close() }
             let tryout = try tryLab(grader: grader,
-                                    solution: solution.map { URL(fileURLWithPath: $0) })
+                                    solution: solution.map { URL(fileURLWithPath: $0) }, pool: pool)
             print(renderTryout(tryout), terminator: "")
             if tryout.rows.contains(where: { $0.isMistake && !$0.recognised }) {
                 throw ExitCode(1)

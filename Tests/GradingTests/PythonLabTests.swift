@@ -84,6 +84,20 @@ private let correctStudent = "def scale_and_shift(x, a, b):\n    return a * x + 
         #expect(renderTryout(table).contains("shift_before_scale"))
     }
 
+    /// `labs try` starts the solution's sandbox warm while it simulates the mistakes: the same
+    /// table as a cold try, from one warm sandbox that is used and not replaced.
+    @Test func tryGradesTheSolutionInAWarmSandbox() throws {
+        let g = try grader(try scratchLab())
+        let cold = try tryLab(grader: g, solution: nil)
+        let pool = SandboxPool(size: 1, refills: false)
+        defer { pool.close() }
+        let warm = try tryLab(grader: g, solution: nil, pool: pool)
+        #expect(warm == cold)
+        let counts = pool.counts
+        #expect(counts.started == 1 && counts.taken == 1 && counts.missed == 0, "\(counts)")
+        #expect(pool.readyCount == 0)
+    }
+
     @Test func badInstructorCodeIsNamedAndNeverScored() throws {
         // (edit, what the message must contain)
         let cases: [([String: (String) -> String], [String])] = [

@@ -105,6 +105,8 @@ struct SandboxPoolTests {
         #expect(second.runner.pid != firstPID)
         kill(-second.runner.pid, SIGKILL)
         kill(second.runner.pid, SIGKILL)
+        // (The kill lands asynchronously: on a loaded machine the runner could still answer.)
+        #expect(Self.waitUntil { !second.isAlive })
         // Then a session handed the dead runner still grades, cold, over the same folder
         try Self.stageProbe(into: second.folder)
         let session = HarnessSession(warm: second, entry: "probe.py", configuration: configuration)
