@@ -19,7 +19,9 @@ public func embed(
             precondition(id >= 0 && id < v, "embed: token id \(id) outside vocabulary of \(v)")
             let p = offset + t + 1
             let add = positions == .offByOne && p < wpe.shape[0]
-            for j in 0..<c { out.data[t * c + j] = wte.data[id * c + j] + (add ? wpe.data[p * c + j] : 0) }
+            for j in 0..<c {
+                out.data[t * c + j] = wte.data[id * c + j] + (add ? wpe.data[p * c + j] : 0)
+            }
         }
         return out
     }

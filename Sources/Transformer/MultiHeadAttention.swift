@@ -74,7 +74,9 @@ public func multiHeadSelfAttention(
     precondition(
         x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
         "self-attention: x \(x.shape) with \(heads) heads")
-    guard variant.isCorrect else { return variantSelfAttention(x, weights: w, heads: heads, variant) }
+    guard variant.isCorrect else {
+        return variantSelfAttention(x, weights: w, heads: heads, variant)
+    }
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
     let merged = causalSelfAttention(qkv: qkv, heads: heads, scale: scale)  // [T, C]
     return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C] -> [T, C]

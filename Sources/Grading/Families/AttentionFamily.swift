@@ -5,8 +5,6 @@
 import Tensors
 import Transformer
 
-private func out(_ t: Tensor) -> GradedValue { .floats(t.data, shape: t.shape) }
-
 private func attentionWeights(_ a: CaseArguments) throws -> AttentionWeights {
     AttentionWeights(cAttnWeight: try a.tensor("c_attn_w"), cAttnBias: try a.tensor("c_attn_b"),
                      cProjWeight: try a.tensor("c_proj_w"), cProjBias: try a.tensor("c_proj_b"))
@@ -21,7 +19,8 @@ let attentionFamily = ComponentFamily(
     components: [
         Component(name: "softmax") { a, k in
             let axis = try k.softmaxAxis ?? a.int("axis", default: -1)
-            return out(softmax(try a.tensor("x"), axis: axis, maxShift: k.attention.attention.maxShift))
+            let maxShift = k.attention.attention.maxShift
+            return .tensor(softmax(try a.tensor("x"), axis: axis, maxShift: maxShift))
         },
         Component(name: "causal_mask") { a, k in
             let t = try a.int("T")
@@ -34,21 +33,22 @@ let attentionFamily = ComponentFamily(
             if case .mask(let shape, let values) = a["mask"] {
                 mask = .boolean(shape: shape, allowed: values)
             }
-            return out(scaledDotProductAttention(
+            return .tensor(scaledDotProductAttention(
                 q: try a.tensor("q"), k: try a.tensor("k"), v: try a.tensor("v"), mask: mask,
                 variant: k.attention.attention))
         },
         Component(name: "multi_head_attention") { a, k in
-            out(multiHeadSelfAttention(try a.tensor("x"), weights: try attentionWeights(a),
-                                       heads: try a.int("n_head"), variant: k.attention))
+            .tensor(multiHeadSelfAttention(try a.tensor("x"), weights: try attentionWeights(a),
+                                           heads: try a.int("n_head"), variant: k.attention))
         },
         Component(name: "cross_attention") { a, k in
             let w = CrossAttentionWeights(
                 qWeight: try a.tensor("w_q"), qBias: try a.tensor("b_q"),
                 kvWeight: try a.tensor("w_kv"), kvBias: try a.tensor("b_kv"),
                 outWeight: try a.tensor("w_o"), outBias: try a.tensor("b_o"))
-            return out(crossAttention(try a.tensor("x"), context: try a.tensor("context"),
-                                      weights: w, heads: try a.int("n_head"), variant: k.attention))
+            return .tensor(crossAttention(try a.tensor("x"), context: try a.tensor("context"),
+                                          weights: w, heads: try a.int("n_head"),
+                                          variant: k.attention))
         },
     ],
     mistakes: [

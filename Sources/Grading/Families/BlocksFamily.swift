@@ -5,8 +5,6 @@
 import Tensors
 import Transformer
 
-private func out(_ t: Tensor) -> GradedValue { .floats(t.data, shape: t.shape) }
-
 /// One block's weights from HF-named params (prefix e.g. "h.0." or "").
 func blockWeights(_ p: [String: Tensor], prefix: String) throws -> BlockWeights {
     func w(_ name: String) throws -> Tensor {
@@ -35,25 +33,25 @@ let blocksFamily = ComponentFamily(
     buildsOn: ["attention"],
     components: [
         Component(name: "layer_norm") { a, k in
-            out(layerNorm(try a.tensor("x"), weight: try a.tensor("gamma"),
-                          bias: try a.tensor("beta"), eps: Float(try a.double("eps", default: 1e-5)),
-                          variant: k.gpt2.block.layerNorm))
+            let eps = Float(try a.double("eps", default: 1e-5))
+            return .tensor(layerNorm(try a.tensor("x"), weight: try a.tensor("gamma"),
+                                     bias: try a.tensor("beta"), eps: eps,
+                                     variant: k.gpt2.block.layerNorm))
         },
-        Component(name: "gelu") { a, k in out(k.activation(try a.tensor("x"))) },
+        Component(name: "gelu") { a, k in .tensor(k.activation(try a.tensor("x"))) },
         Component(name: "linear") { a, _ in
-            out(linear(try a.tensor("x"), weight: try a.tensor("w"), bias: try a.tensor("b")))
+            .tensor(linear(try a.tensor("x"), weight: try a.tensor("w"), bias: try a.tensor("b")))
         },
         Component(name: "mlp") { a, k in
-            out(mlp(try a.tensor("x"), weights: MLPWeights(
+            let w = MLPWeights(
                 cFcWeight: try a.tensor("c_fc_w"), cFcBias: try a.tensor("c_fc_b"),
-                cProjWeight: try a.tensor("c_proj_w"), cProjBias: try a.tensor("c_proj_b")),
-                    activation: k.activation))
+                cProjWeight: try a.tensor("c_proj_w"), cProjBias: try a.tensor("c_proj_b"))
+            return .tensor(mlp(try a.tensor("x"), weights: w, activation: k.activation))
         },
         Component(name: "transformer_block") { a, k in
-            out(transformerBlock(try a.tensor("x"), weights: try blockWeights(try a.params("params"),
-                                                                                prefix: ""),
-                                 heads: try a.int("n_head"), activation: k.activation,
-                                 variant: k.gpt2.block))
+            let w = try blockWeights(try a.params("params"), prefix: "")
+            return .tensor(transformerBlock(try a.tensor("x"), weights: w, heads: try a.int("n_head"),
+                                            activation: k.activation, variant: k.gpt2.block))
         },
     ],
     mistakes: [

@@ -2,6 +2,13 @@
 // with a knob turned it is a catalogued mistake's output) and the family's mistakes, with their
 // titles and hints. One family per file beside this one; Registry.swift collects them.
 
+import Tensors
+
+extension GradedValue {
+    /// A float tensor's value, as every tensor-valued component returns it.
+    static func tensor(_ t: Tensor) -> GradedValue { .floats(t.data, shape: t.shape) }
+}
+
 /// A component's reference: its expected value on a case's arguments.
 public typealias Reference = @Sendable (CaseArguments) throws -> GradedValue
 

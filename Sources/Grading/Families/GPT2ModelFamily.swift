@@ -5,8 +5,6 @@
 import Tensors
 import Transformer
 
-private func out(_ t: Tensor) -> GradedValue { .floats(t.data, shape: t.shape) }
-
 /// The GPT-2 of a case's HF-named params (n_layer counted from the "h.{i}." keys, n_head given),
 /// with the MLP's `activation`, and the params' own lm_head.weight as the head when `untiedHead`.
 func gpt2Model(_ p: [String: Tensor], heads: Int, activation: Activation = .geluTanh,
@@ -66,11 +64,13 @@ let gpt2ModelFamily = ComponentFamily(
             let (ids, wte, wpe) = (try a.ids("ids"), try a.tensor("wte"), try a.tensor("wpe"))
             guard wte.rank == 2, wpe.rank == 2, wte.shape[1] == wpe.shape[1],
                 ids.allSatisfy({ $0 >= 0 && $0 < wte.shape[0] }), ids.count <= wpe.shape[0]
-            else { throw GradingError.badArgument("ids", "ids < \(wte.shape.first ?? 0), at most ctx") }
-            return out(embed(ids: ids, wte: wte, wpe: wpe, positions: k.gpt2.positions))
+            else {
+                throw GradingError.badArgument("ids", "ids < \(wte.shape.first ?? 0), at most ctx")
+            }
+            return .tensor(embed(ids: ids, wte: wte, wpe: wpe, positions: k.gpt2.positions))
         },
         Component(name: "gpt2_forward") { a, k in
-            out(try gpt2Logits(try a.ids("ids"), try gpt2Model(a, k), k))
+            .tensor(try gpt2Logits(try a.ids("ids"), try gpt2Model(a, k), k))
         },
         Component(name: "cross_entropy") { a, k in
             let logits = try a.tensor("logits")

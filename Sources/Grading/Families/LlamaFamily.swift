@@ -49,7 +49,6 @@ private func evaluateLlama(_ component: String, _ a: CaseArguments, _ knobs: Lla
     -> GradedValue
 {
     let v = knobs.variant
-    func out(_ t: Tensor) -> GradedValue { .floats(t.data, shape: t.shape) }
     func theta() throws -> Float {
         let theta = try a.double("theta", default: 10000)
         guard theta > 1 else { throw GradingError.badArgument("theta", "a base above 1") }
@@ -59,29 +58,29 @@ private func evaluateLlama(_ component: String, _ a: CaseArguments, _ knobs: Lla
     switch component {
     case "rms_norm":
         let x = try a.tensor("x")
-        return out(rmsNorm(x, weight: try a.tensor("weight", shape: [x.shape.last ?? 0]), eps: eps,
+        return .tensor(rmsNorm(x, weight: try a.tensor("weight", shape: [x.shape.last ?? 0]), eps: eps,
                            subtractMean: v.normSubtractsMean))
     case "rope":
         let x = try a.tensor("x")
         guard x.rank >= 2, x.shape[x.rank - 1] % 2 == 0 else {
             throw GradingError.badArgument("x", "a tensor [..., T, d] with d even")
         }
-        return out(rotaryEmbedding(x, theta: try theta(), variant: v.rope))
+        return .tensor(rotaryEmbedding(x, theta: try theta(), variant: v.rope))
     case "repeat_kv":
         let kv = try a.tensor("kv")
         let nRep = try a.int("n_rep")
         guard kv.rank == 3, nRep >= 1 else {
             throw GradingError.badArgument("kv", "a tensor [n_kv_head, T, hd] and n_rep ≥ 1")
         }
-        return out(repeatKV(kv, nRep: nRep, order: v.kvOrder))
+        return .tensor(repeatKV(kv, nRep: nRep, order: v.kvOrder))
     case "swiglu_mlp":
         let x = try a.matrix("x")
-        return out(swiGLU(x, weights: try swiGLUWeights(a, c: x.shape[1]), variant: v))
+        return .tensor(swiGLU(x, weights: try swiGLUWeights(a, c: x.shape[1]), variant: v))
     case "grouped_query_attention":
         let x = try a.matrix("x")
         let (heads, kvHeads) = (try a.int("n_head"), try a.int("n_kv_head"))
         let w = try gqaWeights(a, c: x.shape[1], heads: heads, kvHeads: kvHeads)
-        return out(groupedQueryAttention(x, weights: w, heads: heads, kvHeads: kvHeads,
+        return .tensor(groupedQueryAttention(x, weights: w, heads: heads, kvHeads: kvHeads,
                                          theta: try theta(), variant: v))
     default:  // llama_block
         let x = try a.matrix("x")
@@ -91,7 +90,7 @@ private func evaluateLlama(_ component: String, _ a: CaseArguments, _ knobs: Lla
             attentionNorm: try a.tensor("attn_norm", shape: [c]),
             attention: try gqaWeights(a, c: c, heads: heads, kvHeads: kvHeads),
             mlpNorm: try a.tensor("mlp_norm", shape: [c]), mlp: try swiGLUWeights(a, c: c))
-        return out(llamaBlock(x, weights: w, heads: heads, kvHeads: kvHeads, theta: try theta(),
+        return .tensor(llamaBlock(x, weights: w, heads: heads, kvHeads: kvHeads, theta: try theta(),
                               eps: eps, variant: v))
     }
 }

@@ -131,16 +131,16 @@ func loraTrainableCount(_ args: CaseArguments) throws -> Int {
     return count
 }
 
-private func out(_ t: Tensor?) -> GradedValue? { t.map { .floats($0.data, shape: $0.shape) } }
 
 let loraFamily = ComponentFamily(
     name: "LoRA",
     components: [
-        Component(name: "lora_forward") { a, k in out(try loraForward(a, k.lora)) },
-        Component(name: "lora_merge") { a, k in out(try loraMerge(a, k.lora)) },
+        // nil: B·A untransposed does not even have W's shape (the student's code raised)
+        Component(name: "lora_forward") { a, k in try loraForward(a, k.lora).map(GradedValue.tensor) },
+        Component(name: "lora_merge") { a, k in try loraMerge(a, k.lora).map(GradedValue.tensor) },
         Component(name: "lora_trainable_params") { a, _ in .int(try loraTrainableCount(a)) },
-        Component(name: "lora_grad_a") { a, k in out(try loraGradients(a, k.lora).dA) },
-        Component(name: "lora_grad_b") { a, k in out(try loraGradients(a, k.lora).dB) },
+        Component(name: "lora_grad_a") { a, k in .tensor(try loraGradients(a, k.lora).dA) },
+        Component(name: "lora_grad_b") { a, k in .tensor(try loraGradients(a, k.lora).dB) },
     ],
     mistakes: [
         Mistake(
