@@ -19,8 +19,7 @@ enum PretokenizePattern: Sendable, CaseIterable {
 
     var regex: String {
         switch self {
-        case .gpt2:
-            return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+        case .gpt2: return PreTokenizer.gpt2Pattern
         case .whitespaceSplit: return #"\S+"#
         case .wordsAndPunctuation: return #"\w+|[^\w\s]+"#
         case .noLeadingSpace:
@@ -31,7 +30,9 @@ enum PretokenizePattern: Sendable, CaseIterable {
     }
 }
 
+/// The pieces of `text` under `pattern`: GPT-2's is the Tokenizer's own scanner.
 func pretokenize(_ text: String, _ pattern: PretokenizePattern = .gpt2) -> [String] {
+    guard pattern != .gpt2 else { return PreTokenizer.split(text) }
     guard let regex = try? NSRegularExpression(pattern: pattern.regex) else { return [] }
     let ns = text as NSString
     return regex.matches(in: text, range: NSRange(location: 0, length: ns.length))
@@ -165,9 +166,7 @@ let bpeFamily = ComponentFamily(
             return .dict(table)
         },
         Component(name: "pretokenize") { a, k in
-            let text = try a.string("text")
-            guard k.bpe.pattern == .gpt2 else { return .strings(pretokenize(text, k.bpe.pattern)) }
-            return .strings(PreTokenizer.split(text))
+            .strings(pretokenize(try a.string("text"), k.bpe.pattern))
         },
         Component(name: "bpe_encode") { a, k in
             let (encoder, merges) = try vocabulary(a, "encoder", merges: "merges")
