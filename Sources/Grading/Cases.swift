@@ -60,8 +60,7 @@ private func generate(_ spec: InputSpec, name: String, test: LabTest, lab: Lab, 
     case .ids(let count, let vocab):
         return .ids((0..<count).map { _ in rng.int(below: vocab) })
     case .causal(let t):
-        let mask = BoolMask.causal(t)
-        return .mask(shape: mask.shape, values: mask.values)
+        return .mask(shape: [t, t], values: causalMask(t).allowed)
     case .gpt2(let spec):
         var params: [String: CaseValue] = [:]
         let scale = Float(spec.embeddingScale)

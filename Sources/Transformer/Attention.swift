@@ -8,7 +8,9 @@ import Tensors
 /// Softmax along `axis` (negative counts from the end), numerically stable: each slice has its
 /// maximum subtracted before exp, so logits of +1000 give no overflow.
 /// A slice whose every entry is -inf (nothing may be attended to) gives all zeros, not NaN.
-public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
+/// `maxShift: false` is the catalogued unstable softmax (`naiveSoftmax` without the max).
+public func softmax(_ x: Tensor, axis: Int = -1, maxShift: Bool = true) -> Tensor {
+    guard maxShift else { return naiveSoftmax(x, axis: axis, maxShift: false) }
     let a = x.normalizedAxis(axis)
     // View x as [outer, n, inner] with the softmax axis in the middle.
     let n = x.shape[a]
@@ -44,6 +46,36 @@ public func softmax(_ x: Tensor, axis: Int = -1) -> Tensor {
             for j in 0..<inner { rowSum[j] = rowSum[j] > 0 ? 1 / rowSum[j] : 0 }
             for i in 0..<n {
                 for j in 0..<inner { block[i * inner + j] *= rowSum[j] }
+            }
+        }
+    }
+    return out
+}
+
+/// Softmax as the formula reads, exp(x − max) / Σ exp(x − max) one slice at a time with the
+/// library's exp: the plain version beside `softmax`, and the softmax of the catalogued mistakes,
+/// which compute as a student's NumPy does. So a slice that is all -inf gives NaN (0/0), and
+/// `maxShift: false` (the unstable form, no max subtracted) overflows to inf/inf = NaN on large
+/// logits. x [outer, n, inner] viewed around `axis` -> the same shape.
+public func naiveSoftmax(_ x: Tensor, axis: Int = -1, maxShift: Bool = true) -> Tensor {
+    let a = x.normalizedAxis(axis)
+    let n = x.shape[a]
+    let outer = x.shape[..<a].reduce(1, *)
+    let inner = x.shape[(a + 1)...].reduce(1, *)
+    var out = x
+    out.data.withUnsafeMutableBufferPointer { y in
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i  // element j of the slice is y[base + j · inner]
+                var m: Float = maxShift ? -.infinity : 0
+                if maxShift { for j in 0..<n { m = max(m, y[base + j * inner]) } }
+                var sum: Float = 0
+                for j in 0..<n {
+                    let e = Foundation.exp(y[base + j * inner] - m)
+                    y[base + j * inner] = e
+                    sum += e
+                }
+                for j in 0..<n { y[base + j * inner] /= sum }
             }
         }
     }
@@ -110,11 +142,25 @@ public enum AttentionMask: Sendable, Equatable {
         case .boolean(let shape, _): return shape
         }
     }
+
+    /// Row-major, true where the query may attend (an additive mask: where it is not -inf).
+    public var allowed: [Bool] {
+        switch self {
+        case .additive(let t): return t.data.map { $0 != -.infinity }
+        case .boolean(_, let allowed): return allowed
+        }
+    }
 }
 
-/// The causal mask [T, T]: position i may attend to positions 0 ... i.
-public func causalMask(_ t: Int) -> AttentionMask {
-    causalMask(queries: t, keys: t)
+/// The causal mask [T, T]: position i may attend to positions 0 ... i + offset. The offset is
+/// the catalogued off-by-one (±1 diagonal); 0, the default, is the causal mask.
+public func causalMask(_ t: Int, offset: Int = 0) -> AttentionMask {
+    guard offset != 0 else { return causalMask(queries: t, keys: t) }
+    var allowed = [Bool](repeating: false, count: t * t)
+    for i in 0..<t {
+        for j in 0..<t where j <= i + offset { allowed[i * t + j] = true }
+    }
+    return .boolean(shape: [t, t], allowed: allowed)
 }
 
 /// The causal mask [Tq, Tk] for Tq new queries after Tk - Tq earlier positions (decoding with a
@@ -155,10 +201,13 @@ public func attentionWeights(q: Tensor, k: Tensor, mask: AttentionMask? = nil) -
 /// Softmax(Q Kᵀ / √dk + mask) V.
 /// q [..., Tq, dk], k [..., Tk, dk], v [..., Tk, dv] (same leading axes) -> [..., Tq, dv].
 /// A query row whose keys are all masked gets zero weights, so its output row is zeros.
+/// A `variant` other than the default is a catalogued mistake (`variantAttention`).
 public func scaledDotProductAttention(
-    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask? = nil,
+    variant: AttentionVariant = AttentionVariant()
 ) -> Tensor {
     checkAttentionShapes(q: q, k: k, v: v)
+    guard variant.isCorrect else { return variantAttention(q: q, k: k, v: v, mask: mask, variant) }
     let weights = attentionWeights(q: q, k: k, mask: mask)  // [..., Tq, Tk]
     return weights.matmul(v)  // [..., Tq, dv]: step 3, the weighted sum of the values
 }
@@ -198,6 +247,28 @@ public func naiveScaledDotProductAttention(
         }
     }
     return out
+}
+
+/// The three steps of attention with the variant's changes, computed as a student's NumPy code
+/// does (`naiveSoftmax`): a query whose keys are all masked with -inf gets NaN weights.
+/// Shapes as in `scaledDotProductAttention`.
+func variantAttention(
+    q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask?, _ variant: AttentionVariant
+) -> Tensor {
+    var scores = q.matmul(k, transposeOther: true)  // [..., Tq, Tk]
+    scores = scores * variant.scale.factor(q.shape[q.rank - 1])  // step 2: scaled
+    // blocked[i]: score i is masked (the mask broadcast to the scores).
+    let blocked = variant.ignoreMask ? nil : mask.map { mask in
+        mask.additiveTensor.broadcasted(to: scores.shape).data.map { $0 == -.infinity }
+    }
+    if let blocked, variant.maskAfterSoftmax == nil {
+        for i in blocked.indices where blocked[i] { scores.data[i] = variant.maskFill }
+    }
+    var weights = naiveSoftmax(scores, axis: variant.softmaxAxis, maxShift: variant.maxShift)
+    if let blocked, let after = variant.maskAfterSoftmax {
+        for i in blocked.indices where blocked[i] { weights.data[i] = after }
+    }
+    return weights.matmul(v)  // [..., Tq, Tk] @ [..., Tk, dv] -> [..., Tq, dv]
 }
 
 private func checkAttentionShapes(q: Tensor, k: Tensor, v: Tensor?) {

@@ -25,16 +25,29 @@ public struct BlockWeights: Sendable, Equatable {
 
 /// x [T, C] -> [T, C] through one block with causal self-attention.
 /// `attentionScale` multiplies the scores (1/√hs by default), `activation` is the MLP's.
+/// A `variant` other than the default is a catalogued mistake (a residual dropped, post-LN,
+/// layer norm's variance or eps).
 public func transformerBlock(
     _ x: Tensor, weights w: BlockWeights, heads: Int, eps: Float = 1e-5,
-    attentionScale: Float? = nil, activation: Activation = .geluTanh
+    attentionScale: Float? = nil, activation: Activation = .geluTanh,
+    variant: BlockVariant = BlockVariant()
 ) -> Tensor {
-    let a = multiHeadSelfAttention(
-        layerNorm(x, weight: w.ln1Weight, bias: w.ln1Bias, eps: eps), weights: w.attention,
-        heads: heads, scale: attentionScale)  // [T, C]
-    let x = x + a  // residual
-    let m = mlp(
-        layerNorm(x, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps), weights: w.mlp,
-        activation: activation)
-    return x + m  // residual, [T, C]
+    let ln1 = { (h: Tensor) in
+        layerNorm(h, weight: w.ln1Weight, bias: w.ln1Bias, eps: eps, variant: variant.layerNorm)
+    }
+    let ln2 = { (h: Tensor) in
+        layerNorm(h, weight: w.ln2Weight, bias: w.ln2Bias, eps: eps, variant: variant.layerNorm)
+    }
+    let attn = { (h: Tensor) in
+        multiHeadSelfAttention(h, weights: w.attention, heads: heads, scale: attentionScale)
+    }
+    let ff = { (h: Tensor) in mlp(h, weights: w.mlp, activation: activation) }
+    if variant.postLN {  // the original Transformer: ln_1(x + attn(x)), then ln_2(x + mlp(x))
+        let h = ln1(x + attn(x))
+        return ln2(h + ff(h))
+    }
+    let a = attn(ln1(x))  // [T, C]
+    let h = variant.attentionResidual ? x + a : a  // residual
+    let m = ff(ln2(h))  // [T, C]
+    return variant.mlpResidual ? h + m : m  // residual, [T, C]
 }

@@ -362,23 +362,27 @@ public struct GPT2Model: Sendable {
         try config.validate(ids, offset: offset)
     }
 
-    /// The final hidden states after ln_f: ids [T] -> [T, C].
-    public func hiddenStates(_ ids: [Int]) throws -> Tensor {
+    /// The final hidden states after ln_f: ids [T] -> [T, C]. A `variant` other than the
+    /// default is a catalogued mistake (positions, ln_f missing, a block's).
+    public func hiddenStates(_ ids: [Int], variant: GPT2Variant = GPT2Variant()) throws -> Tensor {
         try validate(ids)
-        var x = embed(ids: ids, wte: weights.wte, wpe: weights.wpe)  // [T, C]
+        var x = embed(
+            ids: ids, wte: weights.wte, wpe: weights.wpe, positions: variant.positions)  // [T, C]
         for (layer, block) in weights.blocks.enumerated() {
             x = transformerBlock(
                 x, weights: block, heads: config.nHead, eps: config.layerNormEpsilon,
                 attentionScale: config.attentionScale(layer: layer),
-                activation: config.activation)
+                activation: config.activation, variant: variant.block)
         }
+        guard variant.finalLayerNorm else { return x }
         return layerNorm(
-            x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: config.layerNormEpsilon)
+            x, weight: weights.lnFWeight, bias: weights.lnFBias, eps: config.layerNormEpsilon,
+            variant: variant.block.layerNorm)
     }
 
     /// Next-token logits at every position: ids [T] -> [T, V].
-    public func forward(_ ids: [Int]) throws -> Tensor {
-        tiedHead(try hiddenStates(ids), wte: weights.outputHead)  // [T, C] -> [T, V]
+    public func forward(_ ids: [Int], variant: GPT2Variant = GPT2Variant()) throws -> Tensor {
+        tiedHead(try hiddenStates(ids, variant: variant), wte: weights.outputHead)  // [T, V]
     }
 }
 

@@ -3,8 +3,12 @@
 import Foundation
 import Tensors
 
-/// x [..., C], weight [C], bias [C] -> [..., C], each row normalised on its own.
-public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
+/// x [..., C], weight [C], bias [C] -> [..., C], each row normalised on its own. A `variant`
+/// other than the default is a catalogued mistake (n − 1 in the variance, eps outside the root).
+public func layerNorm(
+    _ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5,
+    variant: LayerNormVariant = LayerNormVariant()
+) -> Tensor {
     precondition(x.rank >= 1, "layerNorm needs x [..., C], got \(x.shape)")
     let c = x.shape[x.rank - 1]
     precondition(
@@ -13,6 +17,8 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
     var out = x
     guard c > 0 else { return out }
     let rows = x.count / c
+    let n = Double(variant.unbiased ? c - 1 : c)  // the variance divides by n
+    let epsOutside = variant.epsOutsideSqrt
     out.data.withUnsafeMutableBufferPointer { y in
         weight.data.withUnsafeBufferPointer { g in
             bias.data.withUnsafeBufferPointer { b in
@@ -29,7 +35,10 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e
                         let d = Double(row[j]) - mean
                         sq += d * d
                     }
-                    let inv = 1 / (sq / Double(c) + Double(eps)).squareRoot()
+                    let variance = sq / n
+                    let inv = epsOutside
+                        ? 1 / (variance.squareRoot() + Double(eps))  // the mistake: √var + eps
+                        : 1 / (variance + Double(eps)).squareRoot()  // 1 / √(var + eps)
                     for j in 0..<c { row[j] = Float((Double(row[j]) - mean) * inv) * g[j] + b[j] }
                 }
             }

@@ -53,7 +53,8 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 }
 
 /// Mean over positions of -log p(target): logits [T, V], targets [T] (each in 0 ..< V).
-public func crossEntropy(logits: Tensor, targets: [Int]) -> Float {
+/// `summed` is the catalogued mistake: the sum, which grows with the sequence length.
+public func crossEntropy(logits: Tensor, targets: [Int], summed: Bool = false) -> Float {
     precondition(
         logits.rank == 2 && logits.shape[0] == targets.count && !targets.isEmpty,
         "crossEntropy: logits \(logits.shape) for \(targets.count) targets")
@@ -64,7 +65,7 @@ public func crossEntropy(logits: Tensor, targets: [Int]) -> Float {
         precondition(target >= 0 && target < v, "crossEntropy: target \(target) outside 0 ..< \(v)")
         nll -= Double(logp.data[t * v + target])
     }
-    return Float(nll / Double(targets.count))
+    return Float(summed ? nll : nll / Double(targets.count))
 }
 
 /// exp(cross-entropy): the effective number of equally likely choices per token.

@@ -41,19 +41,23 @@ public struct CrossAttentionWeights: Sendable, Equatable {
     }
 }
 
-/// [T, C] -> [H, T, C/H]: head h gets channels h·hs ..< (h+1)·hs.
-public func splitHeads(_ x: Tensor, heads: Int) -> Tensor {
+/// [T, C] -> [H, T, C/H]: head h gets channels h·hs ..< (h+1)·hs. `transpose: false` is the
+/// catalogued bare reshape to [H, T, hs], which mixes tokens and channels.
+public func splitHeads(_ x: Tensor, heads: Int, transpose: Bool = true) -> Tensor {
     precondition(
         x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
         "splitHeads: \(x.shape) into \(heads) heads")
     let (t, c) = (x.shape[0], x.shape[1])
+    guard transpose else { return x.reshaped([heads, t, c / heads]) }
     return x.reshaped([t, heads, c / heads]).permuted([1, 0, 2])  // [T, H, hs] -> [H, T, hs]
 }
 
-/// [H, T, hs] -> [T, H·hs]: the heads' outputs side by side again.
-public func mergeHeads(_ x: Tensor) -> Tensor {
+/// [H, T, hs] -> [T, H·hs]: the heads' outputs side by side again. `transpose: false` is the
+/// catalogued bare reshape, which interleaves the heads' rows.
+public func mergeHeads(_ x: Tensor, transpose: Bool = true) -> Tensor {
     precondition(x.rank == 3, "mergeHeads needs [H, T, hs], got \(x.shape)")
     let (h, t, hs) = (x.shape[0], x.shape[1], x.shape[2])
+    guard transpose else { return x.reshaped([t, h * hs]) }
     return x.permuted([1, 0, 2]).reshaped([t, h * hs])  // [H, T, hs] -> [T, H, hs] -> [T, C]
 }
 
@@ -61,13 +65,18 @@ public func mergeHeads(_ x: Tensor) -> Tensor {
 /// Each head runs as two sgemms on strided views of the fused qkv buffer, with no copies:
 /// scores = q kᵀ / √hs, causal softmax, then the weighted sum of v written straight into the
 /// head's columns of the merged output. `scale` replaces 1/√hs when a config asks for another
-/// (`GPT2Config.attentionScale(layer:)`).
+/// (`GPT2Config.attentionScale(layer:)`). A `variant` other than the default is a catalogued
+/// mistake, computed by `variantSelfAttention` (its scale is the variant's, not `scale`).
 public func multiHeadSelfAttention(
-    _ x: Tensor, weights w: AttentionWeights, heads: Int, scale: Float? = nil
+    _ x: Tensor, weights w: AttentionWeights, heads: Int, scale: Float? = nil,
+    variant: MultiHeadVariant = MultiHeadVariant()
 ) -> Tensor {
     precondition(
         x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
         "self-attention: x \(x.shape) with \(heads) heads")
+    guard variant.isCorrect else {
+        return variantSelfAttention(x, weights: w, heads: heads, variant)
+    }
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
     let merged = causalSelfAttention(qkv: qkv, heads: heads, scale: scale)  // [T, C]
     return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C] -> [T, C]
@@ -127,9 +136,32 @@ public func composedMultiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeig
     return linear(mergeHeads(heads), weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
 }
 
-/// Cross-attention: x [Tq, C] attends to context [Tk, C] (no mask) -> [Tq, C].
+/// A catalogued mistake of self-attention: the composed path above with the variant's changes,
+/// its attention computed as a student's NumPy does (`variantAttention`, so a query that may
+/// see no key gets NaN). x [T, C] -> [T, C].
+func variantSelfAttention(
+    _ x: Tensor, weights w: AttentionWeights, heads: Int, _ variant: MultiHeadVariant
+) -> Tensor {
+    let (t, c) = (x.shape[0], x.shape[1])
+    let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
+    let part = { (i: Int) in  // the third read as q (0), k (1) or v (2): [T, C] -> [H, T, hs]
+        let from = variant.qkvOrder[i] * c
+        return splitHeads(
+            qkv.sliced(axis: -1, from..<(from + c)), heads: heads,
+            transpose: variant.splitTranspose)
+    }
+    let mask = variant.causalOffset.map { causalMask(t, offset: $0) }
+    let out = variantAttention(
+        q: part(0), k: part(1), v: part(2), mask: mask, variant.attention)  // [H, T, hs]
+    let merged = mergeHeads(out, transpose: variant.mergeTranspose)  // [T, C]
+    return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
+}
+
+/// Cross-attention: x [Tq, C] attends to context [Tk, C] (no mask) -> [Tq, C]. A `variant`
+/// other than the default is a catalogued mistake (its causal mask is not used: there is none).
 public func crossAttention(
-    _ x: Tensor, context: Tensor, weights w: CrossAttentionWeights, heads: Int
+    _ x: Tensor, context: Tensor, weights w: CrossAttentionWeights, heads: Int,
+    variant: MultiHeadVariant = MultiHeadVariant()
 ) -> Tensor {
     precondition(
         x.rank == 2 && context.rank == 2 && x.shape[1] == context.shape[1],
@@ -137,10 +169,14 @@ public func crossAttention(
     let c = x.shape[1]
     let q = linear(x, weight: w.qWeight, bias: w.qBias)  // [Tq, C]
     let kv = linear(context, weight: w.kvWeight, bias: w.kvBias)  // [Tk, C] -> [Tk, 2C]
-    let k = kv.sliced(axis: -1, 0..<c)  // [Tk, C]
-    let v = kv.sliced(axis: -1, c..<(2 * c))  // [Tk, C]
-    let out = scaledDotProductAttention(
-        q: splitHeads(q, heads: heads), k: splitHeads(k, heads: heads),
-        v: splitHeads(v, heads: heads))  // [H, Tq, hs]
-    return linear(mergeHeads(out), weight: w.outWeight, bias: w.outBias)  // [Tq, C]
+    let (kFrom, vFrom) = variant.kvSwapped ? (c, 0) : (0, c)
+    let k = kv.sliced(axis: -1, kFrom..<(kFrom + c))  // [Tk, C]
+    let v = kv.sliced(axis: -1, vFrom..<(vFrom + c))  // [Tk, C]
+    let split = { (m: Tensor) in splitHeads(m, heads: heads, transpose: variant.splitTranspose) }
+    let out = variant.isCorrect
+        ? scaledDotProductAttention(q: split(q), k: split(k), v: split(v))
+        : variantAttention(q: split(q), k: split(k), v: split(v), mask: nil, variant.attention)
+    // out [H, Tq, hs] -> [Tq, C]
+    return linear(
+        mergeHeads(out, transpose: variant.mergeTranspose), weight: w.outWeight, bias: w.outBias)
 }

@@ -32,14 +32,14 @@ func expectOnlyItsMistakeNamed(_ samples: [Sample], grader: Grader) throws {
     @Test func everyLlamaComponentHasAReferenceAndAtLeastEightMistakes() throws {
         let lab = try Lab.load(folder: labsRoot07.appendingPathComponent("07-llama"))
         for c in lab.components { #expect(references[c.name] != nil, "no reference for \(c.name)") }
-        let ids = Set(llamaMistakes.map(\.id))
-        #expect(ids.count >= 8 && ids.count == llamaMistakes.count)
-        #expect(llamaMistakes.allSatisfy { $0.components.allSatisfy(llamaComponents.contains) })
+        let ids = Set(llamaFamily.mistakes.map(\.id))
+        #expect(ids.count >= 8 && ids.count == llamaFamily.mistakes.count)
+        #expect(llamaFamily.mistakes.allSatisfy { $0.components.allSatisfy(llamaFamily.componentNames.contains) })
     }
 
     @Test func everyMistakeIsNamedOnItsSampleAndNoOther() throws {
         let samples = try loadSamples().filter { $0.lab == "07-llama" && $0.verdict == "mistake" }
-        #expect(Set(samples.compactMap(\.mistake)) == Set(llamaMistakes.map(\.id)),
+        #expect(Set(samples.compactMap(\.mistake)) == Set(llamaFamily.mistakes.map(\.id)),
                 "every lab 07 mistake needs a sample")
         try expectOnlyItsMistakeNamed(samples, grader: try grader07())
     }
@@ -58,7 +58,7 @@ func expectOnlyItsMistakeNamed(_ samples: [Sample], grader: Grader) throws {
 
     @Test func everyMistakeDiffersFromTheReferenceOnAVisibleTest() throws {
         let lab = try Lab.load(folder: labsRoot07.appendingPathComponent("07-llama"))
-        for m in llamaMistakes {
+        for m in llamaFamily.mistakes {
             var shown = false
             for test in lab.tests where test.visibility == .visible && m.components.contains(test.component) {
                 let args = try makeArguments(test: test, lab: lab, seed: test.seed ?? 0)

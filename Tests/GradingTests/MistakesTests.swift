@@ -146,7 +146,7 @@ func matches(_ a: GradedValue, _ b: GradedValue, _ component: String,
         // Labs 05–06's mistakes have their own oracle (Labs56Tests, labs56_reference.py); lab
         // 07's are checked on their samples against llama_oracle.py (Lab07Tests).
         let all = Set(mistakeCatalogue.filter { !$0.nonFiniteSignature }.map(\.id))
-            .subtracting(labs56MistakeIDs).subtracting(llamaMistakes.map(\.id))
+            .subtracting(labs56MistakeIDs).subtracting(llamaFamily.mistakes.map(\.id))
         #expect(seen == all, "not covered by the oracle: \(all.subtracting(seen).sorted())")
     }
 

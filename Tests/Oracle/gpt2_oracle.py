@@ -192,6 +192,75 @@ def random_checkpoint(rng, n_layer, n_head, n_embd, n_vocab, n_ctx):
 # ---- cases --------------------------------------------------------------------------------
 
 
+# ---- the catalogued mistakes, written as a student would (the Transformer's variants) -----
+
+
+def student_softmax(x, axis=-1, max_shift=True):  # float32 NumPy, as a student computes
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True)) if max_shift else np.exp(x)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def student_attention(q, k, v, allowed=None, scale="sqrt", axis=-1, fill=-np.inf, after=None):
+    d = q.shape[-1]
+    s = q @ np.swapaxes(k, -1, -2) * {"sqrt": 1 / np.sqrt(d), "none": 1.0, "dk": 1 / d}[scale]
+    if allowed is not None and after is None:
+        s = np.where(allowed, s, fill)
+    w = student_softmax(s, axis)
+    if allowed is not None and after is not None:
+        w = np.where(allowed, w, after)
+    return w @ v
+
+
+def student_mha(x, w, b, pw, pb, h, order=(0, 1, 2), offset=0, split_t=True, merge_t=True,
+                **att):
+    t, c = x.shape
+    parts = np.split(x @ w + b, 3, axis=-1)
+    q, k, v = (parts[i].reshape(t, h, c // h).transpose(1, 0, 2) if split_t
+               else parts[i].reshape(h, t, c // h) for i in order)
+    allowed = None if offset is None else np.tril(np.ones((t, t), dtype=bool), offset)
+    o = student_attention(q, k, v, allowed, **att)  # [h, t, hs]
+    merged = o.transpose(1, 0, 2).reshape(t, c) if merge_t else o.reshape(t, c)
+    return merged @ pw + pb
+
+
+def student_layer_norm(x, g, b, eps=1e-5, ddof=0, eps_outside=False):
+    m = x.mean(-1, keepdims=True)
+    sd = np.sqrt(x.var(-1, keepdims=True, ddof=ddof)) + eps if eps_outside \
+        else np.sqrt(x.var(-1, keepdims=True, ddof=ddof) + eps)
+    return (x - m) / sd * g + b
+
+
+def case_variants(d, rng):
+    f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    t, c, h = 5, 8, 2
+    x, q, k, v = f(t, c), f(h, t, 4), f(h, t, 4), f(h, t, 3)
+    w, b, pw, pb = f(c, 3 * c) * 0.5, f(3 * c), f(c, c) * 0.5, f(c)
+    big = (f(2, 4) + 1000).astype(np.float32)
+    g, beta = 1 + f(c) * 0.1, f(c) * 0.1
+    causal = np.tril(np.ones((t, t), dtype=bool))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = {
+            "out_unstable": student_softmax(big, max_shift=False),  # NaN
+            "out_causal_plus": np.tril(np.ones((t, t)), 1),
+            "out_causal_minus": np.tril(np.ones((t, t)), -1),
+            "out_att_none": student_attention(q, k, v, causal, scale="none"),
+            "out_att_dk": student_attention(q, k, v, causal, scale="dk"),
+            "out_att_axis": student_attention(q, k, v, causal, axis=-2),
+            "out_att_after0": student_attention(q, k, v, causal, after=0.0),
+            "out_att_after_large": student_attention(q, k, v, causal, after=-1e9),
+            "out_att_fill_large": student_attention(q, k, v, np.tril(causal, -1), fill=-1e9),
+            "out_att_empty_row": student_attention(q, k, v, np.tril(causal, -1)),  # NaN row 0
+            "out_mha_order": student_mha(x, w, b, pw, pb, h, order=(2, 0, 1)),
+            "out_mha_split": student_mha(x, w, b, pw, pb, h, split_t=False, merge_t=False),
+            "out_mha_merge": student_mha(x, w, b, pw, pb, h, merge_t=False),
+            "out_mha_offset": student_mha(x, w, b, pw, pb, h, offset=1),
+            "out_mha_nomask": student_mha(x, w, b, pw, pb, h, offset=None),
+            "out_ln_unbiased": student_layer_norm(x, g, beta, ddof=1),
+            "out_ln_eps_outside": student_layer_norm(x * 1e-3, g, beta, eps_outside=True),
+        }
+    save(d, x=x, q=q, k=k, v=v, w=w, b=b, pw=pw, pb=pb, big=big, g=g, beta=beta, **out)
+
+
 def save(d, **arrays):
     for name, a in arrays.items():
         np.save(os.path.join(d, name + ".npy"), np.asarray(a, dtype=np.float32))
@@ -359,6 +428,7 @@ def main():
         "cross": lambda: case_cross(d, rng),
         "embed": lambda: case_embed(d, rng),
         "loss": lambda: case_loss(d, rng),
+        "variants": lambda: case_variants(d, rng),
         "checkpoint": lambda: case_checkpoint(d, rng),
         "checkpoint_f16": lambda: case_checkpoint(d, rng, np.float16, "transformer.", True),
         "checkpoint_prefixed": lambda: case_checkpoint(d, rng, np.float32, "transformer.", True),

@@ -1,6 +1,7 @@
-// Lab 05-lora's maths for grading: the correct LoRA forward, merge and adapter gradients built
-// from the Training module's pieces (LoRAAdapter.delta, loraBackward), each with the knobs the
-// mistake catalogue turns (alpha not divided by r, B·A not transposed, merging with a minus).
+// LoRA (lab 05): the forward, the merge, the adapter's gradients and its parameter count, built
+// from the Training module's pieces (LoRAAdapter.delta, loraBackward). The family's one home: the
+// components (their reference with `Knobs()`) and the catalogued mistakes, each with one knob of
+// `LoRAVariant` turned (alpha not divided by r, B·A not transposed, merging with a minus).
 import Tensors
 import Training
 import Transformer
@@ -130,17 +131,39 @@ func loraTrainableCount(_ args: CaseArguments) throws -> Int {
     return count
 }
 
-/// Lab 05's components under `v`, or nil for a component this file does not know.
-func evaluateLoRA(_ component: String, _ args: CaseArguments, _ v: LoRAVariant) throws
-    -> GradedValue?
-{
-    func out(_ t: Tensor?) -> GradedValue? { t.map { .floats($0.data, shape: $0.shape) } }
-    switch component {
-    case "lora_forward": return out(try loraForward(args, v))
-    case "lora_merge": return out(try loraMerge(args, v))
-    case "lora_grad_a": return out(try loraGradients(args, v).dA)
-    case "lora_grad_b": return out(try loraGradients(args, v).dB)
-    case "lora_trainable_params": return .int(try loraTrainableCount(args))
-    default: return nil
-    }
-}
+
+let loraFamily = ComponentFamily(
+    name: "LoRA",
+    components: [
+        // nil: B·A untransposed does not even have W's shape (the student's code raised)
+        Component(name: "lora_forward") { a, k in try loraForward(a, k.lora).map(GradedValue.tensor) },
+        Component(name: "lora_merge") { a, k in try loraMerge(a, k.lora).map(GradedValue.tensor) },
+        Component(name: "lora_trainable_params") { a, _ in .int(try loraTrainableCount(a)) },
+        Component(name: "lora_grad_a") { a, k in .tensor(try loraGradients(a, k.lora).dA) },
+        Component(name: "lora_grad_b") { a, k in .tensor(try loraGradients(a, k.lora).dB) },
+    ],
+    mistakes: [
+        Mistake(
+            id: "lora_alpha_not_scaled", title: "LoRA update scaled by alpha instead of alpha/r",
+            components: ["lora_forward", "lora_merge", "lora_grad_a", "lora_grad_b"],
+            hint: "LoRA trains a small low-rank update B·A instead of the whole weight, and scales it "
+                + "by alpha / r (PEFT's `scaling`), so changing the rank r does not change how strong "
+                + "the adapter is. Multiply by alpha / r, not by alpha — in the forward, the merge and "
+                + "both gradients.",
+            nonFiniteSignature: false, variants: one { $0.lora.alphaNotDividedByR = true }),
+        Mistake(
+            id: "lora_ba_transposed", title: "B·A used without transposing it",
+            components: ["lora_forward", "lora_merge"],
+            hint: "A is [r, in] and B is [out, r], so B·A is [out, in] — the PyTorch layout. GPT-2's "
+                + "Conv1D weight W is [in, out] (y = x·W), so the update in W's layout is (B·A)ᵀ = "
+                + "Aᵀ·Bᵀ, and the adapter's forward is x·Aᵀ·Bᵀ. A square layer hides the mistake "
+                + "from the shapes, not from the values.",
+            nonFiniteSignature: false, variants: one { $0.lora.baNotTransposed = true }),
+        Mistake(
+            id: "lora_merge_wrong_sign", title: "Adapter merged with a minus sign",
+            components: ["lora_merge"],
+            hint: "Merging folds the adapter into the frozen weight so inference costs nothing extra: "
+                + "W' = W + (alpha/r)·(B·A)ᵀ, and x·W' must equal the adapted forward x·W + "
+                + "(alpha/r)·x·Aᵀ·Bᵀ. Subtracting is unmerging.",
+            nonFiniteSignature: false, variants: one { $0.lora.mergeSubtracts = true }),
+    ])

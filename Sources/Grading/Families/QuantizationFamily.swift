@@ -1,6 +1,7 @@
-// Lab 06-quantization's maths for grading: int8 absmax (per tensor, per output column), fp16
-// rounding, ggml's Q8_0 and Q4_0 and a Q8_0 matmul, from the Quantization module's building
-// blocks; each mistake the catalogue knows is one knob turned on top of them.
+// Quantization (lab 06): int8 absmax (per tensor, per output column), fp16 rounding, ggml's Q8_0
+// and Q4_0 and a Q8_0 matmul, from the Quantization module's building blocks. The family's one
+// home: the components (their reference with `Knobs()`) and the catalogued mistakes, each one knob
+// of `QuantVariant` turned on top of the module's procedure.
 import Foundation
 import Quantization
 import Tensors
@@ -316,63 +317,132 @@ private func q8_0Matrix(_ args: CaseArguments) throws -> QuantizedMatrix {
         storage: .q8_0(codes: c.map { Int8($0) }, scales: halfBits(scales)))
 }
 
-/// Lab 06's components under `v`, or nil for a component this file does not know.
-func evaluateQuant(_ component: String, _ args: CaseArguments, _ v: QuantVariant) throws
-    -> GradedValue?
-{
-    let qk = QuantScheme.blockSize
-    switch component {
-    case "int8_scale":
-        return .float(Double(int8Quantize(try args.matrix("w").data, v).scale))
-    case "quantize_int8":
-        let w = try args.matrix("w")
-        return int8Array(int8Quantize(w.data, v).codes, w.shape)
-    case "int8_channel_scales":
-        let w = try args.matrix("w")
-        return floats(int8PerChannel(w, v).scales, [w.shape[1]])
-    case "quantize_int8_per_channel":
-        let w = try args.matrix("w")
-        return int8Array(int8PerChannel(w, v).codes, w.shape)
-    case "dequantize_int8":
-        return try dequantizeInt8(args)
-    case "to_fp16":
-        let x = try args.tensor("x")
-        return floats(halfBitsToFloats(floatsToHalfBits(x.data)), x.shape)
-    case "q8_0_quantize":
-        let w = try args.blockMatrix("w")
-        return int8Array(q8_0(w, v).codes, w.shape)
-    case "q8_0_scales":
-        let w = try args.blockMatrix("w")
-        return floats(q8_0(w, v).scales, [w.shape[0], w.shape[1] / qk])
-    case "q8_0_dequantize":
-        let w = try q8_0Matrix(args).dequantized()  // [in, out]
-        let rows = w.transposed  // back to the stored [out, in]
-        return floats(rows.data, rows.shape)
-    case "q8_0_matmul":
-        let x = try args.matrix("x")
-        let matrix = try q8_0Matrix(args)
-        guard x.shape[1] == matrix.inputs else {
-            throw GradingError.badArgument("x", "x [T, \(matrix.inputs)]")
-        }
-        let y = QuantizedLinear(weight: matrix, bias: nil)(x)  // [T, in] -> [T, out]
-        return floats(y.data, y.shape)
-    case "q4_0_quantize":
-        let w = try args.blockMatrix("w")
-        return uint8Array(q4_0(w, v).codes, w.shape)
-    case "q4_0_scales":
-        let w = try args.blockMatrix("w")
-        return floats(q4_0(w, v).scales, [w.shape[0], w.shape[1] / qk])
-    case "q4_0_pack":
-        let (codes, shape) = try uint8Matrix(args, "codes", multiple: qk)
-        guard codes.allSatisfy({ $0 < 16 }) else {
-            throw GradingError.badArgument("codes", "codes between 0 and 15")
-        }
-        return uint8Array(packQ4_0(codes, v.nibbleOrder), [shape[0], shape[1] / 2])
-    case "q4_0_unpack":
-        let (bytes, shape) = try uint8Matrix(args, "packed", multiple: qk / 2)
-        let codes = unpackQ4_0(bytes.map { UInt8($0) }, count: bytes.count * 2, v.nibbleOrder)
-        return uint8Array(codes, [shape[0], shape[1] * 2])
-    default:
-        return nil
-    }
-}
+private let qk = QuantScheme.blockSize
+
+let quantizationFamily = ComponentFamily(
+    name: "quantization",
+    components: [
+        Component(name: "int8_scale") { args, k in
+            return .float(Double(int8Quantize(try args.matrix("w").data, k.quant).scale))
+        },
+        Component(name: "quantize_int8") { args, k in
+            let w = try args.matrix("w")
+            return int8Array(int8Quantize(w.data, k.quant).codes, w.shape)
+        },
+        Component(name: "int8_channel_scales") { args, k in
+            let w = try args.matrix("w")
+            return floats(int8PerChannel(w, k.quant).scales, [w.shape[1]])
+        },
+        Component(name: "quantize_int8_per_channel") { args, k in
+            let w = try args.matrix("w")
+            return int8Array(int8PerChannel(w, k.quant).codes, w.shape)
+        },
+        Component(name: "dequantize_int8") { args, k in
+            return try dequantizeInt8(args)
+        },
+        Component(name: "to_fp16") { args, k in
+            let x = try args.tensor("x")
+            return floats(halfBitsToFloats(floatsToHalfBits(x.data)), x.shape)
+        },
+        Component(name: "q8_0_quantize") { args, k in
+            let w = try args.blockMatrix("w")
+            return int8Array(q8_0(w, k.quant).codes, w.shape)
+        },
+        Component(name: "q8_0_scales") { args, k in
+            let w = try args.blockMatrix("w")
+            return floats(q8_0(w, k.quant).scales, [w.shape[0], w.shape[1] / qk])
+        },
+        Component(name: "q8_0_dequantize") { args, k in
+            let w = try q8_0Matrix(args).dequantized()  // [in, out]
+            let rows = w.transposed  // back to the stored [out, in]
+            return floats(rows.data, rows.shape)
+        },
+        Component(name: "q8_0_matmul") { args, k in
+            let x = try args.matrix("x")
+            let matrix = try q8_0Matrix(args)
+            guard x.shape[1] == matrix.inputs else {
+                throw GradingError.badArgument("x", "x [T, \(matrix.inputs)]")
+            }
+            let y = QuantizedLinear(weight: matrix, bias: nil)(x)  // [T, in] -> [T, out]
+            return floats(y.data, y.shape)
+        },
+        Component(name: "q4_0_quantize") { args, k in
+            let w = try args.blockMatrix("w")
+            return uint8Array(q4_0(w, k.quant).codes, w.shape)
+        },
+        Component(name: "q4_0_scales") { args, k in
+            let w = try args.blockMatrix("w")
+            return floats(q4_0(w, k.quant).scales, [w.shape[0], w.shape[1] / qk])
+        },
+        Component(name: "q4_0_pack") { args, k in
+            let (codes, shape) = try uint8Matrix(args, "codes", multiple: qk)
+            guard codes.allSatisfy({ $0 < 16 }) else {
+                throw GradingError.badArgument("codes", "codes between 0 and 15")
+            }
+            return uint8Array(packQ4_0(codes, k.quant.nibbleOrder), [shape[0], shape[1] / 2])
+        },
+        Component(name: "q4_0_unpack") { args, k in
+            let (bytes, shape) = try uint8Matrix(args, "packed", multiple: qk / 2)
+            let codes = unpackQ4_0(bytes.map { UInt8($0) }, count: bytes.count * 2, k.quant.nibbleOrder)
+            return uint8Array(codes, [shape[0], shape[1] * 2])
+        },
+    ],
+    mistakes: [
+        Mistake(
+            id: "int8_128_not_127", title: "Absmax divided by 128 instead of 127",
+            components: [
+                "int8_scale", "quantize_int8", "int8_channel_scales", "quantize_int8_per_channel",
+                "q8_0_quantize", "q8_0_scales",
+            ],
+            hint: "Symmetric int8 uses the codes -127 … 127 so that 0 stays exactly 0 and both signs "
+                + "get the same range: scale = absmax / 127, and the largest weight maps to ±127. "
+                + "With 128 the largest weight becomes 128, which int8 cannot hold (it is clipped, or "
+                + "wraps to -128).",
+            nonFiniteSignature: false,
+            variants: { _, _ in
+                [QuantVariant.Overflow.clampSymmetric, .clampInt8, .wrap].map { o in
+                    knobs {
+                        $0.quant.divisor = 128
+                        $0.quant.overflow = o
+                    }
+                }
+            }),
+        Mistake(
+            id: "quant_floor_not_round", title: "Floor instead of rounding to the nearest code",
+            components: [
+                "quantize_int8", "quantize_int8_per_channel", "q8_0_quantize", "q4_0_quantize",
+            ],
+            hint: "Quantization maps each weight to the NEAREST code: q = round(x / scale) (np.round "
+                + "for int8; Q8_0 rounds halves away from zero, and Q4_0 adds 8.5 before truncating). "
+                + "np.floor or astype(int) on its own always rounds down, which doubles the error and "
+                + "biases every weight towards -∞.",
+            nonFiniteSignature: false, variants: one { $0.quant.floorNotRound = true }),
+        Mistake(
+            id: "per_tensor_not_per_channel", title: "One scale for the whole matrix, not per channel",
+            components: ["int8_channel_scales", "quantize_int8_per_channel"],
+            hint: "Per-channel quantization gives every OUTPUT channel its own scale: GPT-2's Conv1D "
+                + "weight is [in, out], so that is one absmax per column (np.abs(w).max(axis=0)), "
+                + "and a column of small weights keeps its precision even next to a column of "
+                + "large ones.",
+            nonFiniteSignature: false, variants: one { $0.quant.perTensorNotPerChannel = true }),
+        Mistake(
+            id: "q4_0_nibble_order", title: "Q4_0 nibbles packed in the wrong order",
+            components: ["q4_0_pack", "q4_0_unpack"],
+            hint: "ggml packs a block of 32 four-bit codes into 16 bytes: byte j holds element j in "
+                + "its LOW nibble and element j + 16 in its HIGH nibble (byte = q[j] | q[j+16] << 4) "
+                + "— not neighbouring pairs (2j, 2j+1), and not the other way round.",
+            nonFiniteSignature: false,
+            variants: { _, _ in
+                [QuantVariant.NibbleOrder.swapped, .consecutive].map { o in
+                    knobs { $0.quant.nibbleOrder = o }
+                }
+            }),
+        Mistake(
+            id: "scale_not_fp16", title: "Block scale not rounded to fp16",
+            components: ["q8_0_scales", "q4_0_scales"],
+            hint: "Q8_0 and Q4_0 store each block's scale d as a 16-bit float (that is part of their "
+                + "8.5 and 4.5 bits per weight), so the value the model uses is np.float16(d). "
+                + "Round the scale with np.float16 — the codes are still computed with the float32 d, "
+                + "as ggml does.",
+            nonFiniteSignature: false, variants: one { $0.quant.scaleNotFP16 = true }),
+    ])
