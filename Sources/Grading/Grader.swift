@@ -108,7 +108,7 @@ public struct Grader: Sendable {
         report.output = session.output
         report.submission = submission.lastPathComponent
         report.submittedAt = submitted
-        let penalty = latePenalty(lab: lab, submitted: submitted)
+        let penalty = lab.lateRule.penalty(at: submitted)
         report.summary = ScoreSummary(results: report.results, penalty: penalty ?? 1)
         if penalty == nil {
             report.notes.append("submitted after the last accepted date: scored 0")

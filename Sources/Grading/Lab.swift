@@ -113,8 +113,11 @@ public enum Framework: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Which of a student's graded submissions counts for the lab.
-public enum Counting: String, Sendable, Equatable, CaseIterable {
+/// Which of a student's graded submissions counts for the leaderboard and grades.
+public enum Counting: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The highest score after late penalty; ties go to the earlier submission.
     case best
+    /// The most recent graded submission.
     case latest
 }
 

@@ -52,7 +52,7 @@ public struct GradescopeResult: Codable, Sendable, Equatable {
     /// Gradescope's "after_due_date".
     public init(submission: SubmissionRecord, results: [TestResultRecord]) {
         let raw = submission.score ?? 0
-        score = (raw * (1 - submission.penalty) * 1000).rounded() / 1000
+        score = (LateRule.applying(submission.penalty, to: raw) * 1000).rounded() / 1000
         var output = "lmlab submission #\(submission.id ?? 0), seed \(submission.seed ?? 0),"
             + " grader \(submission.graderVersion ?? "?")"
         if submission.penalty > 0 {

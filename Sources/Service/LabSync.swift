@@ -10,7 +10,7 @@ extension LabRecord {
         self.init(
             id: lab.id, version: lab.version, title: lab.title, due: lab.due,
             lateDue: lab.lateDue, latePenalty: lab.latePenalty,
-            counting: lab.counting == .latest ? .latest : .best,
+            counting: lab.counting,
             rateLimitPerHour: lab.rateLimitPerHour, syncedAt: syncedAt)
     }
 }

@@ -122,8 +122,8 @@ extension LabStore {
             let left = uncounted[gradeID] ?? (0, 0)
             let candidate = StandingRow(
                 studentID: row[0], name: row[1], pseudonym: row[2], submissionID: row[3],
-                score: (score - left.score) * (1.0 - penalty), maxScore: maxScore - left.max,
-                late: row[8], submittedAt: row[9])
+                score: LateRule.applying(penalty, to: score - left.score),
+                maxScore: maxScore - left.max, late: row[8], submittedAt: row[9])
             if let current = counted[candidate.studentID],
                 !candidate.ranksBefore(current, under: counting)
             {

@@ -45,21 +45,21 @@ extension LabStore {
                 throw StoreError.unknownLab(labID)
             }
             if lab.retiredAt != nil { throw StoreError.retiredLab(labID) }
-            if let lateDue = lab.lateDue, submittedAt > lateDue {
-                throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
+            let rule = lab.lateRule
+            guard let penalty = rule.penalty(at: submittedAt) else {
+                throw StoreError.pastLateDeadline(lab: labID, lateDue: lab.lateDue ?? submittedAt)
             }
             if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
                 try Self.checkRateLimit(
                     db, student: studentID, lab: labID, limit: limit, now: submittedAt,
                     alsoCounting: refused)
             }
-            let late = lab.due.map { submittedAt > $0 } ?? false
             // The content is on disk before the row that points at it is committed.
             let digest = try blobs.write(content)
             var submission = SubmissionRecord(
                 studentID: studentID, labID: labID, sha256: digest, filename: filename,
-                size: content.count, submittedAt: submittedAt, late: late,
-                penalty: late ? lab.latePenalty : 0, source: source)
+                size: content.count, submittedAt: submittedAt, late: rule.isLate(submittedAt),
+                penalty: penalty, source: source)
             try submission.insert(db)
             guard let id = submission.id else { throw StoreError.unknownSubmission(0) }
             return id

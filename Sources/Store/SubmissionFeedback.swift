@@ -33,7 +33,7 @@ public struct SubmissionFeedback: Sendable, Codable, Equatable {
     public var verification: String?
 
     /// The score after the late penalty.
-    public var finalScore: Double? { score.map { $0 * (1 - (penalty ?? 0)) } }
+    public var finalScore: Double? { score.map { LateRule.applying(penalty ?? 0, to: $0) } }
     public var isFinished: Bool { status == "graded" || status == "error" }
     /// Graded, and every test this viewer may see (in full or in the tally) passed.
     public var allPassed: Bool {

@@ -24,7 +24,7 @@ struct FakeChecker: SubmissionChecker {
         return GradeOutcome(
             score: points, maxScore: 2, graderVersion: "fake-1", seed: 0,
             tests: [
-                TestOutcome(
+                TestResultRecord(
                     name: "shapes", component: "attention", points: points, maxPoints: 2,
                     status: points == 2 ? .pass : .fail,
                     diagnosis: points == 2 ? nil : "no_scaling",

@@ -210,6 +210,6 @@ import Testing
         #expect(outcome.maxScore > 0)
         #expect(
             outcome.score == outcome.maxScore,
-            "failed: \(outcome.tests.filter { $0.status != .pass }.map { "\($0.name): \($0.message)" })")
+            "failed: \(outcome.tests.filter { $0.status != .pass }.map { "\($0.name): \($0.message ?? "")" })")
     }
 }

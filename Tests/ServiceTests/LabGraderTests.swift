@@ -36,7 +36,7 @@ import Testing
     @Test func mistakeSampleIsDiagnosed() async throws {
         let outcome = try await Self.grader().grade(Self.job("s05-barbara/01-attention", id: 2))
         #expect(outcome.score < outcome.maxScore)
-        let diagnoses = Set(outcome.tests.compactMap { $0.nearMiss ? nil : $0.diagnosis })
+        let diagnoses = Set(outcome.tests.compactMap { $0.diagnosisNearMiss ? nil : $0.diagnosis })
         #expect(diagnoses == ["no_scaling"])
     }
 

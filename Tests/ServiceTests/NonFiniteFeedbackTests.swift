@@ -94,7 +94,7 @@ import Testing
             _ = renderMarkdown(report, viewer: viewer)
         }
         let outcome = LabGrader.outcome(report, seed: 7)
-        let (store, token, id) = try Self.store(results: outcome.testResultRecords)
+        let (store, token, id) = try Self.store(results: outcome.tests)
         let answer = try await Self.everyFormat(store, token: token, id: id)
         // alice sees the visible tests with their numbers, infinity included
         #expect(answer.tests.contains { $0.maxRelError == .infinity })
