@@ -2,6 +2,8 @@
 // costs that test only), compares with the reference, diagnoses, scores, and records the seed,
 // the versions and the timings.
 import Foundation
+import Harness
+import LabConfig
 
 /// lmlab's own version, recorded with every grade beside the lab's version.
 public let lmlabVersion = "0.1.0"

@@ -2,6 +2,7 @@
 // rounding, ggml's Q8_0 and Q4_0 and a Q8_0 matmul, from the Quantization module's building
 // blocks; each mistake the catalogue knows is one knob turned on top of them.
 import Foundation
+import Harness
 import Quantization
 import Tensors
 

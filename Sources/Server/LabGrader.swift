@@ -2,6 +2,8 @@
 // as a SubmissionBundle) under its original name and grades it with the Grading engine.
 import Foundation
 import Grading
+import Harness
+import LabConfig
 import Store
 
 /// Grades stored submissions with one `Grader` per lab, built once when the daemon starts.

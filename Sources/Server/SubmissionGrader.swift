@@ -1,7 +1,8 @@
 // The seam between the daemon and the grading engine: the daemon hands a stored file to a
 // SubmissionGrader and records what comes back; the real engine is wired in by the CLI.
 import Foundation
-import Grading
+import Harness
+import LabConfig
 import Store
 
 /// Grades one stored submission. Implementations must honour task cancellation (the daemon

@@ -4,7 +4,6 @@
 // (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
 //  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
 import Foundation
-import Grading
 import Hummingbird
 import Store
 

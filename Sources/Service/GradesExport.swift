@@ -2,6 +2,7 @@
 // late penalty) and Gradescope's autograder results.json per student.
 import Foundation
 import Grading
+import LabConfig
 import Store
 
 /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.

@@ -2,6 +2,7 @@
 // the queue and the HTTP API need not read lab files.
 import Foundation
 import Grading
+import LabConfig
 import Store
 
 extension LabRecord {

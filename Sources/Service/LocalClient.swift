@@ -2,7 +2,7 @@
 // durable queue (a daemon on the same directory grades them); reads show what `viewer` may see
 // (the instructor, by default: the local data directory belongs to whoever grades).
 import Foundation
-import Grading
+import LabConfig
 import Store
 import Tracking
 

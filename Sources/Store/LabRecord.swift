@@ -2,7 +2,7 @@
 // definition so that queries need not read lab files.
 import Foundation
 import GRDB
-import Grading
+import LabConfig
 
 public struct LabRecord: Sendable, Equatable, Codable {
     public var id: String

@@ -4,7 +4,7 @@
 // every after_due test out, both of the scores and of which submission counts.
 import Foundation
 import GRDB
-import Grading
+import LabConfig
 
 public struct LeaderboardRow: Sendable, Equatable {
     /// 1, 2, 3, … with no shared ranks: of equal scores, the earlier submission ranks higher.

@@ -1,7 +1,7 @@
 // Derived tables that keep the leaderboard and class report cheap: `standings` (each student's
 // counted submission per lab, under both rules) and `diagnosis_counts`, maintained by triggers.
 import GRDB
-import Grading
+import LabConfig
 
 /// The SQL behind migration "v3-standings". The derived tables are kept up to date by SQLite
 /// triggers, so every write path (`complete`, a regrade's completion, bulk inserts, deletes)

@@ -3,6 +3,7 @@
 // remote client decodes and the CLI renders, locally or from a server.
 import Foundation
 import Grading
+import LabConfig
 
 /// A submission's status and, once graded, its feedback, filtered for one viewer.
 public struct SubmissionFeedback: Sendable, Codable, Equatable {

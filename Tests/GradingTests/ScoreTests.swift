@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 /// 2026-12-07T23:59:00Z, the due date the score and feedback tests use.
 let testDue = Date(timeIntervalSince1970: 1_796_687_940)

@@ -3,6 +3,7 @@
 // sample class's lab folders are each queued exactly once, and a folder sample grades in full.
 import Foundation
 import Grading
+import LabConfig
 import Store
 import TestSupport
 import Testing

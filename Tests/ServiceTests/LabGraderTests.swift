@@ -2,7 +2,7 @@
 // (Tests/Oracle/labs_make_samples.py, recorded in submissions/MANIFEST.toml) fixed: a correct
 // solution scores full marks; s05-barbara's attention has exactly the no_scaling mistake.
 import Foundation
-import Grading
+import LabConfig
 import Server
 import TestSupport
 import Testing

@@ -7,6 +7,7 @@ import Store
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 @testable import Service
 
 struct LateRuleCallersTests {

@@ -3,6 +3,7 @@
 // CLI's JSON, Markdown and text, and Grading's renderJSON. First the case that failed with
 // "HTTP 500 … EncodingError.invalidValue: inf": the q4_0 nibble-order sample of lab 06.
 import Foundation
+@testable import LabConfig
 @testable import Server
 import Store
 import Tensors
