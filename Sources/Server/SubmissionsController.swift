@@ -39,7 +39,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
         if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         let now = Date()
-        if let lateDue = lab.lateDue, now > lateDue {
+        if case .closed(let lateDue) = lab.lateRule.standing(at: now) {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
         }
         // Refused before the body is read; the store checks again in the insert's transaction.

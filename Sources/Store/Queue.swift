@@ -45,9 +45,12 @@ extension LabStore {
                 throw StoreError.unknownLab(labID)
             }
             if lab.retiredAt != nil { throw StoreError.retiredLab(labID) }
-            let rule = lab.lateRule
-            guard let penalty = rule.penalty(at: submittedAt) else {
-                throw StoreError.pastLateDeadline(lab: labID, lateDue: lab.lateDue ?? submittedAt)
+            let (late, penalty): (Bool, Double)
+            switch lab.lateRule.standing(at: submittedAt) {
+            case .onTime: (late, penalty) = (false, 0)
+            case .late(let deducted): (late, penalty) = (true, deducted)
+            case .closed(let lateDue):
+                throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
             }
             if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
                 try Self.checkRateLimit(
@@ -58,7 +61,7 @@ extension LabStore {
             let digest = try blobs.write(content)
             var submission = SubmissionRecord(
                 studentID: studentID, labID: labID, sha256: digest, filename: filename,
-                size: content.count, submittedAt: submittedAt, late: rule.isLate(submittedAt),
+                size: content.count, submittedAt: submittedAt, late: late,
                 penalty: penalty, source: source)
             try submission.insert(db)
             guard let id = submission.id else { throw StoreError.unknownSubmission(0) }

@@ -1,6 +1,6 @@
 // The one late rule (Grading's LateRule) at its boundaries, through every caller that once kept
 // its own copy: the grader's score (ScoreSummary), the store's queue and standings (the
-// leaderboard) and the grade exports (CSV, Gradescope). Hand-worked: due D, late_due D+1000 s,
+// leaderboard) and the grade exports (CSV, Gradescope); the HTTP API's is in ServerTests. Hand-worked: due D, late_due D+1000 s,
 // a 25% penalty, each submission scoring 8 of 10.
 import Foundation
 import Store
@@ -28,6 +28,11 @@ struct LateRuleCallersTests {
             #expect(rule.penalty(at: Self.due.addingTimeInterval(offset)) == penalty, "\(offset)")
         }
         #expect(rule.penalty(at: Self.lateDue.addingTimeInterval(1)) == nil)
+        #expect(rule.standing(at: Self.due) == .onTime)
+        #expect(rule.standing(at: Self.due.addingTimeInterval(1)) == .late(penalty: 0.25))
+        #expect(rule.standing(at: Self.lateDue) == .late(penalty: 0.25))
+        #expect(
+            rule.standing(at: Self.lateDue.addingTimeInterval(1)) == .closed(lateDue: Self.lateDue))
         // No due date: nothing is late; no late_due: late work is accepted with the penalty.
         #expect(LateRule(due: nil, lateDue: nil, penalty: 0.5).penalty(at: Self.lateDue) == 0)
         #expect(
