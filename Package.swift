@@ -126,7 +126,8 @@ let package = Package(
             name: "LMLabTests", dependencies: ["lmlab", "Grading", "Tensors", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "LabConfig", "TestSupport"]),
         .testTarget(
-            name: "ExperimentsTests", dependencies: ["Experiments", "Harness", "Grading", "TestSupport"]),
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Harness", "Grading", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",

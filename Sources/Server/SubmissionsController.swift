@@ -106,7 +106,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         return try feedback(id: id, viewer: viewer)
     }
 
-    /// Submission `id` as `student` may see it (Grading's Viewer decides what that is).
+    /// Submission `id` as `student` may see it (LabConfig's Viewer decides what that is).
     func feedback(id: Int64, viewer student: StudentRecord) throws -> SubmissionFeedback {
         // Someone else's submission is reported as missing, so ids reveal nothing.
         guard let submission = try store.submission(id: id),

@@ -30,7 +30,7 @@ public func renderFeedback(_ view: SubmissionFeedback, format: OutputFormat) thr
     var details: [String] = []
     // A hint is said once, after the tests, with the tests it explains listed under it.
     var hints: [(test: String, hint: String)] = []
-    // Only the tests the viewer may see are here (Grading's Viewer); the others are tallied.
+    // Only the tests the viewer may see are here (LabConfig's Viewer); the others are tallied.
     for test in view.tests {
         let passed = test.passed
         let message = test.message ?? ""

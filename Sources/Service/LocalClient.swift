@@ -8,7 +8,7 @@ import Tracking
 
 public struct LocalClient: CourseClient {
     public let store: LabStore
-    /// Whose view feedback and leaderboards are filtered for (Grading's Viewer).
+    /// Whose view feedback and leaderboards are filtered for (LabConfig's Viewer).
     public let viewer: Viewer
 
     public init(store: LabStore, viewer: Viewer = .instructor) {

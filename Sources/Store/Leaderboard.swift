@@ -1,6 +1,6 @@
 // The leaderboard: per student, the submission that counts (best or latest current grade, late
 // penalty applied), ranked by score with ties going to the earlier submission — with only the
-// points the viewer may see (Grading's Viewer): before the due date a student's board leaves
+// points the viewer may see (LabConfig's Viewer): before the due date a student's board leaves
 // every after_due test out, both of the scores and of which submission counts.
 import Foundation
 import GRDB

@@ -1,5 +1,5 @@
 // A stored submission as one viewer may see it: its status, its score and the tests the
-// visibility rule (Grading's Viewer) lets them see. The one shape the HTTP API answers, the
+// visibility rule (LabConfig's Viewer) lets them see. The one shape the HTTP API answers, the
 // remote client decodes and the CLI renders, locally or from a server.
 import Foundation
 import Grading

@@ -1,4 +1,4 @@
-// What GET /api/submissions/:id shows a student, as Grading's Viewer decides: hidden tests only
+// What GET /api/submissions/:id shows a student, as LabConfig's Viewer decides: hidden tests only
 // in the tally (how many passed, their points), never by name; before the due date after_due
 // tests are left out (counted, not shown, not in the total), after it they appear in full.
 // Instructors see everything.

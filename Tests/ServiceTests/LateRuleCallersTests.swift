@@ -1,7 +1,7 @@
-// The one late rule (Grading's LateRule) at its boundaries, through every caller that once kept
-// its own copy: the grader's score (ScoreSummary), the store's queue and standings (the
-// leaderboard) and the grade exports (CSV, Gradescope); the HTTP API's is in ServerTests. Hand-worked: due D, late_due D+1000 s,
-// a 25% penalty, each submission scoring 8 of 10.
+// The one late rule (LabConfig's LateRule) at its boundaries, through every caller that once
+// kept its own copy: the grader's score (ScoreSummary), the store's queue and standings (the
+// leaderboard) and the grade exports (CSV, Gradescope); the HTTP API's is in ServerTests.
+// Hand-worked: due D, late_due D+1000 s, a 25% penalty, each submission scoring 8 of 10.
 import Foundation
 import Store
 import Testing
