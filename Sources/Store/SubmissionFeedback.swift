@@ -46,7 +46,7 @@ public struct SubmissionFeedback: Sendable, Codable, Equatable {
 public struct TestFeedback: Sendable, Codable, Equatable {
     public var name: String
     public var component: String
-    public var status: String
+    public var status: TestStatus
     public var points: Double
     public var maxPoints: Double
     public var visibility: String
@@ -62,7 +62,7 @@ public struct TestFeedback: Sendable, Codable, Equatable {
     public var mistake: String? = nil
     public var hint: String? = nil
 
-    public var passed: Bool { status == TestStatus.pass.rawValue }
+    public var passed: Bool { status == .pass }
 }
 
 extension SubmissionFeedback {
@@ -92,7 +92,7 @@ extension TestFeedback {
     /// A stored result in full, with its catalogued mistake's title and hint.
     public init(_ result: TestResultRecord) {
         self.init(
-            name: result.name, component: result.component ?? "", status: result.status.rawValue,
+            name: result.name, component: result.component ?? "", status: result.status,
             points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
             diagnosis: result.diagnosis, nearMiss: result.diagnosisNearMiss,
             message: result.message, maxAbsError: result.maxAbsError,

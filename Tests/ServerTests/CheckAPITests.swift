@@ -59,7 +59,7 @@ struct FakeChecker: SubmissionChecker {
             #expect(report.lab == "attention" && report.filename == "attention.py")
             #expect(report.score == 1 && report.maxScore == 2)
             let test = try #require(report.tests.first)
-            #expect(test.status == "fail" && test.diagnosis == "no_scaling")
+            #expect(test.status == .fail && test.diagnosis == "no_scaling")
             #expect(test.message == "checked attention.py for alice")
             // The catalogue's words for no_scaling (Grading's Mistakes.swift), not the fake's.
             #expect(test.mistake == "Attention scores not scaled by 1/√d_k")
