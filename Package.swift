@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
 // lmlab: grader and experiment tracker for a course on language models.
-// Modules depend one way: Tensors → Transformer → Grading → Store → Server → lmlab.
+// Modules depend one way: Tensors → Transformer → LabConfig → Harness → Grading → Store → Server
+// → lmlab (see README's Layout for the whole map).
 import PackageDescription
 
 let package = Package(
@@ -38,19 +39,33 @@ let package = Package(
         .target(name: "CQuantKernels"),
         // fp16/bf16, int8, Q8_0/Q4_0 weights; quantized matmul and decoding.
         .target(name: "Quantization", dependencies: ["Tensors", "Transformer", "CQuantKernels"]),
-        // Labs, cases, the sandboxed harness, comparison, diagnosis, scoring, feedback.
+        // A lab as lab.toml describes it, validated, and its policy: the late rule and what a
+        // viewer may see (the visibility rule); where the labs folder is.
+        .target(
+            name: "LabConfig",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // The sandbox and the harness protocol: staging a submission (a file, a folder, a
+        // notebook), bubblewrap, warm sandboxes, one session calling a student's functions.
+        .target(
+            name: "Harness",
+            dependencies: [
+                "LabConfig", "Tensors", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Cases, references, comparison, the mistake catalogue, diagnosis, scoring, feedback;
+        // instructors' Python references and mistakes, the authoring checks.
         .target(
             name: "Grading",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Training", "Quantization",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Logging", package: "swift-log"),
+                "LabConfig", "Harness", "Tensors", "Tokenizer", "Transformer", "Training",
+                "Quantization",
             ]
         ),
         // SQLite through GRDB: students, submissions, results, the durable queue.
         .target(
             name: "Store",
-            dependencies: ["Grading", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabConfig", "Grading", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
         .target(
@@ -62,15 +77,15 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: [
-                "Training", "Quantization", "Tracking", "Grading", "Store", "Transformer",
-                "Tokenizer", "Tensors",
+                "Training", "Quantization", "Tracking", "LabConfig", "Harness", "Store",
+                "Transformer", "Tokenizer", "Tensors",
             ]
         ),
         // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Tracking", "Grading",
+                "Store", "Tracking", "LabConfig", "Harness", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,7 +95,8 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Server", "Store", "Grading", "Tracking", "Experiments",
+                "Server", "Store", "LabConfig", "Harness", "Grading", "Tracking", "Experiments",
+                "Quantization", "Tensors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,8 +107,8 @@ let package = Package(
         .executableTarget(
             name: "lmlab",
             dependencies: [
-                "Tensors", "Tokenizer", "Transformer", "Grading", "Store", "Tracking",
-                "Experiments", "Server", "Service",
+                "Tensors", "Tokenizer", "Transformer", "Training", "Quantization", "LabConfig",
+                "Harness", "Grading", "Store", "Tracking", "Experiments", "Server", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,18 +119,25 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(
-            name: "GradingTests", dependencies: ["Grading", "TestSupport"], exclude: ["Fixtures"]),
+            name: "GradingTests",
+            dependencies: ["LabConfig", "Harness", "Grading", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "LMLabTests", dependencies: ["lmlab", "Grading", "Tensors", "TestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Grading", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "LabConfig", "TestSupport"]),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Harness", "Grading", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(
-            name: "ServiceTests", dependencies: ["Service", "Server", "Store", "Grading", "TestSupport"]),
+            name: "ServiceTests",
+            dependencies: [
+                "Service", "Server", "Store", "LabConfig", "Harness", "Grading", "TestSupport",
+            ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "Grading", "TestSupport",
+                "Server", "Store", "LabConfig", "Grading", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -3,7 +3,8 @@
 // outcome is a run tagged submission=<id>: FINISHED with lmlab's perplexity, or FAILED with a
 // note saying why (so the student's feedback can show it). It never touches the grade.
 import Foundation
-import Grading
+import Harness
+import LabConfig
 import Quantization
 import Store
 import Tokenizer

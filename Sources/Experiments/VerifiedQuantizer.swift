@@ -13,7 +13,7 @@
 // Or one function per scheme returning the pair: quantize_q8_0(w) -> (codes, scales),
 // quantize_q4_0(w) -> (packed, scales). Flattened arrays of the same sizes are accepted too.
 import Foundation
-import Grading
+import Harness
 import Quantization
 import Store
 import Tensors

@@ -1,6 +1,7 @@
 // One generated argument of a test case, as lmlab holds it: float32 or float64 tensors, ids,
 // masks, literals and the params dicts. The grader sends these to the harness; the reference
 // and the mistake catalogue read them directly.
+import Harness
 import Tensors
 
 public indirect enum CaseValue: Sendable, Equatable {

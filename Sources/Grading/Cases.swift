@@ -1,6 +1,8 @@
 // Test cases from a lab's input specs and a seed: visible tests use their fixed seed, hidden and
 // after_due ones a seed derived from the submission's recorded seed and the test's index.
 import Foundation
+import Harness
+import LabConfig
 import Tensors
 import Transformer
 

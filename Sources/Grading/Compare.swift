@@ -1,6 +1,7 @@
 // Compares a student's returned value with the reference's: shape, element kind, NaN/Inf, and
 // allclose for numbers; exact equality for ids, ints, text, mappings and string lists.
 import Foundation
+import LabConfig
 
 /// allclose's tolerances: an element passes when |got − expected| ≤ atol + rtol·|expected|.
 public struct Tolerance: Sendable, Codable, Equatable {

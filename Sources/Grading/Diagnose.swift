@@ -1,6 +1,7 @@
 // Diagnosis of a failing answer: does it match a catalogued mistake (then name it and give the
 // lecture's hint), or is it a near miss? A passing answer is never diagnosed.
 import Foundation
+import LabConfig
 
 /// What lmlab could tell about a failing answer.
 public struct Diagnosis: Sendable, Codable, Equatable {

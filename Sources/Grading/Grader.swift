@@ -2,6 +2,8 @@
 // costs that test only), compares with the reference, diagnoses, scores, and records the seed,
 // the versions and the timings.
 import Foundation
+import Harness
+import LabConfig
 
 /// lmlab's own version, recorded with every grade beside the lab's version.
 public let lmlabVersion = "0.1.0"
@@ -108,7 +110,7 @@ public struct Grader: Sendable {
         report.output = session.output
         report.submission = submission.lastPathComponent
         report.submittedAt = submitted
-        let penalty = latePenalty(lab: lab, submitted: submitted)
+        let penalty = lab.lateRule.penalty(at: submitted)
         report.summary = ScoreSummary(results: report.results, penalty: penalty ?? 1)
         if penalty == nil {
             report.notes.append("submitted after the last accepted date: scored 0")

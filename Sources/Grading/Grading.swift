@@ -1,1 +1,2 @@
-// Grading: labs, cases, the sandboxed harness, comparison, diagnosis, scoring and feedback.
+// Grading: cases, references, comparison, the mistake catalogue, diagnosis, scoring and feedback;
+// the lab as lab.toml gives it is LabConfig, the sandbox that runs student code is Harness.

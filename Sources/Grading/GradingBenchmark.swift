@@ -2,7 +2,8 @@
 // wall time per lab (p50, p90) and where it went (staging, sandbox start, calls, reference,
 // comparison). Issue 3's budget is p50 ≤ 1.5 s per lab.
 import Foundation
-import TOMLKit
+import Harness
+import LabConfig
 
 /// Timings of one lab's sample over all runs; the breakdown parts are medians over the runs.
 public struct LabBenchmark: Sendable, Equatable {
@@ -129,14 +130,13 @@ public func correctSamples(submissionsRoot: URL) throws -> [String: (url: URL, p
             "cannot read \(file.path) (\(error.localizedDescription)); "
                 + "pass the submissions folder that holds MANIFEST.toml")
     }
-    if let problem = TOMLSyntaxCheck.problem(in: text) {
+    let root: TOMLNode
+    do {
+        root = try TOMLNode.parse(text)
+    } catch let problem as TOMLSyntaxProblem {
         throw GradingError.benchmark(
             "\(file.path) is not valid TOML at line \(problem.line), column \(problem.column): "
                 + problem.reason)
-    }
-    let root: TOMLNode
-    do {
-        root = TOMLNode(try TOMLTable(string: text))
     } catch {
         throw GradingError.benchmark("\(file.path) is not valid TOML: \(error)")
     }

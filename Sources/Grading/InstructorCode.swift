@@ -3,6 +3,8 @@
 // It computes expected values (twice, to catch non-determinism; cached per test and seed) and
 // the outputs of mistakes.py's mistakes for diagnosis. Student code never sees these values.
 import Foundation
+import Harness
+import LabConfig
 
 /// One mistake of mistakes.py.
 public struct PythonMistake: Sendable, Equatable {

@@ -3,6 +3,7 @@
 // valid labs are ever served). Valid means the lab.toml loads and lmlab has a reference for
 // each of its components.
 import Foundation
+import LabConfig
 
 /// A lab folder that does not validate, and every problem found in it.
 public struct InvalidLab: Sendable, Equatable {
@@ -22,7 +23,7 @@ public struct LabSurvey: Sendable {
     public init(labsRoot: URL) throws {
         labs = []
         invalid = []
-        for folder in try Self.labFolders(labsRoot: labsRoot) {
+        for folder in try LabsFolder.labFolders(labsRoot: labsRoot) {
             let name = folder.lastPathComponent
             do {
                 let lab = try Lab.load(folder: folder)
@@ -40,26 +41,6 @@ public struct LabSurvey: Sendable {
         labs.sort { $0.id < $1.id }
     }
 
-    /// Every folder under `labsRoot` that should be a lab, sorted by name: labs/ also holds the
-    /// sandboxed harness and the students' Python client; every other folder must be a lab, so a
-    /// lab.toml missing from one is reported, not skipped.
-    static func labFolders(labsRoot: URL) throws -> [URL] {
-        let supportFolders: Set<String> = ["harness", "client"]
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: labsRoot.path)
-        } catch {
-            throw LabError.unreadable(file: labsRoot.path, reason: error.localizedDescription)
-        }
-        return names.sorted().filter { !supportFolders.contains($0) && !$0.hasPrefix(".") }
-            .map { labsRoot.appendingPathComponent($0, isDirectory: true) }
-            .filter { folder in
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory)
-                    && isDirectory.boolValue
-            }
-    }
-
     /// A component lmlab has no reference for cannot be graded.
     static func referenceProblems(_ lab: Lab, file: String) -> [LabProblem] {
         lab.components.enumerated().compactMap { index, component in
@@ -75,5 +56,12 @@ public struct LabSurvey: Sendable {
     /// Every problem of every invalid lab, one per line.
     public var report: String {
         invalid.flatMap { lab in lab.problems.map { "\(lab.id): \($0)" } }.joined(separator: "\n")
+    }
+}
+
+extension Lab {
+    /// Components with neither a built-in reference nor a reference.py function named for them.
+    public var componentsWithoutReference: [String] {
+        components.map(\.name).filter { references[$0] == nil && !servedByPython($0) }
     }
 }

@@ -1,7 +1,9 @@
 // Scoring: each test is all or nothing (its points if it passes, 0 otherwise — partial credit
 // per element would reward answers that are wrong in a systematic way, which is what the
-// mistakes are); the total; the late penalty. What a viewer may see of it is Viewer.swift.
+// mistakes are); the total before and after the late penalty (LateRule.swift). What a viewer
+// may see of it is Viewer.swift.
 import Foundation
+import LabConfig
 
 /// One test's result in a grade.
 public struct TestResult: Sendable, Codable, Equatable {
@@ -36,15 +38,6 @@ public struct TestResult: Sendable, Codable, Equatable {
     public var passed: Bool { status == .passed }
 }
 
-/// The late penalty on a submission made at `submitted`: 0 up to due, lab.latePenalty after it;
-/// nil when submissions are closed (after late_due). Without a late_due late submissions are
-/// always accepted (as Lab, the Store and the Server read it), with the penalty.
-public func latePenalty(lab: Lab, submitted: Date) -> Double? {
-    if submitted <= lab.due { return 0 }
-    if let lateDue = lab.lateDue, submitted > lateDue { return nil }
-    return lab.latePenalty
-}
-
 /// Sums of points, before and after the late penalty.
 public struct ScoreSummary: Sendable, Codable, Equatable {
     public var score: Double
@@ -56,6 +49,6 @@ public struct ScoreSummary: Sendable, Codable, Equatable {
         score = results.reduce(0) { $0 + $1.score }
         maxScore = results.reduce(0) { $0 + $1.points }
         self.penalty = penalty
-        finalScore = (score * (1 - penalty) * 1000).rounded() / 1000
+        finalScore = (LateRule.applying(penalty, to: score) * 1000).rounded() / 1000
     }
 }

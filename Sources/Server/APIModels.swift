@@ -5,7 +5,7 @@ import Store
 
 // POST /api/submissions, GET /api/submissions/:id and GET /api/labs/:lab/leaderboard answer
 // with Store's SubmissionReceipt, SubmissionFeedback and LabLeaderboard (the last two filtered
-// for the viewer by Grading's Viewer).
+// for the viewer by LabConfig's Viewer).
 extension SubmissionReceipt: ResponseEncodable {}
 extension SubmissionFeedback: ResponseEncodable {}
 extension LabLeaderboard: ResponseEncodable {}

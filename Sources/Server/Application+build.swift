@@ -51,7 +51,7 @@ public func buildApplication(
 ///   401, 403 after late_due, 404 unknown lab, 413 over maxSubmissionBytes, 429 with
 ///   Retry-After over the lab's rate_limit_per_hour.
 /// - `GET /api/submissions/:id` → SubmissionFeedback (own submissions; all for an instructor;
-///   404 otherwise), filtered by Grading's Viewer: a student sees hidden tests only in its
+///   404 otherwise), filtered by LabConfig's Viewer: a student sees hidden tests only in its
 ///   `tally` (how many passed, their points) and after_due tests not before the due date.
 /// - `GET /api/labs/:lab/submissions/latest[?student=S]` → SubmissionFeedback of the caller's
 ///   latest submission (an instructor names any student; a student naming another: 403); 404

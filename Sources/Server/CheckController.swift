@@ -42,7 +42,7 @@ struct CheckController<Context: RequestContext>: Sendable {
         context.logger.info(
             "self-check", metadata: ["student": "\(student.id)", "lab": "\(labID)"])
         // Only visible tests ran, so the student sees each in full.
-        let tests = outcome.testResultRecords.map(TestFeedback.init)
+        let tests = outcome.tests.map(TestFeedback.init)
         return CheckReport(
             lab: labID, filename: filename, score: outcome.score, maxScore: outcome.maxScore,
             tests: tests,

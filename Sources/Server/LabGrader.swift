@@ -2,6 +2,9 @@
 // as a SubmissionBundle) under its original name and grades it with the Grading engine.
 import Foundation
 import Grading
+import Harness
+import LabConfig
+import Store
 
 /// Grades stored submissions with one `Grader` per lab, built once when the daemon starts.
 public struct LabGrader: SubmissionGrader {
@@ -133,8 +136,8 @@ public struct LabGrader: SubmissionGrader {
             graderVersion: report.graderVersion, seed: seed, tests: tests)
     }
 
-    static func testOutcome(_ result: TestResult) -> TestOutcome {
-        let status: TestOutcome.Status
+    static func testOutcome(_ result: TestResult) -> TestResultRecord {
+        let status: TestStatus
         switch result.status {
         case .passed: status = .pass
         case .failed: status = .fail
@@ -158,10 +161,10 @@ public struct LabGrader: SubmissionGrader {
             diagnosisID = diagnosis.mistakeID
             nearMiss = diagnosis.kind != .mistake
         }
-        return TestOutcome(
+        return TestResultRecord(
             name: result.name, component: result.component, points: result.score,
             maxPoints: result.points, status: status, visibility: result.visibility,
-            diagnosis: diagnosisID, nearMiss: nearMiss, message: message,
+            diagnosis: diagnosisID, diagnosisNearMiss: nearMiss, message: message,
             maxAbsError: result.comparison?.maxAbsError, maxRelError: result.comparison?.maxRelError,
             seconds: result.seconds)
     }

@@ -31,7 +31,7 @@ struct LabsController<Context: RequestContext>: Sendable {
     }
 
     /// Scores as the caller may see them: before the due date a student's board leaves the
-    /// after_due tests out (Grading's Viewer).
+    /// after_due tests out (LabConfig's Viewer).
     @Sendable func leaderboard(_ request: Request, context: Context) async throws
         -> LabLeaderboard
     {

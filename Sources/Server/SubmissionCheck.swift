@@ -1,7 +1,7 @@
 // What a submission must be before it is queued, over HTTP or from the drop folder: a plain
 // file name of an accepted kind, and content that is what the name says.
 import Foundation
-import Grading
+import Harness
 
 public enum SubmissionCheck {
     /// File kinds a student may hand in: Python modules and notebooks.

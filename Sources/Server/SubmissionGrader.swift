@@ -1,7 +1,9 @@
 // The seam between the daemon and the grading engine: the daemon hands a stored file to a
 // SubmissionGrader and records what comes back; the real engine is wired in by the CLI.
 import Foundation
-import Grading
+import Harness
+import LabConfig
+import Store
 
 /// Grades one stored submission. Implementations must honour task cancellation (the daemon
 /// cancels grading on its grading timeout and on shutdown after the grace period).
@@ -33,64 +35,23 @@ public struct GradeJob: Sendable, Hashable {
     }
 }
 
-/// What a grader found: the total and one result per test.
+/// What a grader found: the total and one result per test, as the store keeps it.
 public struct GradeOutcome: Sendable, Hashable {
     public var score: Double
     public var maxScore: Double
     public var graderVersion: String
     public var seed: Int64
-    public var tests: [TestOutcome]
+    public var tests: [TestResultRecord]
 
     public init(
-        score: Double, maxScore: Double, graderVersion: String, seed: Int64, tests: [TestOutcome]
+        score: Double, maxScore: Double, graderVersion: String, seed: Int64,
+        tests: [TestResultRecord]
     ) {
         self.score = score
         self.maxScore = maxScore
         self.graderVersion = graderVersion
         self.seed = seed
         self.tests = tests
-    }
-}
-
-/// One test's result, as the store keeps it.
-public struct TestOutcome: Sendable, Hashable {
-    public enum Status: String, Sendable, Hashable, Codable {
-        case pass, fail, error, timeout, crash
-    }
-
-    public var name: String
-    public var component: String
-    public var points: Double
-    public var maxPoints: Double
-    public var status: Status
-    /// `visible` or `hidden`; a student sees a hidden test's status but not its message.
-    public var visibility: String
-    /// The id of the diagnosed mistake, if any.
-    public var diagnosis: String?
-    public var nearMiss: Bool
-    public var message: String
-    public var maxAbsError: Double?
-    public var maxRelError: Double?
-    public var seconds: Double
-
-    public init(
-        name: String, component: String, points: Double, maxPoints: Double, status: Status,
-        visibility: String = "visible", diagnosis: String? = nil, nearMiss: Bool = false,
-        message: String = "", maxAbsError: Double? = nil, maxRelError: Double? = nil,
-        seconds: Double = 0
-    ) {
-        self.name = name
-        self.component = component
-        self.points = points
-        self.maxPoints = maxPoints
-        self.status = status
-        self.visibility = visibility
-        self.diagnosis = diagnosis
-        self.nearMiss = nearMiss
-        self.message = message
-        self.maxAbsError = maxAbsError
-        self.maxRelError = maxRelError
-        self.seconds = seconds
     }
 }
 

@@ -4,7 +4,6 @@
 // (`curl --data-binary @attention.py -H "Authorization: Bearer $TOKEN"
 //  "http://127.0.0.1:8080/api/submissions?lab=attention&filename=attention.py"`).
 import Foundation
-import Grading
 import Hummingbird
 import Store
 
@@ -40,7 +39,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
         if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         let now = Date()
-        if let lateDue = lab.lateDue, now > lateDue {
+        if case .closed(let lateDue) = lab.lateRule.standing(at: now) {
             throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
         }
         // Refused before the body is read; the store checks again in the insert's transaction.
@@ -107,7 +106,7 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         return try feedback(id: id, viewer: viewer)
     }
 
-    /// Submission `id` as `student` may see it (Grading's Viewer decides what that is).
+    /// Submission `id` as `student` may see it (LabConfig's Viewer decides what that is).
     func feedback(id: Int64, viewer student: StudentRecord) throws -> SubmissionFeedback {
         // Someone else's submission is reported as missing, so ids reveal nothing.
         guard let submission = try store.submission(id: id),

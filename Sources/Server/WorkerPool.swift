@@ -198,7 +198,7 @@ public final class WorkerPool: Service, Sendable {
                 try store.complete(
                     id: job.submissionID, worker: worker, attempt: attempt,
                     grade: outcome.gradeRecord(),
-                    results: outcome.testResultRecords)
+                    results: outcome.tests)
                 state.withLock { $0.graded += 1 }
                 log.info(
                     "graded", metadata: ["score": "\(outcome.score)/\(outcome.maxScore)"])

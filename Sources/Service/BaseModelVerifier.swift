@@ -2,7 +2,6 @@
 // `lmlab serve` starts; without one, each verification records why it was skipped.
 import Experiments
 import Foundation
-import Grading
 import Logging
 import Server
 import Store

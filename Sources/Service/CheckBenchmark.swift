@@ -3,8 +3,9 @@
 // `runs` calls per lab, beside the bare sandbox starts it cannot beat (bubblewrap + Python +
 // `import numpy`, and `import torch`) measured in the same run.
 import Foundation
-import Grading
+import Harness
 import Hummingbird
+import LabConfig
 import Logging
 import Server
 import Store

@@ -2,7 +2,9 @@
 // grader built over the sandbox (or refused when bubblewrap cannot run unless told otherwise).
 import Foundation
 import Grading
+import Harness
 import Hummingbird
+import LabConfig
 import Logging
 import Server
 import Store

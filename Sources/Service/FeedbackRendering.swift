@@ -30,7 +30,7 @@ public func renderFeedback(_ view: SubmissionFeedback, format: OutputFormat) thr
     var details: [String] = []
     // A hint is said once, after the tests, with the tests it explains listed under it.
     var hints: [(test: String, hint: String)] = []
-    // Only the tests the viewer may see are here (Grading's Viewer); the others are tallied.
+    // Only the tests the viewer may see are here (LabConfig's Viewer); the others are tallied.
     for test in view.tests {
         let passed = test.passed
         let message = test.message ?? ""
@@ -39,12 +39,12 @@ public func renderFeedback(_ view: SubmissionFeedback, format: OutputFormat) thr
             .first.map(String.init) ?? ""
         let hidden = test.visibility == "visible" ? "" : " [\(test.visibility)]"
         if md {
-            let cell = (passed ? "✅ " : "❌ " + test.status + ": ") + firstLine
+            let cell = (passed ? "✅ " : "❌ " + test.status.rawValue + ": ") + firstLine
             out += "| `\(test.name)`\(hidden) | \(points) | "
                 + cell.replacingOccurrences(of: "|", with: "\\|") + " |\n"
         } else {
             let mark = passed ? format.paint("PASS", "32") : format.paint(
-                test.status.uppercased(), "31")
+                test.status.rawValue.uppercased(), "31")
             out += "\(mark) \(test.name)\(hidden) (\(points)) — \(firstLine)\n"
         }
         guard !passed else { continue }

@@ -2,6 +2,7 @@
 // late penalty) and Gradescope's autograder results.json per student.
 import Foundation
 import Grading
+import LabConfig
 import Store
 
 /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
@@ -34,32 +35,17 @@ public func gradesCSV(_ rows: [GradeExportRow], lab: String) -> String {
     return out
 }
 
-/// Gradescope's results.json for one counted submission.
-public struct GradescopeResult: Codable, Sendable, Equatable {
-    public struct Test: Codable, Sendable, Equatable {
-        public var name: String
-        public var score: Double
-        public var max_score: Double
-        public var output: String
-        public var visibility: String
-    }
-
-    public var score: Double
-    public var output: String
-    public var tests: [Test]
-
+extension GradescopeResult {
     /// Built from a submission's stored results; `visibility` maps lmlab's "after_due" to
     /// Gradescope's "after_due_date".
     public init(submission: SubmissionRecord, results: [TestResultRecord]) {
         let raw = submission.score ?? 0
-        score = (raw * (1 - submission.penalty) * 1000).rounded() / 1000
         var output = "lmlab submission #\(submission.id ?? 0), seed \(submission.seed ?? 0),"
             + " grader \(submission.graderVersion ?? "?")"
         if submission.penalty > 0 {
             output += "\nlate penalty \(formatPercent(submission.penalty)) on \(formatPoints(raw))"
         }
-        self.output = output
-        tests = results.map { result in
+        let tests = results.map { result in
             var text = result.message ?? ""
             if let info = mistakeInfo(result.diagnosis) {
                 text += "\n\(result.diagnosisNearMiss ? "possibly: " : "mistake: ")\(info.title)"
@@ -69,6 +55,9 @@ public struct GradescopeResult: Codable, Sendable, Equatable {
                 name: result.name, score: result.points, max_score: result.maxPoints,
                 output: text, visibility: gradescopeVisibility(result.visibility))
         }
+        self.init(
+            score: (LateRule.applying(submission.penalty, to: raw) * 1000).rounded() / 1000,
+            output: output, tests: tests)
     }
 }
 

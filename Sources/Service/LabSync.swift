@@ -2,6 +2,7 @@
 // the queue and the HTTP API need not read lab files.
 import Foundation
 import Grading
+import LabConfig
 import Store
 
 extension LabRecord {
@@ -10,7 +11,7 @@ extension LabRecord {
         self.init(
             id: lab.id, version: lab.version, title: lab.title, due: lab.due,
             lateDue: lab.lateDue, latePenalty: lab.latePenalty,
-            counting: lab.counting == .latest ? .latest : .best,
+            counting: lab.counting,
             rateLimitPerHour: lab.rateLimitPerHour, syncedAt: syncedAt)
     }
 }

@@ -2,13 +2,13 @@
 // durable queue (a daemon on the same directory grades them); reads show what `viewer` may see
 // (the instructor, by default: the local data directory belongs to whoever grades).
 import Foundation
-import Grading
+import LabConfig
 import Store
 import Tracking
 
 public struct LocalClient: CourseClient {
     public let store: LabStore
-    /// Whose view feedback and leaderboards are filtered for (Grading's Viewer).
+    /// Whose view feedback and leaderboards are filtered for (LabConfig's Viewer).
     public let viewer: Viewer
 
     public init(store: LabStore, viewer: Viewer = .instructor) {

@@ -3,6 +3,7 @@
 // labs, one student across labs, and a lab's leaderboard.
 import Foundation
 import Grading
+import LabConfig
 import Server
 import Store
 

@@ -1,7 +1,6 @@
 // What a path on the command line becomes when handed in: a .py file, a notebook (checked to be
 // one), or a folder packed as a SubmissionBundle. Malformed input fails here, before the queue.
 import Foundation
-import Grading
 import Server
 
 public struct SubmissionPayload: Sendable, Equatable {

@@ -2,14 +2,7 @@
 // definition so that queries need not read lab files.
 import Foundation
 import GRDB
-
-/// Which of a student's graded submissions counts for the leaderboard and grades.
-public enum Counting: String, Sendable, Codable, CaseIterable {
-    /// The highest score after late penalty; ties go to the earlier submission.
-    case best
-    /// The most recent graded submission.
-    case latest
-}
+import LabConfig
 
 public struct LabRecord: Sendable, Equatable, Codable {
     public var id: String
@@ -55,6 +48,11 @@ public struct LabRecord: Sendable, Equatable, Codable {
         case syncedAt = "synced_at"
         case retiredAt = "retired_at"
     }
+}
+
+extension LabRecord {
+    /// This lab's deadlines and late penalty: the one late rule, as the grader applies it.
+    public var lateRule: LateRule { LateRule(due: due, lateDue: lateDue, penalty: latePenalty) }
 }
 
 extension Counting: DatabaseValueConvertible {}

@@ -1,10 +1,10 @@
 // The leaderboard: per student, the submission that counts (best or latest current grade, late
 // penalty applied), ranked by score with ties going to the earlier submission — with only the
-// points the viewer may see (Grading's Viewer): before the due date a student's board leaves
+// points the viewer may see (LabConfig's Viewer): before the due date a student's board leaves
 // every after_due test out, both of the scores and of which submission counts.
 import Foundation
 import GRDB
-import Grading
+import LabConfig
 
 public struct LeaderboardRow: Sendable, Equatable {
     /// 1, 2, 3, … with no shared ranks: of equal scores, the earlier submission ranks higher.
@@ -122,8 +122,8 @@ extension LabStore {
             let left = uncounted[gradeID] ?? (0, 0)
             let candidate = StandingRow(
                 studentID: row[0], name: row[1], pseudonym: row[2], submissionID: row[3],
-                score: (score - left.score) * (1.0 - penalty), maxScore: maxScore - left.max,
-                late: row[8], submittedAt: row[9])
+                score: LateRule.applying(penalty, to: score - left.score),
+                maxScore: maxScore - left.max, late: row[8], submittedAt: row[9])
             if let current = counted[candidate.studentID],
                 !candidate.ranksBefore(current, under: counting)
             {

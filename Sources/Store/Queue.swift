@@ -45,7 +45,11 @@ extension LabStore {
                 throw StoreError.unknownLab(labID)
             }
             if lab.retiredAt != nil { throw StoreError.retiredLab(labID) }
-            if let lateDue = lab.lateDue, submittedAt > lateDue {
+            let (late, penalty): (Bool, Double)
+            switch lab.lateRule.standing(at: submittedAt) {
+            case .onTime: (late, penalty) = (false, 0)
+            case .late(let deducted): (late, penalty) = (true, deducted)
+            case .closed(let lateDue):
                 throw StoreError.pastLateDeadline(lab: labID, lateDue: lateDue)
             }
             if enforcingRateLimit, let limit = lab.rateLimitPerHour, limit > 0 {
@@ -53,13 +57,12 @@ extension LabStore {
                     db, student: studentID, lab: labID, limit: limit, now: submittedAt,
                     alsoCounting: refused)
             }
-            let late = lab.due.map { submittedAt > $0 } ?? false
             // The content is on disk before the row that points at it is committed.
             let digest = try blobs.write(content)
             var submission = SubmissionRecord(
                 studentID: studentID, labID: labID, sha256: digest, filename: filename,
                 size: content.count, submittedAt: submittedAt, late: late,
-                penalty: late ? lab.latePenalty : 0, source: source)
+                penalty: penalty, source: source)
             try submission.insert(db)
             guard let id = submission.id else { throw StoreError.unknownSubmission(0) }
             return id

@@ -1,13 +1,15 @@
 // Derived tables that keep the leaderboard and class report cheap: `standings` (each student's
 // counted submission per lab, under both rules) and `diagnosis_counts`, maintained by triggers.
 import GRDB
+import LabConfig
 
 /// The SQL behind migration "v3-standings". The derived tables are kept up to date by SQLite
 /// triggers, so every write path (`complete`, a regrade's completion, bulk inserts, deletes)
 /// updates them in the same transaction as the rows they are derived from.
 enum Standings {
     /// `score` is the current grade's score after the submission's late penalty, computed with
-    /// the same expression the reports always used, so comparisons and ties are identical.
+    /// the same expression the reports always used, so comparisons and ties are identical: SQL's
+    /// copy of `LateRule.applying`, which SQLite cannot call.
     static let adjusted = "g.score * (1.0 - s.penalty)"
 
     /// The order that picks the counted submission of a (lab, student) under `counting`:

@@ -2,7 +2,7 @@
 // the hash of their API token.
 import Foundation
 import GRDB
-import Grading
+import LabConfig
 
 public struct StudentRecord: Sendable, Equatable, Codable {
     /// The roster id (e.g. a university login).

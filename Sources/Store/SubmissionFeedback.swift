@@ -1,8 +1,9 @@
 // A stored submission as one viewer may see it: its status, its score and the tests the
-// visibility rule (Grading's Viewer) lets them see. The one shape the HTTP API answers, the
+// visibility rule (LabConfig's Viewer) lets them see. The one shape the HTTP API answers, the
 // remote client decodes and the CLI renders, locally or from a server.
 import Foundation
 import Grading
+import LabConfig
 
 /// A submission's status and, once graded, its feedback, filtered for one viewer.
 public struct SubmissionFeedback: Sendable, Codable, Equatable {
@@ -33,7 +34,7 @@ public struct SubmissionFeedback: Sendable, Codable, Equatable {
     public var verification: String?
 
     /// The score after the late penalty.
-    public var finalScore: Double? { score.map { $0 * (1 - (penalty ?? 0)) } }
+    public var finalScore: Double? { score.map { LateRule.applying(penalty ?? 0, to: $0) } }
     public var isFinished: Bool { status == "graded" || status == "error" }
     /// Graded, and every test this viewer may see (in full or in the tally) passed.
     public var allPassed: Bool {
@@ -45,7 +46,7 @@ public struct SubmissionFeedback: Sendable, Codable, Equatable {
 public struct TestFeedback: Sendable, Codable, Equatable {
     public var name: String
     public var component: String
-    public var status: String
+    public var status: TestStatus
     public var points: Double
     public var maxPoints: Double
     public var visibility: String
@@ -61,7 +62,7 @@ public struct TestFeedback: Sendable, Codable, Equatable {
     public var mistake: String? = nil
     public var hint: String? = nil
 
-    public var passed: Bool { status == TestStatus.pass.rawValue }
+    public var passed: Bool { status == .pass }
 }
 
 extension SubmissionFeedback {
@@ -91,7 +92,7 @@ extension TestFeedback {
     /// A stored result in full, with its catalogued mistake's title and hint.
     public init(_ result: TestResultRecord) {
         self.init(
-            name: result.name, component: result.component ?? "", status: result.status.rawValue,
+            name: result.name, component: result.component ?? "", status: result.status,
             points: result.points, maxPoints: result.maxPoints, visibility: result.visibility,
             diagnosis: result.diagnosis, nearMiss: result.diagnosisNearMiss,
             message: result.message, maxAbsError: result.maxAbsError,

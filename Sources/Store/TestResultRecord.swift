@@ -7,7 +7,7 @@ public enum TestStatus: String, Sendable, Codable, CaseIterable {
     case pass, fail, error, timeout, crash
 }
 
-public struct TestResultRecord: Sendable, Equatable, Codable {
+public struct TestResultRecord: Sendable, Hashable, Codable {
     public var id: Int64?
     /// Set by `LabStore.complete`.
     public var submissionID: Int64

@@ -3,7 +3,8 @@
 import ArgumentParser
 import Experiments
 import Foundation
-import Grading
+import Harness
+import LabConfig
 import Quantization
 import Service
 import Tokenizer

@@ -2,6 +2,8 @@
 import ArgumentParser
 import Foundation
 import Grading
+import Harness
+import LabConfig
 
 #if canImport(Glibc)
     import Glibc

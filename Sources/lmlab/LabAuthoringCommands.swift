@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import LabConfig
 
 /// A grader for authoring commands: instructor code runs sandboxed unless told otherwise.
 func authoringGrader(_ lab: Lab, options: LabsOptions, noSandbox: Bool) throws -> Grader {

@@ -3,7 +3,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
-import Grading
+import LabConfig
 import Server
 import Service
 

@@ -3,6 +3,7 @@
 // Q8_0/Q4_0 perplexity; malformed quantizers are refused with a message.
 import Foundation
 import Grading
+import Harness
 import Quantization
 import Store
 import Tensors

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 private func test(_ lab: Lab, _ name: String) throws -> (index: Int, test: LabTest) {
     let index = try #require(lab.tests.firstIndex { $0.name == name })

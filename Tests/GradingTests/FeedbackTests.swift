@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 /// A grade with a passing visible test, a failing one with a diagnosis, a student error, two
 /// hidden tests (one passing), an after_due test and 5000 bytes of prints.

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 /// A scratch lab "98-fake" using the softmax and causal_mask references, plus a component the
 /// student module does not define.

@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
 
 /// Fixture folders and sessions shared by the harness test files.
 enum HarnessFixtures {

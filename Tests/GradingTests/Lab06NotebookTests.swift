@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 @Suite(.serialized, .blockingWork) struct Lab06NotebookTests {
     /// `source` as a notebook: a markdown cell, a `!pip` / `%matplotlib` cell, then one code

@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 private let header = """
     id = "99-demo"

@@ -7,6 +7,8 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import Harness
+@testable import LabConfig
 
 /// The labs of the course's second half (SampleClass56Tests grades their samples, SampleClassTests
 /// the others).

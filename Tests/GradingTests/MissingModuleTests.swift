@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 @Test(.blockingWork) func aMissingModuleIsNamedOnceWithWhatTheLabAllows() throws {
     let folder = try makeScratchDirectory("lmlab-missing-module")

@@ -15,6 +15,7 @@ import Transformer
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 @Suite(.blockingWork) struct MistakeSeedSweepTests {
     static let seeds: [UInt64] = (0..<200).map { 0x5EED_0000 + UInt64($0) }

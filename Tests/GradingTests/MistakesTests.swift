@@ -7,6 +7,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 /// One oracle case: a component, its arguments, the correct output and each mistake's outputs.
 struct OracleCase {

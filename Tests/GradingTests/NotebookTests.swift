@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
 
 @Suite("Notebook and submissions", .blockingWork)
 struct NotebookTests {

@@ -4,7 +4,8 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
+@testable import LabConfig
 
 @Suite struct ParserFuzzTests {
     @Test func notebookReaderRefusesOrConvertsEveryMutation() throws {

@@ -5,7 +5,7 @@ import Tensors
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
 
 @Suite("Protocol")
 struct ProtocolTests {

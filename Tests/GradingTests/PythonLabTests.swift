@@ -6,6 +6,8 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import Harness
+@testable import LabConfig
 
 private let shippedLabs = repositoryRoot.appendingPathComponent("labs")
 private let harness = shippedLabs.appendingPathComponent("harness")

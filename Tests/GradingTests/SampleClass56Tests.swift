@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 private let labsRoot56 = repositoryRoot.appendingPathComponent("labs")
 

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 @Test(.blockingWork) func sampleClassBehavesAsTheManifestSays() throws {
     do {

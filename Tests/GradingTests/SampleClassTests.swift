@@ -6,6 +6,8 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import Harness
+@testable import LabConfig
 
 struct Sample {
     var student: String

@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
 
 #if canImport(Glibc)
     import Glibc

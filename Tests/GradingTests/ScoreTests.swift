@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 /// 2026-12-07T23:59:00Z, the due date the score and feedback tests use.
 let testDue = Date(timeIntervalSince1970: 1_796_687_940)
@@ -59,22 +60,22 @@ struct ScoreTests {
 
     @Test func latePenaltyAroundDueAndLateDue() {
         let lab = scheduleLab(lateDue: testDue + 7 * day, penalty: 0.2)
-        #expect(latePenalty(lab: lab, submitted: testDue - day) == 0)
-        #expect(latePenalty(lab: lab, submitted: testDue) == 0, "exactly at due is on time")
-        #expect(latePenalty(lab: lab, submitted: testDue + 1) == 0.2)
-        #expect(latePenalty(lab: lab, submitted: testDue + 3 * day) == 0.2)
+        #expect(lab.lateRule.penalty(at: testDue - day) == 0)
+        #expect(lab.lateRule.penalty(at: testDue) == 0, "exactly at due is on time")
+        #expect(lab.lateRule.penalty(at: testDue + 1) == 0.2)
+        #expect(lab.lateRule.penalty(at: testDue + 3 * day) == 0.2)
         #expect(
-            latePenalty(lab: lab, submitted: testDue + 7 * day) == 0.2,
+            lab.lateRule.penalty(at: testDue + 7 * day) == 0.2,
             "exactly at late_due is still accepted")
-        #expect(latePenalty(lab: lab, submitted: testDue + 7 * day + 1) == nil)
+        #expect(lab.lateRule.penalty(at: testDue + 7 * day + 1) == nil)
     }
 
     /// Without late_due, late work is accepted with the penalty (Lab: "nil means never"; the
     /// Store and the Server accept it too), not silently scored 0.
     @Test func withoutLateDueLateWorkKeepsThePenalty() {
         let lab = scheduleLab(lateDue: nil, penalty: 0.25)
-        #expect(latePenalty(lab: lab, submitted: testDue) == 0)
-        #expect(latePenalty(lab: lab, submitted: testDue + 30 * day) == 0.25)
+        #expect(lab.lateRule.penalty(at: testDue) == 0)
+        #expect(lab.lateRule.penalty(at: testDue + 30 * day) == 0.25)
     }
 
     @Test func studentBeforeDueSeesVisibleInFullHiddenAsSummaryAndAfterDueNotAtAll() {

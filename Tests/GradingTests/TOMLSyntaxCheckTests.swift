@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import LabConfig
 
 @Suite struct TOMLSyntaxCheckTests {
     /// The lab.toml problem `text` gives, or nil if it loads or fails otherwise.

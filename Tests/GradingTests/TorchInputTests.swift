@@ -7,6 +7,8 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import Harness
+@testable import LabConfig
 
 @Suite("Torch inputs", .serialized, .blockingWork)
 struct TorchInputTests {

@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Grading
+@testable import Harness
 
 @Suite("Returned torch tensors", .serialized, .blockingWork)
 struct TorchReturnTests {

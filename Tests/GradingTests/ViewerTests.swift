@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 
 @Suite struct ViewerTests {
     static let due = Date(timeIntervalSince1970: 1_800_000_000)

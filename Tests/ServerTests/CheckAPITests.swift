@@ -24,7 +24,7 @@ struct FakeChecker: SubmissionChecker {
         return GradeOutcome(
             score: points, maxScore: 2, graderVersion: "fake-1", seed: 0,
             tests: [
-                TestOutcome(
+                TestResultRecord(
                     name: "shapes", component: "attention", points: points, maxPoints: 2,
                     status: points == 2 ? .pass : .fail,
                     diagnosis: points == 2 ? nil : "no_scaling",
@@ -59,7 +59,7 @@ struct FakeChecker: SubmissionChecker {
             #expect(report.lab == "attention" && report.filename == "attention.py")
             #expect(report.score == 1 && report.maxScore == 2)
             let test = try #require(report.tests.first)
-            #expect(test.status == "fail" && test.diagnosis == "no_scaling")
+            #expect(test.status == .fail && test.diagnosis == "no_scaling")
             #expect(test.message == "checked attention.py for alice")
             // The catalogue's words for no_scaling (Grading's Mistakes.swift), not the fake's.
             #expect(test.mistake == "Attention scores not scaled by 1/√d_k")

@@ -2,6 +2,7 @@
 // one that throws. Their results are fixed by hand, independent of the daemon.
 import Foundation
 import Server
+import Store
 
 /// Records which submissions were graded, and how often.
 actor GradeLog {
@@ -33,14 +34,14 @@ struct ContentGrader: SubmissionGrader {
         return GradeOutcome(
             score: score, maxScore: 10, graderVersion: "fake-1", seed: job.seed,
             tests: [
-                TestOutcome(
+                TestResultRecord(
                     name: "shapes", component: "attention", points: visible, maxPoints: 2,
                     status: visible == 2 ? .pass : .fail, message: "visible: \(job.filename)",
                     maxAbsError: 0.5, seconds: 0.01),
-                TestOutcome(
+                TestResultRecord(
                     name: "secret", component: "attention", points: score - visible,
                     maxPoints: 8, status: score == 10 ? .pass : .fail, visibility: "hidden",
-                    diagnosis: "forgot-scale", nearMiss: true, message: "hidden detail",
+                    diagnosis: "forgot-scale", diagnosisNearMiss: true, message: "hidden detail",
                     seconds: 0.02),
             ])
     }

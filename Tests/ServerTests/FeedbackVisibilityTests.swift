@@ -1,4 +1,4 @@
-// What GET /api/submissions/:id shows a student, as Grading's Viewer decides: hidden tests only
+// What GET /api/submissions/:id shows a student, as LabConfig's Viewer decides: hidden tests only
 // in the tally (how many passed, their points), never by name; before the due date after_due
 // tests are left out (counted, not shown, not in the total), after it they appear in full.
 // Instructors see everything.
@@ -16,14 +16,14 @@ struct ThreeVisibilitiesGrader: SubmissionGrader {
         GradeOutcome(
             score: 6, maxScore: 11, graderVersion: "fake-1", seed: job.seed,
             tests: [
-                TestOutcome(
+                TestResultRecord(
                     name: "shapes", component: "attention", points: 2, maxPoints: 2,
                     status: .pass, message: "visible detail", seconds: 0.01),
-                TestOutcome(
+                TestResultRecord(
                     name: "secret", component: "attention", points: 3, maxPoints: 5,
                     status: .fail, visibility: "hidden", diagnosis: "forgot-scale",
                     message: "hidden detail", maxAbsError: 0.25, seconds: 0.01),
-                TestOutcome(
+                TestResultRecord(
                     name: "later", component: "attention", points: 1, maxPoints: 4,
                     status: .fail, visibility: "after_due", diagnosis: "no-mask",
                     message: "after-due detail", maxAbsError: 0.5, seconds: 0.01),

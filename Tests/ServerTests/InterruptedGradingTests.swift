@@ -1,7 +1,7 @@
 // A sandbox killed from outside mid-grade (as the OOM killer or an operator would) is not the
 // student's 0: the attempt is void, the submission is graded again and gets its real grade.
 import Foundation
-import Grading
+import LabConfig
 import Store
 import TestSupport
 import Testing

@@ -4,9 +4,9 @@
 // logging, the offline fallback, HTML rendering, every bad input's message). Then what the
 // client did is read back from the store, and the client the daemon serves is the repository's.
 import Foundation
-import Grading
 import Hummingbird
 import HummingbirdTesting
+import LabConfig
 import Store
 import TestSupport
 import Testing

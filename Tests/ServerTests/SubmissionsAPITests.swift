@@ -79,7 +79,7 @@ func routerOnly(_ fixture: Fixture, _ configuration: ServerConfiguration = testC
             #expect(feedback.tests.map(\.name) == ["shapes"])
             let shapes = try #require(feedback.tests.first { $0.name == "shapes" })
             #expect(shapes.message == "visible: attention.py")
-            #expect(shapes.points == 2 && shapes.status == "pass")
+            #expect(shapes.points == 2 && shapes.status == .pass)
             #expect(feedback.tally.hiddenTests == 1 && feedback.tally.hiddenPassed == 0)
             #expect(feedback.tally.hiddenScore == 5 && feedback.tally.hiddenMaxScore == 8)
 

@@ -2,7 +2,7 @@
 // (Tests/Oracle/labs_make_samples.py, recorded in submissions/MANIFEST.toml) fixed: a correct
 // solution scores full marks; s05-barbara's attention has exactly the no_scaling mistake.
 import Foundation
-import Grading
+import LabConfig
 import Server
 import TestSupport
 import Testing
@@ -36,7 +36,7 @@ import Testing
     @Test func mistakeSampleIsDiagnosed() async throws {
         let outcome = try await Self.grader().grade(Self.job("s05-barbara/01-attention", id: 2))
         #expect(outcome.score < outcome.maxScore)
-        let diagnoses = Set(outcome.tests.compactMap { $0.nearMiss ? nil : $0.diagnosis })
+        let diagnoses = Set(outcome.tests.compactMap { $0.diagnosisNearMiss ? nil : $0.diagnosis })
         #expect(diagnoses == ["no_scaling"])
     }
 

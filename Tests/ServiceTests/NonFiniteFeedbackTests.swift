@@ -3,6 +3,7 @@
 // CLI's JSON, Markdown and text, and Grading's renderJSON. First the case that failed with
 // "HTTP 500 … EncodingError.invalidValue: inf": the q4_0 nibble-order sample of lab 06.
 import Foundation
+@testable import LabConfig
 @testable import Server
 import Store
 import Tensors
@@ -94,7 +95,7 @@ import Testing
             _ = renderMarkdown(report, viewer: viewer)
         }
         let outcome = LabGrader.outcome(report, seed: 7)
-        let (store, token, id) = try Self.store(results: outcome.testResultRecords)
+        let (store, token, id) = try Self.store(results: outcome.tests)
         let answer = try await Self.everyFormat(store, token: token, id: id)
         // alice sees the visible tests with their numbers, infinity included
         #expect(answer.tests.contains { $0.maxRelError == .infinity })

@@ -9,6 +9,7 @@ import TestSupport
 import Testing
 
 @testable import Grading
+@testable import LabConfig
 @testable import Service
 
 #if canImport(FoundationNetworking)

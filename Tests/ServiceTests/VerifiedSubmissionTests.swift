@@ -5,6 +5,8 @@
 // run per scheme; a --verified leaderboard leaves a better logged claim out.
 import Foundation
 import Grading
+import Harness
+import LabConfig
 import Quantization
 import Server
 @testable import Store

@@ -2,7 +2,6 @@
 // the scores nor in which submission counts — while instructors (and everyone after the due
 // date) see the stored standings. Scores worked by hand below.
 import Foundation
-import Grading
 import Testing
 
 @testable import Store

@@ -2,6 +2,7 @@
 // computation in Swift over a random class (best/latest, late penalties, regrades, ties).
 import Foundation
 import GRDB
+import LabConfig
 import TestSupport
 import Testing
 

@@ -3,6 +3,7 @@
 // home: the components (their reference with `Knobs()`) and the catalogued mistakes, each one knob
 // of `QuantVariant` turned on top of the module's procedure.
 import Foundation
+import Harness
 import Quantization
 import Tensors
 

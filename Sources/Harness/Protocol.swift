@@ -1,6 +1,7 @@
 // The harness protocol between the grader and labs/harness/runner.py: values, tensors, frames
 // (u32 LE header length, UTF-8 JSON header, raw payload) and the errors both sides report.
 import Foundation
+import LabConfig
 import Tensors
 
 // MARK: - JSON

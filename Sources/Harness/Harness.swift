@@ -1,6 +1,7 @@
 // A session with one submission's sandboxed runner: start, call student functions with a wall
 // clock, and survive hangs and crashes by killing the whole process tree and starting afresh.
 import Foundation
+import LabConfig
 
 #if canImport(Glibc)
     import Glibc

@@ -90,3 +90,25 @@ public enum LabsFolderError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 }
+
+extension LabsFolder {
+    /// Every folder under `labsRoot` that should be a lab, sorted by name: labs/ also holds the
+    /// sandboxed harness and the students' Python client; every other folder must be a lab, so a
+    /// lab.toml missing from one is reported, not skipped.
+    public static func labFolders(labsRoot: URL) throws -> [URL] {
+        let supportFolders: Set<String> = ["harness", "client"]
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: labsRoot.path)
+        } catch {
+            throw LabError.unreadable(file: labsRoot.path, reason: error.localizedDescription)
+        }
+        return names.sorted().filter { !supportFolders.contains($0) && !$0.hasPrefix(".") }
+            .map { labsRoot.appendingPathComponent($0, isDirectory: true) }
+            .filter { folder in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue
+            }
+    }
+}

@@ -113,8 +113,11 @@ public enum Framework: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Which of a student's graded submissions counts for the lab.
-public enum Counting: String, Sendable, Equatable, CaseIterable {
+/// Which of a student's graded submissions counts for the leaderboard and grades.
+public enum Counting: String, Sendable, Codable, Equatable, CaseIterable {
+    /// The highest score after late penalty; ties go to the earlier submission.
     case best
+    /// The most recent graded submission.
     case latest
 }
 
@@ -320,20 +323,19 @@ extension Lab {
     /// handout are looked up there, and `id` must equal the folder's name).
     public static func parse(toml text: String, folder: URL, file: String? = nil) throws -> Lab {
         let file = file ?? folder.appendingPathComponent(fileName).path
-        if let problem = TOMLSyntaxCheck.problem(in: text) {
+        let root: TOMLNode
+        do {
+            root = try TOMLNode.parse(text)
+        } catch let problem as TOMLSyntaxProblem {
             throw LabError.notTOML(
                 file: file, line: problem.line, column: problem.column, reason: problem.reason)
-        }
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw LabError.notTOML(
                 file: file, line: error.source.begin.line, column: error.source.begin.column,
                 reason: error.description)
         }
         var reader = LabReader(file: file, folder: folder)
-        let lab = reader.read(TOMLNode(root))
+        let lab = reader.read(root)
         guard reader.problems.isEmpty, let lab else { throw LabError.invalid(reader.problems) }
         return lab
     }
@@ -343,7 +345,7 @@ extension Lab {
     public static func loadAll(labsRoot: URL) throws -> [Lab] {
         var labs: [Lab] = []
         var errors: [LabError] = []
-        for folder in try LabSurvey.labFolders(labsRoot: labsRoot) {
+        for folder in try LabsFolder.labFolders(labsRoot: labsRoot) {
             do {
                 labs.append(try load(folder: folder))
             } catch let error as LabError {
@@ -358,7 +360,7 @@ extension Lab {
 // MARK: - Reading
 
 /// A Sendable copy of a parsed TOML document, so validation does not hold TOMLKit's classes.
-indirect enum TOMLNode {
+public indirect enum TOMLNode: Sendable {
     case table([String: TOMLNode])
     case array([TOMLNode])
     case string(String)
@@ -403,6 +405,13 @@ indirect enum TOMLNode {
         case .date: self = .other("a date without a time")
         case .time: self = .other("a time without a date")
         }
+    }
+
+    /// `text` as a TOML tree: the syntax check first (throwing TOMLSyntaxProblem), then toml++
+    /// (throwing TOMLKit's TOMLParseError).
+    public static func parse(_ text: String) throws -> TOMLNode {
+        if let problem = TOMLSyntaxCheck.problem(in: text) { throw problem }
+        return TOMLNode(try TOMLTable(string: text))
     }
 
     var kindName: String {

@@ -9,10 +9,10 @@
 // anything else is refused at its line and column with what to write instead.
 
 /// Where a TOML text breaks the syntax, and what to write instead.
-struct TOMLSyntaxProblem: Error, Equatable {
-    var line: Int
-    var column: Int
-    var reason: String
+public struct TOMLSyntaxProblem: Error, Equatable {
+    public var line: Int
+    public var column: Int
+    public var reason: String
 }
 
 struct TOMLSyntaxCheck {

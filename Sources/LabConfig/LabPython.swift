@@ -27,11 +27,6 @@ extension Lab {
     public func servedByPython(_ component: String) -> Bool {
         python?.components.contains(component) ?? false
     }
-
-    /// Components with neither a built-in reference nor a reference.py function named for them.
-    public var componentsWithoutReference: [String] {
-        components.map(\.name).filter { references[$0] == nil && !servedByPython($0) }
-    }
 }
 
 extension LabReader {
