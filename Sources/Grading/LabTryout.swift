@@ -3,6 +3,7 @@
 // as if a submission made only that mistake — its output where it applies, the reference's
 // elsewhere — through the same comparison and diagnosis as a real grade.
 import Foundation
+import Harness
 import LabConfig
 
 /// One row of the try-out table.

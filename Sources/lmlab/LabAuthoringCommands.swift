@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import Harness
 import LabConfig
 
 /// A grader for authoring commands: instructor code runs sandboxed unless told otherwise.

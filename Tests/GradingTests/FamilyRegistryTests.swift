@@ -2,6 +2,7 @@
 // one family (or by the lab's own reference.py), ids are unique, and a mistake only names
 // components of its family or of the families that run its family's maths.
 import Foundation
+import LabConfig
 import TestSupport
 import Testing
 
