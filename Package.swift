@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // lmlab: grader and experiment tracker for a course on language models.
-// Modules depend one way: Tensors → Transformer → LabConfig → Harness → Grading → Store → Server
-// → lmlab (see README's Layout for the whole map).
+// Modules depend one way: Tensors → Transformer → LabConfig → Harness → Diagnosis → Grading →
+// Store → Server → lmlab (see README's Layout for the whole map).
 import PackageDescription
 
 let package = Package(
@@ -53,19 +53,29 @@ let package = Package(
                 "LabConfig", "Tensors", .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Cases, references, comparison, the mistake catalogue, diagnosis, scoring, feedback;
-        // instructors' Python references and mistakes, the authoring checks.
+        // Diagnosis, organised by component family (Families/): each family's components (the
+        // reference calls) and catalogued mistakes as variants of the reference maths; the cases a
+        // lab's tests draw, comparison with tolerances, and naming the mistake behind a failure.
         .target(
-            name: "Grading",
+            name: "Diagnosis",
             dependencies: [
                 "LabConfig", "Harness", "Tensors", "Tokenizer", "Transformer", "Training",
                 "Quantization",
             ]
         ),
+        // The grader: a submission's tests run in the harness against the references, scored and
+        // diagnosed; feedback, Gradescope; instructors' Python references and mistakes (their
+        // own harness session), the lab survey and authoring checks, labs new/try.
+        .target(
+            name: "Grading",
+            dependencies: ["LabConfig", "Harness", "Diagnosis"]
+        ),
         // SQLite through GRDB: students, submissions, results, the durable queue.
         .target(
             name: "Store",
-            dependencies: ["LabConfig", "Grading", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LabConfig", "Diagnosis", "Grading", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // Experiment tracking: the filter language, search, plots, import/export, leaderboards.
         .target(
@@ -85,7 +95,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Store", "Tracking", "LabConfig", "Harness", "Grading",
+                "Store", "Tracking", "LabConfig", "Harness", "Diagnosis", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,7 +105,8 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Server", "Store", "LabConfig", "Harness", "Grading", "Tracking", "Experiments",
+                "Server", "Store", "LabConfig", "Harness", "Diagnosis", "Grading", "Tracking",
+                "Experiments",
                 "Quantization", "Tensors",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -120,24 +131,25 @@ let package = Package(
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "TestSupport"]),
         .testTarget(
             name: "GradingTests",
-            dependencies: ["LabConfig", "Harness", "Grading", "TestSupport"],
+            dependencies: ["LabConfig", "Harness", "Diagnosis", "Grading", "TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
-            name: "LMLabTests", dependencies: ["lmlab", "Grading", "Tensors", "TestSupport"]),
+            name: "LMLabTests", dependencies: ["lmlab", "Diagnosis", "Grading", "Tensors", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "LabConfig", "TestSupport"]),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "Harness", "Grading", "TestSupport"]),
+            dependencies: ["Experiments", "Harness", "Diagnosis", "Grading", "TestSupport"]),
         .testTarget(name: "TrackingTests", dependencies: ["Tracking", "Store", "TestSupport"]),
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Server", "Store", "LabConfig", "Harness", "Grading", "TestSupport",
+                "Service", "Server", "Store", "LabConfig", "Harness", "Diagnosis", "Grading",
+                "TestSupport",
             ]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Store", "LabConfig", "Grading", "TestSupport",
+                "Server", "Store", "LabConfig", "Diagnosis", "Grading", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

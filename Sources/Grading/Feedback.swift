@@ -2,6 +2,7 @@
 // JSON, filtered by what the viewer may see (hidden tests as a count and points for students;
 // after_due tests, and their points in the total, not at all before the due date).
 import Foundation
+import Diagnosis
 import LabConfig
 
 /// How many bytes of the student's own prints a rendering shows.

@@ -2,6 +2,7 @@
 // for the components lab.toml's [python] names (built-in references for the rest), and
 // mistakes.py's mistakes beside the built-in catalogue for diagnosis.
 import Foundation
+import Diagnosis
 import LabConfig
 
 extension Grader {

@@ -3,6 +3,7 @@
 // the versions and the timings.
 import Foundation
 import Harness
+import Diagnosis
 import LabConfig
 
 /// lmlab's own version, recorded with every grade beside the lab's version.

@@ -2,6 +2,7 @@
 // max_score, status, output and visibility ("visible", "hidden", "after_due_date"); see
 // https://gradescope-autograders.readthedocs.io/en/latest/specs/.
 import Foundation
+import Diagnosis
 import LabConfig
 
 /// Gradescope's results.json, written from a grade here and from a stored submission by the

@@ -3,6 +3,7 @@
 // comparison). Issue 3's budget is p50 ≤ 1.5 s per lab.
 import Foundation
 import Harness
+import Diagnosis
 import LabConfig
 
 /// Timings of one lab's sample over all runs; the breakdown parts are medians over the runs.

@@ -4,6 +4,7 @@
 // the outputs of mistakes.py's mistakes for diagnosis. Student code never sees these values.
 import Foundation
 import Harness
+import Diagnosis
 import LabConfig
 
 /// One mistake of mistakes.py.
@@ -199,9 +200,8 @@ public final class InstructorCode: @unchecked Sendable {
     public var catalogue: [Mistake] {
         let timeout = lab.limits.timeSeconds
         return load().mistakes.map { m in
-            Mistake(id: m.id, title: m.title, components: [m.component], hint: m.hint,
-                    nonFiniteSignature: false, variants: { _, _ in [] },
-                    pythonOutput: { [self] _, args in
+            Mistake(pythonID: m.id, title: m.title, component: m.component, hint: m.hint,
+                    output: { [self] _, args in
                         // A mistake that raises says nothing about the answer.
                         try? output(of: m, args: args, test: "-", timeout: timeout)
                     })

@@ -1,6 +1,8 @@
 // What can be wrong with a lab's instructor-authored Python (reference.py, mistakes.py). These
 // are the instructor's to fix: they stop grading of the lab and never become a student's score.
 
+import Diagnosis
+
 public enum InstructorCodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// reference.py has no function for a component lab.toml's [python] names.
     case missingFunction(file: String, function: String)

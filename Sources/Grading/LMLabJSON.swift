@@ -2,6 +2,7 @@
 // remote client, reports, exports): ISO 8601 dates, and numbers a grade can hold that JSON cannot
 // — an infinite relative error, a NaN from a student's overflow — written as the strings
 // "Infinity", "-Infinity" and "NaN" (what Python's float() and JavaScript's Number() read back).
+import Diagnosis
 import Foundation
 
 public enum LMLabJSON {

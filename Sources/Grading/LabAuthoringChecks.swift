@@ -3,6 +3,7 @@
 // differs from the reference on at least one visible case, and no two mistakes give the same
 // output on every case they share (no answer could tell them apart).
 import Foundation
+import Diagnosis
 import LabConfig
 
 /// One case of a lab: a test with one seed, its arguments and the expected value.

@@ -1,6 +1,7 @@
 // `lmlab labs new ID`: a new lab folder an instructor fills in — lab.toml with one component
 // served by reference.py, one visible and one hidden test, the handout, the starter, the
 // reference and one catalogued mistake. It validates as written (`lmlab labs validate`).
+import Diagnosis
 import Foundation
 
 public enum ScaffoldError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -3,6 +3,7 @@
 // valid labs are ever served). Valid means the lab.toml loads and lmlab has a reference for
 // each of its components.
 import Foundation
+import Diagnosis
 import LabConfig
 
 /// A lab folder that does not validate, and every problem found in it.

@@ -4,6 +4,7 @@
 // elsewhere — through the same comparison and diagnosis as a real grade.
 import Foundation
 import Harness
+import Diagnosis
 import LabConfig
 
 /// One row of the try-out table.

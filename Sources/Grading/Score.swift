@@ -3,6 +3,7 @@
 // mistakes are); the total before and after the late penalty (LateRule.swift). What a viewer
 // may see of it is Viewer.swift.
 import Foundation
+import Diagnosis
 import LabConfig
 
 /// One test's result in a grade.

@@ -1,6 +1,7 @@
 // The daemon's real SubmissionGrader: restores a stored submission (one file, or a folder packed
 // as a SubmissionBundle) under its original name and grades it with the Grading engine.
 import Foundation
+import Diagnosis
 import Grading
 import Harness
 import LabConfig

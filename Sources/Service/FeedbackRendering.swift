@@ -1,12 +1,13 @@
 // A stored submission's feedback for a terminal, as Markdown or as JSON: each test's verdict,
-// the named mistake with the lecture's hint (looked up in Grading's catalogue by id), the score.
+// the named mistake with the lecture's hint (looked up in Diagnosis's catalogue by id), the score.
 import Foundation
+import Diagnosis
 import Grading
 import Store
 
 /// The catalogue entry behind a stored diagnosis id, if lmlab still knows it.
 func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
-    guard let id, let mistake = Grading.mistake(id) else { return nil }
+    guard let id, let mistake = catalogueMistake(id) else { return nil }
     return (mistake.title, mistake.hint)
 }
 

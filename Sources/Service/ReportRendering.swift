@@ -2,6 +2,7 @@
 // (histogram, pass rate per test, common mistakes, late and missing work), the class across
 // labs, one student across labs, and a lab's leaderboard.
 import Foundation
+import Diagnosis
 import Grading
 import LabConfig
 import Server
@@ -52,7 +53,7 @@ public struct LabReportJSON: Codable, Sendable, Equatable {
         }
         mistakes = report.diagnoses.map {
             Mistake(
-                id: $0.diagnosis, title: Grading.mistake($0.diagnosis)?.title,
+                id: $0.diagnosis, title: catalogueMistake($0.diagnosis)?.title,
                 students: $0.students, occurrences: $0.occurrences)
         }
         late = report.lateCount
@@ -123,7 +124,7 @@ public func renderLabReport(_ report: ClassReport, title: String, format: Output
             ["mistake", "what", "students", "times"], alignments: [.left, .left, .right, .right])
         for diagnosis in report.diagnoses.prefix(10) {
             table.append([
-                diagnosis.diagnosis, Grading.mistake(diagnosis.diagnosis)?.title ?? "",
+                diagnosis.diagnosis, catalogueMistake(diagnosis.diagnosis)?.title ?? "",
                 "\(diagnosis.students)", "\(diagnosis.occurrences)",
             ])
         }

@@ -2,6 +2,7 @@
 // visibility rule (LabConfig's Viewer) lets them see. The one shape the HTTP API answers, the
 // remote client decodes and the CLI renders, locally or from a server.
 import Foundation
+import Diagnosis
 import Grading
 import LabConfig
 
@@ -50,14 +51,14 @@ public struct TestFeedback: Sendable, Codable, Equatable {
     public var points: Double
     public var maxPoints: Double
     public var visibility: String
-    /// The diagnosed mistake's id (look it up in Grading's catalogue for title and hint).
+    /// The diagnosed mistake's id (look it up in Diagnosis's catalogue for title and hint).
     public var diagnosis: String?
     public var nearMiss: Bool
     public var message: String?
     public var maxAbsError: Double?
     public var maxRelError: Double?
     public var seconds: Double
-    /// The diagnosed mistake's title and the lecture's hint, from Grading's catalogue (for
+    /// The diagnosed mistake's title and the lecture's hint, from Diagnosis's catalogue (for
     /// clients without the catalogue, such as the Python client); nil without a diagnosis.
     public var mistake: String? = nil
     public var hint: String? = nil
@@ -97,9 +98,9 @@ extension TestFeedback {
             diagnosis: result.diagnosis, nearMiss: result.diagnosisNearMiss,
             message: result.message, maxAbsError: result.maxAbsError,
             maxRelError: result.maxRelError, seconds: result.seconds ?? 0)
-        let mistake = result.diagnosis.flatMap(Grading.mistake)
-        self.mistake = mistake?.title
-        self.hint = mistake?.hint
+        let catalogued = result.diagnosis.flatMap { catalogueMistake($0) }
+        self.mistake = catalogued?.title
+        self.hint = catalogued?.hint
     }
 }
 

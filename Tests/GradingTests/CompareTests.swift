@@ -5,6 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 
 /// A float32 reference array (what the reference transformer returns).

@@ -6,6 +6,7 @@ import LabConfig
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 
 @Suite struct FamilyRegistryTests {

@@ -5,6 +5,7 @@
 import Foundation
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 
 /// Keys Gradescope documents for results.json and for one entry of its tests[].

@@ -6,6 +6,7 @@ import Tensors
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import Harness
 @testable import LabConfig
@@ -126,7 +127,7 @@ private func rules() throws -> [String: (ReturnKind, Tolerance)] {
         for c in try loadCases() {
             let (kind, tolerance) = try #require(rules[c.component])
             for (id, oracleOutputs) in c.mistakes {
-                let m = try #require(mistake(id), "\(id) is not in the catalogue")
+                let m = try #require(catalogueMistake(id), "\(id) is not in the catalogue")
                 #expect(m.components.contains(c.component), "\(id) should apply to \(c.component)")
                 let swift = m.outputs(component: c.component, args: c.args)
                 for (i, o) in oracleOutputs.enumerated() {

@@ -4,7 +4,7 @@
 // reference maths, as the grader builds them, without sandboxes; a mistake that a seed's random
 // cases cannot tell from the right answer would pass by luck.
 //
-// Only the Swift catalogue (Grading/Families/) is swept. Mistakes an instructor writes in Python
+// Only the Swift catalogue (Diagnosis/Families/) is swept. Mistakes an instructor writes in Python
 // (a lab's `[python] mistakes = …`, e.g. lab 08) have their outputs computed in a Python session
 // per case, which is far too slow for 200 seeds here; they are out of scope for this sweep.
 // The PyTorch editions (01/02/03-…-torch) are left out too: their components and tests equal
@@ -14,6 +14,7 @@ import TestSupport
 import Transformer
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import LabConfig
 

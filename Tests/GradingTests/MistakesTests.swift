@@ -6,6 +6,7 @@ import Tensors
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import LabConfig
 
@@ -128,7 +129,7 @@ func matches(_ a: GradedValue, _ b: GradedValue, _ component: String,
         var seen: Set<String> = []
         for c in try loadOracleCases() {
             for (id, oracleOutputs) in c.mistakes {
-                let m = try #require(mistake(id), "oracle mistake \(id) not in the catalogue")
+                let m = try #require(catalogueMistake(id), "oracle mistake \(id) not in the catalogue")
                 #expect(m.components.contains(c.component), "\(id) should apply to \(c.component)")
                 let swiftOutputs = m.outputs(component: c.component, args: c.args)
                 for (i, o) in oracleOutputs.enumerated() {

@@ -5,6 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import Harness
 @testable import LabConfig

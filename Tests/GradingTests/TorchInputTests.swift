@@ -6,6 +6,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import Harness
 @testable import LabConfig

@@ -61,7 +61,7 @@ struct FakeChecker: SubmissionChecker {
             let test = try #require(report.tests.first)
             #expect(test.status == .fail && test.diagnosis == "no_scaling")
             #expect(test.message == "checked attention.py for alice")
-            // The catalogue's words for no_scaling (Grading's Mistakes.swift), not the fake's.
+            // The catalogue's words for no_scaling (Diagnosis's AttentionFamily.swift), not the fake's.
             #expect(test.mistake == "Attention scores not scaled by 1/√d_k")
             #expect(test.hint?.contains("1/√d_k") == true)
         }

@@ -10,6 +10,7 @@ import Tensors
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import Service
 

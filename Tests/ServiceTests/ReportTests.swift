@@ -1,6 +1,7 @@
 // Reports, leaderboard and feedback over a small hand-worked class: four students, one lab with
 // two 5-point tests, 'best' counting. Expected numbers are worked out by hand in the comments.
 import Foundation
+import Diagnosis
 import Grading
 import Store
 import TestSupport
@@ -101,7 +102,7 @@ import Testing
         let view = try LocalClient(store: store).latestView(lab: "L", student: "b")
         #expect(view.score == 0)
         let text = try renderFeedback(view, format: .terminal(colour: false))
-        let catalogued = Grading.mistake("no_scaling")
+        let catalogued = catalogueMistake("no_scaling")
         let noScaling = try #require(catalogued)
         #expect(text.contains("FAIL t1 (0/5) — max abs error 0.5"))
         #expect(text.contains("mistake: \(noScaling.title) [no_scaling]"))

@@ -8,6 +8,7 @@ import Store
 import TestSupport
 import Testing
 
+@testable import Diagnosis
 @testable import Grading
 @testable import LabConfig
 @testable import Service
@@ -213,7 +214,7 @@ import Testing
                 status: record.status == .pass ? .passed : .failed, seed: 1,
                 message: record.message ?? "", comparison: nil,
                 diagnosis: record.diagnosis.flatMap { id in
-                    Grading.mistake(id).map {
+                    catalogueMistake(id).map {
                         Diagnosis(
                             kind: .mistake, mistakeID: id, title: $0.title, hint: $0.hint,
                             message: "mistake: \($0.title) [\(id)]")

@@ -29,7 +29,7 @@ public let nearMissFactor = 10.0
 /// The tolerance used to match an answer against a mistake's output: the component's own, but
 /// never tighter than float32 round-off (the mistake is computed in float32, the student may
 /// work in float64).
-func matchTolerance(_ tolerance: Tolerance) -> Tolerance {
+public func matchTolerance(_ tolerance: Tolerance) -> Tolerance {
     Tolerance(atol: max(tolerance.atol, 1e-5), rtol: max(tolerance.rtol, 1e-4))
 }
 

@@ -54,4 +54,4 @@ public let referenceComponentNames: [String] = references.keys.sorted()
 public let mistakeCatalogue: [Mistake] = componentFamilies.flatMap(\.mistakes)
 
 /// The catalogue by id.
-public func mistake(_ id: String) -> Mistake? { mistakeCatalogue.first { $0.id == id } }
+public func catalogueMistake(_ id: String) -> Mistake? { mistakeCatalogue.first { $0.id == id } }

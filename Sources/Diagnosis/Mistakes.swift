@@ -62,6 +62,29 @@ public struct Mistake: Sendable {
     /// session (InstructorCode.swift), instead of knobs.
     var pythonOutput: (@Sendable (_ component: String, _ args: CaseArguments) -> GradedValue?)? = nil
 
+    /// A built-in mistake: its outputs are the family's maths under `variants`' knobs.
+    init(
+        id: String, title: String, components: [String], hint: String,
+        nonFiniteSignature: Bool, variants: @escaping @Sendable (String, CaseArguments) -> [Knobs],
+        errorSignature: (@Sendable (String, String, String) -> Bool)? = nil
+    ) {
+        (self.id, self.title, self.components, self.hint) = (id, title, components, hint)
+        self.nonFiniteSignature = nonFiniteSignature
+        self.variants = variants
+        self.errorSignature = errorSignature
+    }
+
+    /// An instructor's mistake (mistakes.py): `output` computes it in the instructor's session.
+    public init(
+        pythonID id: String, title: String, component: String, hint: String,
+        output: @escaping @Sendable (_ component: String, _ args: CaseArguments) -> GradedValue?
+    ) {
+        (self.id, self.title, self.components, self.hint) = (id, title, [component], hint)
+        nonFiniteSignature = false
+        variants = { _, _ in [] }
+        pythonOutput = output
+    }
+
     /// The mistake's outputs for a component on a case (empty if it does not apply).
     public func outputs(component: String, args: CaseArguments) -> [GradedValue] {
         guard components.contains(component) else { return [] }
