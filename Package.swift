@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // OpenBLAS's cblas.h, linked as libopenblas (Debian: libopenblas-dev).
@@ -91,12 +92,14 @@ let package = Package(
                 "Transformer", "Tokenizer", "Tensors",
             ]
         ),
-        // The grading daemon: workers over the durable queue, the drop folder, the HTTP API.
+        // The grading daemon: workers over the durable queue, the drop folder, the HTTP API and
+        // the web pages (Mustache templates compiled in).
         .target(
             name: "Server",
             dependencies: [
                 "Store", "Tracking", "LabConfig", "Harness", "Diagnosis", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

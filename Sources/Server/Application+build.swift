@@ -121,5 +121,11 @@ public func buildRouter(
     instructor.addExportRoutes(to: router.group("api/exports"))
     instructor.addStudentRoutes(to: router.group("api/students"))
     instructor.addRegradeRoutes(to: router.group("api/regrade"))
+    // The templates are constants of this program: one failing to parse is a bug caught by the
+    // web tests, and the daemon then serves the API without pages rather than not at all.
+    if let renderer = try? WebRenderer() {
+        WebController<AppRequestContext>(store: store, submissions: submissions, renderer: renderer)
+            .addRoutes(to: router)
+    }
     return router
 }

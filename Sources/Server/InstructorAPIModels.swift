@@ -153,6 +153,22 @@ public struct StudentAddedBody: ResponseCodable, Sendable, Equatable {
 }
 
 /// Answer to POST /api/students/:id/token: the new token, shown once (the old one stops working).
+/// Answer to POST /api/students/:id/link: a one-time sign-in code for the web pages, which
+/// `GET /sign-in/link/:code` redeems (once, before `expiresAt`).
+public struct SignInLinkBody: ResponseCodable, Sendable, Equatable {
+    public var student: String
+    public var code: String
+    public var path: String
+    public var expiresAt: String
+
+    public init(student: String, code: String, expiresAt: Date) {
+        self.student = student
+        self.code = code
+        self.path = "/sign-in/link/" + code
+        self.expiresAt = expiresAt.iso8601
+    }
+}
+
 public struct TokenBody: ResponseCodable, Sendable, Equatable {
     public var student: String
     public var token: String

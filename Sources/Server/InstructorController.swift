@@ -37,6 +37,7 @@ struct InstructorController<Context: RequestContext>: Sendable {
         group.post("import", use: importRoster)
         group.post(use: addStudent)
         group.post(":id/token", use: issueToken)
+        group.post(":id/link", use: signInLink)
     }
 
     /// Routes under /api/regrade.
@@ -165,6 +166,17 @@ struct InstructorController<Context: RequestContext>: Sendable {
         let id = try RunsController<Context>.pathParameter("id", context)
         guard try store.student(id: id) != nil else { throw ServerError.studentNotFound(id) }
         return TokenBody(student: id, token: try store.issueToken(studentID: id))
+    }
+
+    @Sendable func signInLink(_ request: Request, context: Context) async throws -> SignInLinkBody {
+        _ = try authenticator.instructor(for: request, "making sign-in links")
+        let id = try RunsController<Context>.pathParameter("id", context)
+        let now = Date()
+        guard let code = try store.createSignInLink(
+            studentID: id, lifetime: signInLinkLifetime, now: now)
+        else { throw ServerError.studentNotFound(id) }
+        return SignInLinkBody(
+            student: id, code: code, expiresAt: now.addingTimeInterval(signInLinkLifetime))
     }
 
     // MARK: - Regrade

@@ -877,6 +877,59 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/students/{id}/link": {
+      "post": {
+        "operationId": "signInLink",
+        "summary": "A one-time sign-in link for the web pages: GET its path once within a week to sign in as the student (instructors only).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/Student"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The link's code and path.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "student",
+                    "code",
+                    "path",
+                    "expiresAt"
+                  ],
+                  "properties": {
+                    "student": {
+                      "type": "string"
+                    },
+                    "code": {
+                      "type": "string"
+                    },
+                    "path": {
+                      "type": "string"
+                    },
+                    "expiresAt": {
+                      "type": "string",
+                      "format": "date-time"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
     "/api/regrade": {
       "post": {
         "operationId": "regrade",

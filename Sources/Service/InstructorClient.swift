@@ -30,6 +30,8 @@ public protocol InstructorClient: Sendable {
     func addStudent(_ student: NewStudentBody) async throws -> StudentAddedBody
     /// Issues a new API token (the old one stops working).
     func issueToken(student: String) async throws -> TokenBody
+    /// A one-time sign-in link's code for the web pages (valid a week, used once).
+    func signInLink(student: String) async throws -> SignInLinkBody
     /// Queues the lab's graded and failed submissions (of one student if given) again.
     func regrade(lab: String, student: String?) async throws -> RegradeBody
 }
@@ -90,6 +92,16 @@ extension LocalClient: InstructorClient {
     public func issueToken(student: String) async throws -> TokenBody {
         try requireStudent(student)
         return TokenBody(student: student, token: try store.issueToken(studentID: student))
+    }
+
+    public func signInLink(student: String) async throws -> SignInLinkBody {
+        try requireStudent(student)
+        let now = Date()
+        guard let code = try store.createSignInLink(
+            studentID: student, lifetime: signInLinkLifetime, now: now)
+        else { throw ServiceError.usage("no student '\(student)' on the roster") }
+        return SignInLinkBody(
+            student: student, code: code, expiresAt: now.addingTimeInterval(signInLinkLifetime))
     }
 
     public func regrade(lab: String, student: String?) async throws -> RegradeBody {

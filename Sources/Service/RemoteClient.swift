@@ -131,6 +131,10 @@ public struct RemoteClient: CourseClient, InstructorClient {
         try await send("POST", ["api", "students", student, "token"], as: TokenBody.self)
     }
 
+    public func signInLink(student: String) async throws -> SignInLinkBody {
+        try await send("POST", ["api", "students", student, "link"], as: SignInLinkBody.self)
+    }
+
     public func regrade(lab: String, student: String?) async throws -> RegradeBody {
         try await send(
             "POST", ["api", "regrade"], query: ["lab": lab, "student": student],

@@ -230,6 +230,12 @@ extension LabStore {
         migrator.registerMigration("v4-retired-labs") { db in
             try db.alter(table: "labs") { t in t.add(column: "retired_at", .datetime) }
         }
+
+        // Web sign-in: sessions (the cookie's hash, never the cookie) and one-time sign-in
+        // links an instructor hands a student.
+        migrator.registerMigration("v5-web-sessions") { db in
+            try WebSessions.migrate(db)
+        }
         return migrator
     }
 }

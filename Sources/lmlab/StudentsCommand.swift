@@ -10,7 +10,7 @@ struct StudentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "students", abstract: "The roster and API tokens.",
         discussion: RemoteOptions.instructorDiscussion,
-        subcommands: [Import.self, Add.self, Token.self, List.self])
+        subcommands: [Import.self, Add.self, Token.self, Link.self, List.self])
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,6 +76,30 @@ struct StudentsCommand: ParsableCommand {
             let client = try remote.client(data: data)
             let id = id
             print(try runBlocking { try await client.issueToken(student: id) }.token)
+        }
+    }
+
+    struct Link: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a one-time sign-in link to the web pages for a student.",
+            discussion: """
+                The link signs the student in once, within a week, without their token; a new \
+                link does not end older ones. Send it privately: whoever opens it first is \
+                signed in as that student. With --server the link points at that server; \
+                locally, at --url.
+                """ + "\n\n" + RemoteOptions.instructorDiscussion)
+        @OptionGroup var data: DataOptions
+        @OptionGroup var remote: RemoteOptions
+        @Argument(help: "The student's id.") var id: String
+        @Option(help: "The daemon's address students open, for a local data directory.")
+        var url = "http://127.0.0.1:8080"
+
+        func run() throws {
+            let client = try remote.client(data: data)
+            let id = id
+            let link = try runBlocking { try await client.signInLink(student: id) }
+            let base = remote.serverURL ?? url
+            print(base.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + link.path)
         }
     }
 

@@ -1,0 +1,159 @@
+// What each page shows, built from the same values the JSON API answers (SubmissionFeedback,
+// the lab records), so a page never shows what the API would not: Grading's Viewer has already
+// filtered every test and score before a page model is made.
+import Foundation
+import Grading
+import Mustache
+import Store
+
+/// The signed-in person as the layout shows them (nil on the sign-in page).
+struct SessionView {
+    var name: String
+    var csrf: String
+}
+
+struct SignInPage {
+    var csrf: String
+    var problem: String?
+    var session: SessionView? = nil
+}
+
+struct LabsPage {
+    struct Row {
+        struct Link {
+            var id: Int64
+            var status: String
+            var score: String?
+        }
+
+        var id: String
+        var title: String
+        var due: String
+        var lateDue: String?
+        var retired: Bool
+        var counted: Link?
+        var latest: Link?
+        var left: String
+    }
+
+    var session: SessionView?
+    var labs: [Row]
+}
+
+struct FeedbackPage {
+    struct Group {
+        struct Mistake {
+            var id: String
+            var title: String
+            var hint: String
+        }
+
+        struct Test {
+            var name: String
+            var passed: Bool
+            var points: String
+            var message: String?
+        }
+
+        var component: String
+        var mistakes: [Mistake]
+        var tests: [Test]
+    }
+
+    struct Verified {
+        var scheme: String
+        var perplexity: String
+    }
+
+    var session: SessionView?
+    var id: Int64
+    var lab: String
+    var filename: String
+    var submittedAt: String
+    var status: String
+    var late: Bool
+    var penalty: String
+    var score: String?
+    var error: String?
+    var pending: Bool
+    var groups: [Group]
+    var tally: String?
+    var verifiedRuns: [Verified]
+    var verification: String?
+
+    /// The page of `feedback`: tests grouped by component in the order they were graded, each
+    /// named mistake with its title and hint once per group.
+    init(_ feedback: SubmissionFeedback, session: SessionView) {
+        self.session = session
+        id = feedback.id
+        lab = feedback.lab
+        filename = feedback.filename
+        submittedAt = (try? Date(feedback.submittedAt, strategy: .iso8601))
+            .map(webDate) ?? feedback.submittedAt
+        status = feedback.status
+        late = feedback.late
+        penalty = formatNumber((feedback.penalty ?? 0) * 100) + " %"
+        if let final = feedback.finalScore, let max = feedback.maxScore {
+            score = "\(formatNumber(final))/\(formatNumber(max))"
+        }
+        error = feedback.error
+        pending = !feedback.isFinished
+        var groups: [Group] = []
+        for test in feedback.tests {
+            let row = Group.Test(
+                name: test.name, passed: test.passed,
+                points: "\(formatNumber(test.points))/\(formatNumber(test.maxPoints))",
+                message: test.message)
+            let mistake = test.diagnosis.flatMap { id in
+                test.mistake.map { Group.Mistake(id: id, title: $0, hint: test.hint ?? "") }
+            }
+            if let index = groups.firstIndex(where: { $0.component == test.component }) {
+                groups[index].tests.append(row)
+                if let mistake, !groups[index].mistakes.contains(where: { $0.id == mistake.id }) {
+                    groups[index].mistakes.append(mistake)
+                }
+            } else {
+                groups.append(Group(
+                    component: test.component, mistakes: mistake.map { [$0] } ?? [], tests: [row]))
+            }
+        }
+        self.groups = groups
+        tally = [hiddenLine(feedback.tally), withheldLine(feedback.tally)].compactMap { $0 }
+            .joined(separator: "; ").nonEmpty
+        verifiedRuns = feedback.verifiedRuns.map {
+            Verified(
+                scheme: $0.scheme ?? $0.adapter ?? $0.kind ?? "run",
+                perplexity: $0.perplexity.map { formatNumber($0) } ?? "not measured")
+        }
+        verification = feedback.verification
+    }
+}
+
+struct ErrorPage {
+    var session: SessionView?
+    var heading: String
+    var message: String
+    var advice: String
+}
+
+extension String {
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+/// The compiled templates (WebTemplates); built once per router.
+struct WebRenderer: Sendable {
+    let library: MustacheLibrary
+
+    init() throws {
+        var library = MustacheLibrary()
+        for (name, text) in WebTemplates.all {
+            try library.register(text, named: name)
+        }
+        self.library = library
+    }
+
+    func render(_ page: Any, _ template: String) -> String {
+        // Every name is one of WebTemplates.all, registered above.
+        library.render(page, withTemplate: template) ?? ""
+    }
+}
