@@ -6,6 +6,7 @@
 // came as https, or a proxy says X-Forwarded-Proto: https), and expires; the store keeps only its
 // hash. Every form carries a CSRF token: the session's for signed-in forms, a double-submit
 // cookie for the sign-in form. Mustache escapes every value.
+import Diagnosis
 import Foundation
 import Grading
 import Hummingbird

@@ -1,6 +1,7 @@
 // What each page shows, built from the same values the JSON API answers (SubmissionFeedback,
 // the lab records), so a page never shows what the API would not: Grading's Viewer has already
 // filtered every test and score before a page model is made.
+import Diagnosis
 import Foundation
 import Grading
 import Mustache
