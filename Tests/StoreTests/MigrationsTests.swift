@@ -11,9 +11,9 @@ struct MigrationsTests {
         // Given an empty in-memory database, when the store opens it
         let store = try LabStore.inMemory()
         // Then every migration is applied and the tables have the columns the brief lists (labs
-        // gained retired_at in v4)
+        // gained retired_at in v4; v5 added the web's sessions and sign-in links)
         let applied = try store.reader.read { db in try LabStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-tracking", "v3-standings", "v4-retired-labs"])
+        #expect(applied == ["v1", "v2-tracking", "v3-standings", "v4-retired-labs", "v5-web-sessions"])
         let expected: [String: [String]] = [
             "students": [
                 "id", "name", "email", "pseudonym", "token_hash", "is_instructor",
@@ -38,6 +38,8 @@ struct MigrationsTests {
                 "id", "submission_id", "grader_version", "seed", "score", "max_score",
                 "graded_at", "is_current",
             ],
+            "web_sessions": ["secret_hash", "student_id", "csrf_token", "created_at", "expires_at"],
+            "sign_in_links": ["code_hash", "student_id", "expires_at"],
         ]
         for (table, columns) in expected {
             let found = try store.reader.read { db in try db.columns(in: table).map(\.name) }
