@@ -161,11 +161,11 @@ public struct SignInLinkBody: ResponseCodable, Sendable, Equatable {
     public var path: String
     public var expiresAt: String
 
-    public init(student: String, code: String, expiresAt: Date) {
+    public init(student: String, link: NewSignInLink) {
         self.student = student
-        self.code = code
-        self.path = "/sign-in/link/" + code
-        self.expiresAt = expiresAt.iso8601
+        self.code = link.code
+        self.path = "/sign-in/link/" + link.code
+        self.expiresAt = link.expiresAt.iso8601
     }
 }
 

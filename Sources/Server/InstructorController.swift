@@ -171,12 +171,9 @@ struct InstructorController<Context: RequestContext>: Sendable {
     @Sendable func signInLink(_ request: Request, context: Context) async throws -> SignInLinkBody {
         _ = try authenticator.instructor(for: request, "making sign-in links")
         let id = try RunsController<Context>.pathParameter("id", context)
-        let now = Date()
-        guard let code = try store.createSignInLink(
-            studentID: id, lifetime: signInLinkLifetime, now: now)
+        guard let link = try store.createSignInLink(studentID: id, lifetime: signInLinkLifetime)
         else { throw ServerError.studentNotFound(id) }
-        return SignInLinkBody(
-            student: id, code: code, expiresAt: now.addingTimeInterval(signInLinkLifetime))
+        return SignInLinkBody(student: id, link: link)
     }
 
     // MARK: - Regrade

@@ -96,12 +96,9 @@ extension LocalClient: InstructorClient {
 
     public func signInLink(student: String) async throws -> SignInLinkBody {
         try requireStudent(student)
-        let now = Date()
-        guard let code = try store.createSignInLink(
-            studentID: student, lifetime: signInLinkLifetime, now: now)
+        guard let link = try store.createSignInLink(studentID: student, lifetime: signInLinkLifetime)
         else { throw ServiceError.usage("no student '\(student)' on the roster") }
-        return SignInLinkBody(
-            student: student, code: code, expiresAt: now.addingTimeInterval(signInLinkLifetime))
+        return SignInLinkBody(student: student, link: link)
     }
 
     public func regrade(lab: String, student: String?) async throws -> RegradeBody {

@@ -12,6 +12,12 @@ public struct WebSession: Sendable, Equatable {
     public var expiresAt: Date
 }
 
+/// A one-time sign-in code, shown once, and when it stops working.
+public struct NewSignInLink: Sendable, Equatable {
+    public var code: String
+    public var expiresAt: Date
+}
+
 /// The secret of a new session, shown once: the cookie's value and the CSRF token.
 public struct NewWebSession: Sendable, Equatable {
     public var cookie: String
@@ -36,8 +42,6 @@ enum WebSessions {
             t.column("expires_at", .datetime).notNull()
         }
     }
-
-    static func secret() -> String { RandomSecret.hex() }
 }
 
 /// Unguessable tokens for sessions, links and forms.
@@ -57,7 +61,7 @@ extension LabStore {
         studentID: String, lifetime: TimeInterval, now: Date = Date()
     ) throws -> NewWebSession {
         let session = NewWebSession(
-            cookie: WebSessions.secret(), csrfToken: WebSessions.secret(),
+            cookie: RandomSecret.hex(), csrfToken: RandomSecret.hex(),
             expiresAt: now.addingTimeInterval(lifetime))
         try writer.write { db in
             // Expired sessions go whenever a new one starts: the table stays small.
@@ -101,18 +105,17 @@ extension LabStore {
     /// student).
     public func createSignInLink(
         studentID: String, lifetime: TimeInterval, now: Date = Date()
-    ) throws -> String? {
-        let code = WebSessions.secret()
+    ) throws -> NewSignInLink? {
+        let link = NewSignInLink(code: RandomSecret.hex(), expiresAt: now.addingTimeInterval(lifetime))
         let created = try writer.write { db -> Bool in
             guard try StudentRecord.fetchOne(db, key: studentID) != nil else { return false }
             try db.execute(sql: "DELETE FROM sign_in_links WHERE expires_at <= ?", arguments: [now])
             try db.execute(
                 sql: "INSERT INTO sign_in_links (code_hash, student_id, expires_at) VALUES (?, ?, ?)",
-                arguments: [SHA256.hexDigest(Array(code.utf8)), studentID,
-                            now.addingTimeInterval(lifetime)])
+                arguments: [SHA256.hexDigest(Array(link.code.utf8)), studentID, link.expiresAt])
             return true
         }
-        return created ? code : nil
+        return created ? link : nil
     }
 
     /// The student a one-time code signs in, consuming it; nil if unknown, used or expired.

@@ -181,8 +181,9 @@ import Testing
         let fixture = try Fixture.make()
         defer { fixture.remove() }
         let code = try #require(try fixture.store.createSignInLink(studentID: "bob", lifetime: 3600))
+            .code
         let old = try #require(try fixture.store.createSignInLink(
-            studentID: "bob", lifetime: 60, now: Date().addingTimeInterval(-120)))
+            studentID: "bob", lifetime: 60, now: Date().addingTimeInterval(-120))).code
         #expect(try fixture.store.createSignInLink(studentID: "nobody", lifetime: 60) == nil)
         try await app(fixture).test(.router) { client in
             let first = try await Self.get(client, "/sign-in/link/\(code)", session: nil)

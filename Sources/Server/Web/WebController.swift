@@ -50,12 +50,12 @@ struct WebController<Context: RequestContext>: Sendable {
     @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
         let form = try await self.form(request)
         guard let expected = request.cookies[signInCSRFCookie]?.value, !expected.isEmpty,
-            form["csrf"] == expected
+            form.csrf == expected
         else {
             return signInPage(
                 request, problem: "This form had expired. Enter your token again.", status: .forbidden)
         }
-        let token = (form["token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = (form.token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, let student = try store.student(forToken: token) else {
             return signInPage(
                 request,
@@ -84,7 +84,7 @@ struct WebController<Context: RequestContext>: Sendable {
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
         if let (cookie, session) = try sessionWithCookie(request) {
             let form = try await self.form(request)
-            guard form["csrf"] == session.csrfToken else { return csrfRefused(session, request) }
+            guard form.csrf == session.csrfToken else { return csrfRefused(session, request) }
             try store.deleteWebSession(cookie: cookie)
         }
         var response = redirect("/sign-in")
@@ -99,11 +99,13 @@ struct WebController<Context: RequestContext>: Sendable {
         let viewer = student.viewer(now: now)
         let standings = try store.studentReport(student: student.id).labs
         var rows: [LabsPage.Row] = []
+        var seen: [Int64: SubmissionFeedback] = [:]  // the counted submission is often the latest
         for lab in try store.labs() {
             func link(_ id: Int64?) throws -> LabsPage.Row.Link? {
-                guard let id, let f = try store.submissionFeedback(id: id, viewer: viewer) else {
-                    return nil
-                }
+                guard let id,
+                    let f = try seen[id] ?? store.submissionFeedback(id: id, viewer: viewer)
+                else { return nil }
+                seen[id] = f
                 var score: String?
                 if let final = f.finalScore, let max = f.maxScore {
                     score = "\(formatNumber(final))/\(formatNumber(max))"
@@ -228,20 +230,17 @@ struct WebController<Context: RequestContext>: Sendable {
             secure: Self.isSecure(request), httpOnly: true, sameSite: .strict)
     }
 
-    /// An application/x-www-form-urlencoded body (at most 64 KiB) as a dictionary.
-    private func form(_ request: Request) async throws -> [String: String] {
+    /// The fields the pages' forms post (application/x-www-form-urlencoded, at most 64 KiB).
+    struct Form: Decodable {
+        var csrf: String?
+        var token: String?
+    }
+
+    /// The request's form; one that does not decode has no fields (so its CSRF check fails).
+    private func form(_ request: Request) async throws -> Form {
         let buffer = try await request.body.collect(upTo: 64 << 10)
-        let text = String(buffer: buffer)
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            guard let key = parts.first else { continue }
-            fields[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
+        return (try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer)))
+            ?? Form()
     }
 
     static func isSecure(_ request: Request) -> Bool {
