@@ -124,8 +124,10 @@ public func buildRouter(
     // The templates are constants of this program: one failing to parse is a bug caught by the
     // web tests, and the daemon then serves the API without pages rather than not at all.
     if let renderer = try? WebRenderer() {
-        WebController<AppRequestContext>(store: store, submissions: submissions, renderer: renderer)
-            .addRoutes(to: router)
+        let web = WebResponder(store: store, renderer: renderer)
+        WebController<AppRequestContext>(web: web, submissions: submissions).addRoutes(to: router)
+        InstructorWebController<AppRequestContext>(web: web).addRoutes(to: router)
+        LectureWebController<AppRequestContext>(web: web).addRoutes(to: router)
     }
     return router
 }

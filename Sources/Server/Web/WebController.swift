@@ -17,13 +17,13 @@ let webSessionLifetime: TimeInterval = 12 * 3600
 /// How long a one-time sign-in link works.
 public let signInLinkLifetime: TimeInterval = 7 * 24 * 3600
 
-private let sessionCookie = "lmlab_session"
-private let signInCSRFCookie = "lmlab_signin"
+let sessionCookie = "lmlab_session"
+let signInCSRFCookie = "lmlab_signin"
 
 struct WebController<Context: RequestContext>: Sendable {
-    let store: LabStore
+    let web: WebResponder
     let submissions: SubmissionsController<Context>
-    let renderer: WebRenderer
+    var store: LabStore { web.store }
 
     func addRoutes(to router: Router<Context>) {
         router.get("/", use: home)
@@ -39,23 +39,23 @@ struct WebController<Context: RequestContext>: Sendable {
     // MARK: - Handlers
 
     @Sendable func home(_ request: Request, context: Context) async throws -> Response {
-        try session(request) == nil ? redirect("/sign-in") : redirect("/labs")
+        try session(request) == nil ? web.redirect("/sign-in") : web.redirect("/labs")
     }
 
     @Sendable func signInForm(_ request: Request, context: Context) async throws -> Response {
-        if try session(request) != nil { return redirect("/labs") }
+        if try session(request) != nil { return web.redirect("/labs") }
         return signInPage(request, problem: nil, status: .ok)
     }
 
     @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
-        let form = try await self.form(request)
+        let form = try await web.form(SignInForm.self, request)
         guard let expected = request.cookies[signInCSRFCookie]?.value, !expected.isEmpty,
-            form.csrf == expected
+            form?.csrf == expected
         else {
             return signInPage(
                 request, problem: "This form had expired. Enter your token again.", status: .forbidden)
         }
-        let token = (form.token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = (form?.token ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, let student = try store.student(forToken: token) else {
             return signInPage(
                 request,
@@ -70,7 +70,7 @@ struct WebController<Context: RequestContext>: Sendable {
         guard let code = context.parameters.get("code"),
             let student = try store.redeemSignInLink(code: code)
         else {
-            return page(
+            return web.page(
                 ErrorPage(
                     session: nil, heading: "This sign-in link does not work",
                     message: "The link is unknown, was already used, or has expired.",
@@ -82,18 +82,18 @@ struct WebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func signOut(_ request: Request, context: Context) async throws -> Response {
-        if let (cookie, session) = try sessionWithCookie(request) {
-            let form = try await self.form(request)
-            guard form.csrf == session.csrfToken else { return csrfRefused(session, request) }
+        if let (cookie, session) = try web.sessionWithCookie(request) {
+            let form = try await web.form(CSRFForm.self, request)
+            guard web.checkCSRF(form?.csrf, session) else { return web.csrfRefused(session, request) }
             try store.deleteWebSession(cookie: cookie)
         }
-        var response = redirect("/sign-in")
-        response.setCookie(expiredCookie(sessionCookie, request))
+        var response = web.redirect("/sign-in")
+        response.setCookie(web.expiredCookie(sessionCookie, path: "/", request))
         return response
     }
 
     @Sendable func labs(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try session(request) else { return redirect("/sign-in") }
+        guard let session = try session(request) else { return web.redirect("/sign-in") }
         let student = session.student
         let now = Date()
         let viewer = student.viewer(now: now)
@@ -123,25 +123,25 @@ struct WebController<Context: RequestContext>: Sendable {
                 lateDue: lab.lateDue.map(webDate), retired: lab.retiredAt != nil,
                 counted: try link(counted), latest: try link(latest), left: left))
         }
-        return page(
-            LabsPage(session: view(session), labs: rows), "labs", status: .ok, request: request)
+        return web.page(
+            LabsPage(session: web.view(session), labs: rows), "labs", status: .ok, request: request)
     }
 
     @Sendable func feedback(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try session(request) else { return redirect("/sign-in") }
+        guard let session = try session(request) else { return web.redirect("/sign-in") }
         guard let id = context.parameters.get("id", as: Int64.self),
             let feedback = try? submissions.feedback(id: id, viewer: session.student)
         else {
             // Someone else's submission looks exactly like a missing one.
-            return page(
+            return web.page(
                 ErrorPage(
-                    session: view(session), heading: "No such submission",
+                    session: web.view(session), heading: "No such submission",
                     message: "There is no submission \(context.parameters.get("id") ?? "") of yours.",
                     advice: "Open your submissions from My labs."),
                 "error", status: .notFound, request: request)
         }
-        return page(
-            FeedbackPage(feedback, session: view(session)), "feedback", status: .ok,
+        return web.page(
+            FeedbackPage(feedback, session: web.view(session)), "feedback", status: .ok,
             request: request)
     }
 
@@ -149,104 +149,41 @@ struct WebController<Context: RequestContext>: Sendable {
         Response(
             status: .ok,
             headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-            body: .init(byteBuffer: ByteBuffer(string: WebTemplates.css)))
+            body: .init(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
     }
 
     // MARK: - Sessions
 
-    /// The signed-in session behind the request's cookie, or nil.
-    func session(_ request: Request) throws -> WebSession? { try sessionWithCookie(request)?.1 }
-
-    private func sessionWithCookie(_ request: Request) throws -> (String, WebSession)? {
-        guard let cookie = request.cookies[sessionCookie]?.value, !cookie.isEmpty,
-            let session = try store.webSession(cookie: cookie)
-        else { return nil }
-        return (cookie, session)
-    }
+    func session(_ request: Request) throws -> WebSession? { try web.session(request) }
 
     private func startSession(for student: StudentRecord, _ request: Request) throws -> Response {
         let session = try store.createWebSession(studentID: student.id, lifetime: webSessionLifetime)
-        var response = redirect("/labs")
+        var response = web.redirect("/labs")
         response.setCookie(Cookie(
             name: sessionCookie, value: session.cookie, maxAge: Int(webSessionLifetime),
-            path: "/", secure: Self.isSecure(request), httpOnly: true, sameSite: .strict))
-        response.setCookie(expiredCookie(signInCSRFCookie, request))
+            path: "/", secure: WebResponder.isSecure(request), httpOnly: true, sameSite: .strict))
+        response.setCookie(web.expiredCookie(signInCSRFCookie, path: "/sign-in", request))
         return response
     }
-
-    private func view(_ session: WebSession) -> SessionView {
-        SessionView(name: session.student.name, csrf: session.csrfToken)
-    }
-
-    private func csrfRefused(_ session: WebSession, _ request: Request) -> Response {
-        page(
-            ErrorPage(
-                session: view(session), heading: "This form was refused",
-                message: "It did not carry this page's security token (CSRF), so lmlab could not "
-                    + "tell it came from you.",
-                advice: "Go back, reload the page and send the form again."),
-            "error", status: .forbidden, request: request)
-    }
-
-    // MARK: - Responses
 
     private func signInPage(_ request: Request, problem: String?, status: HTTPResponse.Status)
         -> Response
     {
         // A fresh double-submit token for every form shown.
         let csrf = RandomSecret.hex()
-        var response = page(
+        var response = web.page(
             SignInPage(csrf: csrf, problem: problem), "sign-in", status: status, request: request)
         response.setCookie(Cookie(
             name: signInCSRFCookie, value: csrf, maxAge: 3600, path: "/sign-in",
-            secure: Self.isSecure(request), httpOnly: true, sameSite: .strict))
+            secure: WebResponder.isSecure(request), httpOnly: true, sameSite: .strict))
         return response
     }
+}
 
-    func page(_ model: Any, _ template: String, status: HTTPResponse.Status, request: Request)
-        -> Response
-    {
-        Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8",
-                .cacheControl: "no-store",
-                .contentSecurityPolicy:
-                    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                    + "frame-ancestors 'none'; base-uri 'none'",
-                .xContentTypeOptions: "nosniff",
-                .init("Referrer-Policy")!: "same-origin",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: renderer.render(model, template))))
-    }
-
-    private func redirect(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
-    }
-
-    private func expiredCookie(_ name: String, _ request: Request) -> Cookie {
-        Cookie(
-            name: name, value: "", maxAge: 0, path: name == signInCSRFCookie ? "/sign-in" : "/",
-            secure: Self.isSecure(request), httpOnly: true, sameSite: .strict)
-    }
-
-    /// The fields the pages' forms post (application/x-www-form-urlencoded, at most 64 KiB).
-    struct Form: Decodable {
-        var csrf: String?
-        var token: String?
-    }
-
-    /// The request's form; one that does not decode has no fields (so its CSRF check fails).
-    private func form(_ request: Request) async throws -> Form {
-        let buffer = try await request.body.collect(upTo: 64 << 10)
-        return (try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer)))
-            ?? Form()
-    }
-
-    static func isSecure(_ request: Request) -> Bool {
-        request.uri.scheme == .https
-            || request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https"
-    }
+/// The sign-in form's fields.
+struct SignInForm: Decodable {
+    var csrf: String?
+    var token: String?
 }
 
 /// "Mon 7 Dec 2026, 23:59 UTC": dates as people read them (the API keeps ISO 8601).

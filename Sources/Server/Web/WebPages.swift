@@ -11,6 +11,7 @@ import Store
 struct SessionView {
     var name: String
     var csrf: String
+    var instructor: Bool
 }
 
 struct SignInPage {
@@ -147,7 +148,7 @@ struct WebRenderer: Sendable {
 
     init() throws {
         var library = MustacheLibrary()
-        for (name, text) in WebTemplates.all {
+        for (name, text) in WebTemplates.registered {
             try library.register(text, named: name)
         }
         self.library = library

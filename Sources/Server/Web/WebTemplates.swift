@@ -6,6 +6,16 @@ enum WebTemplates {
         "layout": layout, "sign-in": signIn, "labs": labs, "feedback": feedback, "error": error,
     ]
 
+    /// Every page's template: the student pages', the instructor pages' and the lecture's.
+    static var registered: [String: String] {
+        all.merging(InstructorTemplates.all) { a, _ in a }
+            .merging(LectureTemplates.all) { a, _ in a }
+    }
+
+    /// The one style sheet: the student pages' rules, then the instructor pages' and the
+    /// lecture's.
+    static var stylesheet: String { [css, InstructorTemplates.css, LectureTemplates.css].joined(separator: "\n") }
+
     static let layout = """
         <!doctype html>
         <html lang="en">
@@ -19,7 +29,9 @@ enum WebTemplates {
         <header>
           <a class="brand" href="/">lmlab</a>
           {{#session}}
-          <nav aria-label="Main"><a href="/labs">My labs</a></nav>
+          <nav aria-label="Main"><a href="/labs">My labs</a>
+            {{#instructor}}<a href="/instructor">Class</a>{{/instructor}}
+            <a href="/lecture">Lecture</a></nav>
           <form class="sign-out" method="post" action="/sign-out">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <span class="who">{{name}}</span> <button type="submit">Sign out</button>
