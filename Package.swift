@@ -17,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        // The web's upload form (multipart/form-data) and zips: a zipped folder handed in on
+        // the upload page is read entry by entry (symbolic links and escaping paths refused),
+        // and the Gradescope export is written as a zip.
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // OpenBLAS's cblas.h, linked as libopenblas (Debian: libopenblas-dev).
@@ -100,6 +105,8 @@ let package = Package(
                 "Store", "Tracking", "LabConfig", "Harness", "Diagnosis", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

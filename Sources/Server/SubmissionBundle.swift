@@ -118,12 +118,18 @@ public struct SubmissionBundle: Sendable, Codable, Equatable {
         guard !files.isEmpty else {
             throw LabGraderError.bundle("\(folder.lastPathComponent) holds no files to hand in")
         }
-        let name = safeName(folder.lastPathComponent)
-        let bundle = SubmissionBundle(format: formatName, folder: name, files: files)
-        try bundle.validate()
+        return try SubmissionBundle(
+            format: formatName, folder: safeName(folder.lastPathComponent), files: files
+        ).packed()
+    }
+
+    /// The validated bundle as it is stored: its filename and JSON (keys sorted, so the same
+    /// folder always gives the same bytes).
+    public func packed() throws -> (filename: String, content: Data) {
+        try validate()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (name + filenameSuffix, try encoder.encode(bundle))
+        return (folderName + Self.filenameSuffix, try encoder.encode(self))
     }
 
     /// Reads and validates a stored or uploaded bundle (see `validate`).

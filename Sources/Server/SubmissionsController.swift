@@ -36,30 +36,11 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
             throw ServerError.badRequest("missing ?filename=<name of the file> in the URL")
         }
         try SubmissionCheck.filename(filename)
-        guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
-        if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
         let now = Date()
-        if case .closed(let lateDue) = lab.lateRule.standing(at: now) {
-            throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
-        }
-        // Refused before the body is read; the store checks again in the insert's transaction.
-        try store.checkRateLimit(
-            student: student.id, lab: lab, now: now,
-            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
-
+        try admit(student: student, labID: labID, now: now)
         let content = try await Self.body(request, limit: configuration.maxSubmissionBytes)
-        do {
-            try SubmissionCheck.content(content, filename: filename)
-        } catch {
-            refused.record(student: student.id, lab: labID, at: now)
-            throw error
-        }
-        // The limit again, in the insert's own transaction: a request that raced another for
-        // the last slot while its body arrived is refused here (429 too).
-        let id = try store.enqueue(
-            student: student.id, lab: labID, filename: filename, content: content,
-            source: .http, submittedAt: now, enforcingRateLimit: true,
-            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
+        let id = try enqueue(
+            student: student, labID: labID, filename: filename, content: content, now: now)
         context.logger.info(
             "submission received",
             metadata: [
@@ -73,6 +54,40 @@ struct SubmissionsController<Context: RequestContext>: Sendable {
         var receipt = SubmissionReceipt(record)
         receipt.status = SubmissionStatus.queued.rawValue  // as handed in, whatever a worker does
         return EditedResponse(status: .accepted, response: receipt)
+    }
+
+    /// Whether `student` may hand in to `labID` now: the lab exists and is open (not retired, not
+    /// past its late due date) and the student is under its rate limit. Checked before an
+    /// upload's body is read; the store checks the limit again in the insert's transaction.
+    func admit(student: StudentRecord, labID: String, now: Date) throws {
+        guard let lab = try store.lab(id: labID) else { throw ServerError.unknownLab(labID) }
+        if lab.retiredAt != nil { throw ServerError.retiredLab(labID) }
+        if case .closed(let lateDue) = lab.lateRule.standing(at: now) {
+            throw ServerError.pastLateDue(lab: labID, lateDue: lateDue)
+        }
+        try store.checkRateLimit(
+            student: student.id, lab: lab, now: now,
+            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
+    }
+
+    /// Queues `content` as `filename` once it is what its name says (a refused file counts
+    /// against the rate limit); returns the submission's id. The API and the upload page both
+    /// hand in through here, after `admit`.
+    func enqueue(
+        student: StudentRecord, labID: String, filename: String, content: Data, now: Date
+    ) throws -> Int64 {
+        do {
+            try SubmissionCheck.content(content, filename: filename)
+        } catch {
+            refused.record(student: student.id, lab: labID, at: now)
+            throw error
+        }
+        // The limit again, in the insert's own transaction: a request that raced another for
+        // the last slot while its body arrived is refused here (429 too).
+        return try store.enqueue(
+            student: student.id, lab: labID, filename: filename, content: content,
+            source: .http, submittedAt: now, enforcingRateLimit: true,
+            alsoCounting: refused.recent(student: student.id, lab: labID, now: now))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> SubmissionFeedback {

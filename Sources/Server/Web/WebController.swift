@@ -32,8 +32,12 @@ struct WebController<Context: RequestContext>: Sendable {
         router.get("sign-in/link/:code", use: signInWithLink)
         router.post("sign-out", use: signOut)
         router.get("labs", use: labs)
+        router.get("labs/:lab/submit", use: submitForm)
+        router.post("labs/:lab/submit", use: submit)
         router.get("submissions/:id", use: feedback)
+        router.get("submissions/:id/status", use: status)
         router.get("static/lmlab.css", use: stylesheet)
+        router.get("static/lmlab.js", use: script)
     }
 
     // MARK: - Handlers
@@ -143,6 +147,138 @@ struct WebController<Context: RequestContext>: Sendable {
         return web.page(
             FeedbackPage(feedback, session: web.view(session)), "feedback", status: .ok,
             request: request)
+    }
+
+    @Sendable func submitForm(_ request: Request, context: Context) async throws -> Response {
+        guard let session = try session(request) else { return web.signInFirst() }
+        guard let page = try submitPage(context, session, problem: nil) else {
+            return unknownLab(context, session, request)
+        }
+        return web.page(page, "submit", status: .ok, request: request)
+    }
+
+    /// The upload: a .py, an .ipynb or a zipped folder, handed in exactly as the API hands in
+    /// (SubmissionsController.admit/enqueue: the same deadlines, limits and checks), then the
+    /// submission's page, which follows its grading live.
+    @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
+        guard let session = try session(request) else { return web.signInFirst() }
+        guard let labID = context.parameters.get("lab"), try store.lab(id: labID) != nil else {
+            return unknownLab(context, session, request)
+        }
+        func refuse(_ status: HTTPResponse.Status, _ problem: String) throws -> Response {
+            guard let page = try submitPage(context, session, problem: problem) else {
+                return unknownLab(context, session, request)
+            }
+            return web.page(page, "submit", status: status, request: request)
+        }
+        let limit = submissions.configuration.maxSubmissionBytes
+        let form: UploadForm
+        do {
+            // Room for the form's own bytes around the file.
+            form = try await UploadForm.read(request, limit: limit + 16 << 10)
+        } catch .tooLarge {
+            return try refuse(
+                .contentTooLarge,
+                "The file is larger than \(limit >> 20) MiB. Hand in only your code (no data or "
+                    + "checkpoints).")
+        } catch {
+            return try refuse(.badRequest, "The form did not arrive whole. Choose the file again.")
+        }
+        guard web.checkCSRF(form.csrf, session) else { return web.csrfRefused(session, request) }
+        guard let name = form.filename, !name.isEmpty, let content = form.content,
+            !content.isEmpty
+        else {
+            return try refuse(.badRequest, "Choose a file to hand in (it was missing or empty).")
+        }
+        let now = Date()
+        do {
+            try submissions.admit(student: session.student, labID: labID, now: now)
+            var filename = name
+            var bytes = content
+            if name.lowercased().hasSuffix(".zip") {
+                (filename, bytes) = try ZippedFolder.bundle(content, filename: name).packed()
+            } else {
+                try SubmissionCheck.filename(name)
+                guard !SubmissionBundle.isBundle(filename: name) else {
+                    throw ServerError.badRequest(
+                        "\(name) is lmlab's packed folder; upload the folder as a .zip instead")
+                }
+            }
+            let id = try submissions.enqueue(
+                student: session.student, labID: labID, filename: filename, content: bytes,
+                now: now)
+            context.logger.info(
+                "submission received",
+                metadata: [
+                    "submission": "\(id)", "student": "\(session.student.id)", "lab": "\(labID)",
+                    "bytes": "\(bytes.count)", "via": "web",
+                ])
+            return web.redirect("/submissions/\(id)")
+        } catch {
+            let refusal = ErrorMiddleware<Context>.serverError(for: error)
+            if refusal.status == .internalServerError { throw error }
+            return try refuse(refusal.status, refusal.clientMessage)
+        }
+    }
+
+    /// A submission's status for the page's script: `{"status": …, "finished": …}`; the same
+    /// rule as the feedback page (someone else's submission is missing).
+    @Sendable func status(_ request: Request, context: Context) async throws -> Response {
+        guard let session = try session(request),
+            let id = context.parameters.get("id", as: Int64.self),
+            let feedback = try? submissions.feedback(id: id, viewer: session.student)
+        else {
+            return Response(
+                status: .notFound,
+                headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"error":"no such submission"}"#)))
+        }
+        let body = #"{"status":"\#(feedback.status)","finished":\#(feedback.isFinished)}"#
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private func submitPage(_ context: Context, _ session: WebSession, problem: String?) throws
+        -> SubmitPage?
+    {
+        guard let labID = context.parameters.get("lab"), let lab = try store.lab(id: labID) else {
+            return nil
+        }
+        let now = Date()
+        let used = try store.submissionsSince(
+            student: session.student.id, lab: lab.id, since: now.addingTimeInterval(-3600))
+        var closed: String?
+        if lab.retiredAt != nil {
+            closed = "This lab is closed: it takes no more submissions."
+        } else if case .closed(let lateDue) = lab.lateRule.standing(at: now) {
+            closed = "The late due date (\(webDate(lateDue))) has passed: this lab takes no more "
+                + "submissions."
+        }
+        return SubmitPage(
+            session: web.view(session), lab: lab.id, title: lab.title,
+            due: lab.due.map(webDate) ?? "no due date", lateDue: lab.lateDue.map(webDate),
+            left: lab.rateLimitPerHour.map { "\(max(0, $0 - used)) of \($0)" },
+            maxMiB: submissions.configuration.maxSubmissionBytes >> 20, closed: closed,
+            problem: problem)
+    }
+
+    private func unknownLab(_ context: Context, _ session: WebSession, _ request: Request)
+        -> Response
+    {
+        web.problem(
+            session, status: .notFound, heading: "No such lab",
+            message: "There is no lab \(context.parameters.get("lab") ?? "") in this course.",
+            advice: "Choose a lab from My labs.", request: request)
+    }
+
+    @Sendable func script(_ request: Request, context: Context) async throws -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: WebTemplates.script)))
     }
 
     @Sendable func stylesheet(_ request: Request, context: Context) async throws -> Response {

@@ -42,6 +42,20 @@ struct LabsPage {
     var labs: [Row]
 }
 
+struct SubmitPage {
+    var session: SessionView?
+    var lab: String
+    var title: String
+    var due: String
+    var lateDue: String?
+    /// "3 of 5" submissions left this hour, or nil without a limit.
+    var left: String?
+    var maxMiB: Int
+    /// Why the lab takes no submissions now, or nil when it is open.
+    var closed: String?
+    var problem: String?
+}
+
 struct FeedbackPage {
     struct Group {
         struct Mistake {

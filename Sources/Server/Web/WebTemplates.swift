@@ -4,6 +4,7 @@
 enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "sign-in": signIn, "labs": labs, "feedback": feedback, "error": error,
+        "submit": submit,
     ]
 
     /// Every page's template: the student pages', the instructor pages' and the lecture's.
@@ -24,6 +25,7 @@ enum WebTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{$title}}lmlab{{/title}} · lmlab</title>
         <link rel="stylesheet" href="/static/lmlab.css">
+        <script src="/static/lmlab.js" defer></script>
         </head>
         <body>
         <header>
@@ -77,7 +79,8 @@ enum WebTemplates {
           <tbody>
           {{#labs}}
           <tr{{#retired}} class="retired"{{/retired}}>
-            <th scope="row"><span class="lab-id">{{id}}</span><br>{{title}}</th>
+            <th scope="row"><span class="lab-id">{{id}}</span><br>{{title}}
+              {{^retired}}<br><a class="hand-in" href="/labs/{{id}}/submit">Hand in</a>{{/retired}}</th>
             <td>{{due}}</td><td>{{lateDue}}{{^lateDue}}—{{/lateDue}}</td>
             <td>{{#counted}}<a href="/submissions/{{id}}">{{score}}</a>{{/counted}}{{^counted}}—{{/counted}}</td>
             <td>{{#latest}}<a href="/submissions/{{id}}">#{{id}} {{status}}{{#score}}, {{score}}{{/score}}</a>{{/latest}}{{^latest}}none yet{{/latest}}</td>
@@ -95,10 +98,10 @@ enum WebTemplates {
         {{$title}}Submission #{{id}}{{/title}}
         {{$body}}
         <h1>Submission #{{id}} <span class="lab-id">{{lab}}</span></h1>
-        <p class="meta">{{filename}} · submitted {{submittedAt}} · <span class="status status-{{status}}">{{status}}</span>{{#late}} · late (−{{penalty}}){{/late}}</p>
+        <p class="meta">{{filename}} · submitted {{submittedAt}} · <span id="status" class="status status-{{status}}" role="status" aria-live="polite">{{status}}</span>{{#late}} · late (−{{penalty}}){{/late}}</p>
         {{#score}}<p class="score">Score: <strong>{{score}}</strong></p>{{/score}}
         {{#error}}<p class="problem" role="alert">{{error}}</p>{{/error}}
-        {{#pending}}<p>Not graded yet: reload this page in a few seconds.</p>{{/pending}}
+        {{#pending}}<p id="pending" data-poll="/submissions/{{id}}/status">Not graded yet: this page follows it (queued → running → graded) and shows the feedback when it is ready. Without JavaScript, reload the page in a few seconds.</p>{{/pending}}
         {{#groups}}
         <section class="component">
           <h2><code>{{component}}</code></h2>
@@ -127,6 +130,66 @@ enum WebTemplates {
         <p><a href="/labs">Back to my labs</a></p>
         {{/body}}
         {{/layout}}
+        """
+
+    static let submit = """
+        {{<layout}}
+        {{$title}}Hand in {{lab}}{{/title}}
+        {{$body}}
+        <h1>Hand in <span class="lab-id">{{lab}}</span></h1>
+        <p class="meta">{{title}} · due {{due}}{{#lateDue}} · late until {{lateDue}}{{/lateDue}}{{#left}} · {{left}} submissions left this hour{{/left}}</p>
+        {{#problem}}<p class="problem" role="alert">{{problem}}</p>{{/problem}}
+        {{#closed}}<p class="problem">{{closed}}</p>{{/closed}}
+        {{^closed}}
+        <form method="post" action="/labs/{{lab}}/submit" enctype="multipart/form-data" class="card">
+          <input type="hidden" name="csrf" value="{{session.csrf}}">
+          <label for="file">Your file</label>
+          <input id="file" name="file" type="file" accept=".py,.ipynb,.zip" required>
+          <p class="help">A Python file (<code>.py</code>), a notebook (<code>.ipynb</code>) or your
+          folder as a <code>.zip</code>, at most {{maxMiB}} MiB. lmlab grades it on fresh cases and
+          shows the feedback here.</p>
+          <button type="submit">Hand in</button>
+        </form>
+        {{/closed}}
+        <p><a href="/labs">Back to my labs</a></p>
+        {{/body}}
+        {{/layout}}
+        """
+
+    /// The one script: on a submission that is not graded yet, asks for its status every second
+    /// (the status line updates in place) and, once it is graded, swaps in the page's feedback
+    /// without reloading. Pages work without it.
+    static let script = """
+        "use strict";
+        (function () {
+          var pending = document.getElementById("pending");
+          if (!pending) { return; }
+          var url = pending.getAttribute("data-poll");
+          var status = document.getElementById("status");
+          function swapIn() {
+            fetch(window.location.href, { credentials: "same-origin" })
+              .then(function (r) { return r.text(); })
+              .then(function (html) {
+                var page = new DOMParser().parseFromString(html, "text/html");
+                var main = page.getElementById("main");
+                if (main) { document.getElementById("main").replaceWith(main); }
+              });
+          }
+          function poll() {
+            fetch(url, { credentials: "same-origin" })
+              .then(function (r) { return r.ok ? r.json() : null; })
+              .then(function (s) {
+                if (!s) { return; }
+                if (status) {
+                  status.textContent = s.status;
+                  status.className = "status status-" + s.status;
+                }
+                if (s.finished) { swapIn(); } else { window.setTimeout(poll, 1000); }
+              })
+              .catch(function () { window.setTimeout(poll, 3000); });
+          }
+          window.setTimeout(poll, 500);
+        })();
         """
 
     static let error = """
@@ -176,6 +239,10 @@ enum WebTemplates {
         .pass .verdict { color: var(--pass); }
         .fail .verdict { color: var(--fail); }
         .message { white-space: pre-wrap; margin: .2rem 0 0 3.2rem; font-size: .9em; }
+        .status { font-weight: 600; }
+        .status-graded { color: var(--pass); }
+        .status-error { color: var(--fail); }
+        input[type=file] { font: inherit; margin: .3rem 0; }
         @media (max-width: 40rem) {
           table.labs thead { display: none; }
           table.labs tr, table.labs td, table.labs th { display: block; border: 0; padding: .1rem 0; }
