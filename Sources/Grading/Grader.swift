@@ -267,6 +267,11 @@ public struct Grader: Sendable {
                     component: test.component, args: args, got: got, expected: expected,
                     returns: component.returns, tolerance: tolerance, comparison: comparison,
                     catalogue: catalogue)
+                result.attention = result.diagnosis.flatMap {
+                    attentionFigure(
+                        component: test.component, args: args, diagnosis: $0, got: got,
+                        catalogue: catalogue)
+                }
             }
             timings.compareSeconds += Date().timeIntervalSince(t0)
         case .studentError(let error):

@@ -35,6 +35,8 @@ public struct TestResult: Sendable, Codable, Equatable {
     public var traceback: String?
     public var inputs: [String: String]
     public var seconds: Double
+    /// A failing attention test's weights beside its diagnosed mistake's (the heatmaps).
+    public var attention: AttentionFigure? = nil
 
     public var passed: Bool { status == .passed }
 }

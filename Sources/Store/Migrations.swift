@@ -236,6 +236,12 @@ extension LabStore {
         migrator.registerMigration("v5-web-sessions") { db in
             try WebSessions.migrate(db)
         }
+
+        // A failing attention test's weights (reference and diagnosed mistake, per head) for
+        // the feedback's heatmaps: Diagnosis's AttentionFigure as JSON.
+        migrator.registerMigration("v6-attention-figures") { db in
+            try db.alter(table: "test_results") { t in t.add(column: "attention", .text) }
+        }
         return migrator
     }
 }

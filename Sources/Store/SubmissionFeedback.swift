@@ -62,6 +62,9 @@ public struct TestFeedback: Sendable, Codable, Equatable {
     /// clients without the catalogue, such as the Python client); nil without a diagnosis.
     public var mistake: String? = nil
     public var hint: String? = nil
+    /// A failing attention test's weights beside its diagnosed mistake's, per head (shown only
+    /// with the test itself: the viewer sees it in full).
+    public var attention: AttentionFigure? = nil
 
     public var passed: Bool { status == .pass }
 }
@@ -101,6 +104,7 @@ extension TestFeedback {
         let catalogued = result.diagnosis.flatMap { catalogueMistake($0) }
         self.mistake = catalogued?.title
         self.hint = catalogued?.hint
+        self.attention = result.attention
     }
 }
 

@@ -1,5 +1,6 @@
 // A row of `test_results`: the outcome of one test case within one grade, with the diagnosed
 // mistake (if any) that feedback and class reports are built from.
+import Diagnosis
 import Foundation
 import GRDB
 
@@ -29,13 +30,15 @@ public struct TestResultRecord: Sendable, Hashable, Codable {
     public var maxAbsError: Double?
     public var maxRelError: Double?
     public var seconds: Double?
+    /// A failing attention test's weights beside its diagnosed mistake's (the heatmaps).
+    public var attention: AttentionFigure?
 
     /// A result as a worker reports it; `complete` fills in the submission and grade ids.
     public init(
         name: String, component: String? = nil, points: Double, maxPoints: Double,
         status: TestStatus, visibility: String = "visible", diagnosis: String? = nil,
         diagnosisNearMiss: Bool = false, message: String? = nil, maxAbsError: Double? = nil,
-        maxRelError: Double? = nil, seconds: Double? = nil
+        maxRelError: Double? = nil, seconds: Double? = nil, attention: AttentionFigure? = nil
     ) {
         self.id = nil
         self.submissionID = 0
@@ -52,10 +55,12 @@ public struct TestResultRecord: Sendable, Hashable, Codable {
         self.maxAbsError = maxAbsError
         self.maxRelError = maxRelError
         self.seconds = seconds
+        self.attention = attention
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, component, points, status, visibility, diagnosis, message, seconds
+        case attention
         case submissionID = "submission_id"
         case gradeID = "grade_id"
         case maxPoints = "max_points"
@@ -89,6 +94,10 @@ extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
         maxAbsError = Self.number(row[CodingKeys.maxAbsError.stringValue])
         maxRelError = Self.number(row[CodingKeys.maxRelError.stringValue])
         seconds = row[CodingKeys.seconds.stringValue]
+        // A figure that no longer decodes (an older shape) is left out, never an error.
+        attention = (row[CodingKeys.attention.stringValue] as String?).flatMap {
+            try? JSONDecoder().decode(AttentionFigure.self, from: Data($0.utf8))
+        }
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -107,6 +116,9 @@ extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
         container[CodingKeys.maxAbsError.stringValue] = Self.stored(maxAbsError)
         container[CodingKeys.maxRelError.stringValue] = Self.stored(maxRelError)
         container[CodingKeys.seconds.stringValue] = seconds
+        container[CodingKeys.attention.stringValue] = try attention.map {
+            String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
+        }
     }
 
     /// How an error column holds `value`: a REAL, or 'NaN' for NaN.

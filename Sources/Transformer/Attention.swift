@@ -255,6 +255,15 @@ public func naiveScaledDotProductAttention(
 func variantAttention(
     q: Tensor, k: Tensor, v: Tensor, mask: AttentionMask?, _ variant: AttentionVariant
 ) -> Tensor {
+    // [..., Tq, Tk] @ [..., Tk, dv] -> [..., Tq, dv]
+    variantAttentionWeights(q: q, k: k, mask: mask, variant).matmul(v)
+}
+
+/// Steps 1–2 of attention with the variant's changes: the weights a student's code would
+/// multiply the values by. q [..., Tq, dk], k [..., Tk, dk] -> [..., Tq, Tk].
+public func variantAttentionWeights(
+    q: Tensor, k: Tensor, mask: AttentionMask?, _ variant: AttentionVariant
+) -> Tensor {
     var scores = q.matmul(k, transposeOther: true)  // [..., Tq, Tk]
     scores = scores * variant.scale.factor(q.shape[q.rank - 1])  // step 2: scaled
     // blocked[i]: score i is masked (the mask broadcast to the scores).
@@ -268,7 +277,7 @@ func variantAttention(
     if let blocked, let after = variant.maskAfterSoftmax {
         for i in blocked.indices where blocked[i] { weights.data[i] = after }
     }
-    return weights.matmul(v)  // [..., Tq, Tk] @ [..., Tk, dv] -> [..., Tq, dv]
+    return weights  // [..., Tq, Tk]
 }
 
 private func checkAttentionShapes(q: Tensor, k: Tensor, v: Tensor?) {

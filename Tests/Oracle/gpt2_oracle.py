@@ -200,7 +200,7 @@ def student_softmax(x, axis=-1, max_shift=True):  # float32 NumPy, as a student 
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def student_attention(q, k, v, allowed=None, scale="sqrt", axis=-1, fill=-np.inf, after=None):
+def student_weights(q, k, allowed=None, scale="sqrt", axis=-1, fill=-np.inf, after=None):
     d = q.shape[-1]
     s = q @ np.swapaxes(k, -1, -2) * {"sqrt": 1 / np.sqrt(d), "none": 1.0, "dk": 1 / d}[scale]
     if allowed is not None and after is None:
@@ -208,15 +208,31 @@ def student_attention(q, k, v, allowed=None, scale="sqrt", axis=-1, fill=-np.inf
     w = student_softmax(s, axis)
     if allowed is not None and after is not None:
         w = np.where(allowed, w, after)
-    return w @ v
+    return w  # [..., n_q, n_k]
+
+
+def student_attention(q, k, v, allowed=None, **att):
+    return student_weights(q, k, allowed, **att) @ v
+
+
+def student_heads(x, w, b, h, order=(0, 1, 2), split_t=True):  # q, k, v: [h, t, hs] each
+    t, c = x.shape
+    parts = np.split(x @ w + b, 3, axis=-1)
+    return (parts[i].reshape(t, h, c // h).transpose(1, 0, 2) if split_t
+            else parts[i].reshape(h, t, c // h) for i in order)
+
+
+def student_mha_weights(x, w, b, h, order=(0, 1, 2), offset=0, split_t=True, **att):
+    t = x.shape[0]
+    q, k, _ = student_heads(x, w, b, h, order, split_t)
+    allowed = None if offset is None else np.tril(np.ones((t, t), dtype=bool), offset)
+    return student_weights(q, k, allowed, **att)  # [h, t, t]
 
 
 def student_mha(x, w, b, pw, pb, h, order=(0, 1, 2), offset=0, split_t=True, merge_t=True,
                 **att):
     t, c = x.shape
-    parts = np.split(x @ w + b, 3, axis=-1)
-    q, k, v = (parts[i].reshape(t, h, c // h).transpose(1, 0, 2) if split_t
-               else parts[i].reshape(h, t, c // h) for i in order)
+    q, k, v = student_heads(x, w, b, h, order, split_t)
     allowed = None if offset is None else np.tril(np.ones((t, t), dtype=bool), offset)
     o = student_attention(q, k, v, allowed, **att)  # [h, t, hs]
     merged = o.transpose(1, 0, 2).reshape(t, c) if merge_t else o.reshape(t, c)
@@ -255,6 +271,12 @@ def case_variants(d, rng):
             "out_mha_merge": student_mha(x, w, b, pw, pb, h, merge_t=False),
             "out_mha_offset": student_mha(x, w, b, pw, pb, h, offset=1),
             "out_mha_nomask": student_mha(x, w, b, pw, pb, h, offset=None),
+            "out_w_ref": student_mha_weights(x, w, b, h),
+            "out_w_nomask": student_mha_weights(x, w, b, h, offset=None),
+            "out_w_order": student_mha_weights(x, w, b, h, order=(2, 0, 1)),
+            "out_w_split": student_mha_weights(x, w, b, h, split_t=False),
+            "out_w_noscale": student_mha_weights(x, w, b, h, scale="none"),
+            "out_w_sdpa_dk": student_weights(q, k, causal, scale="dk"),
             "out_ln_unbiased": student_layer_norm(x, g, beta, ddof=1),
             "out_ln_eps_outside": student_layer_norm(x * 1e-3, g, beta, eps_outside=True),
         }

@@ -96,6 +96,40 @@ private func expectSame(
         #expect(run { _ in } == multiHeadSelfAttention(x, weights: w, heads: 2))
     }
 
+    @Test func attentionWeightsMatchTheStudentsNumPy() throws {
+        let o = try Self.oracle.get()
+        let w = AttentionWeights(cAttnWeight: try o.tensor("w"), cAttnBias: try o.tensor("b"),
+                                 cProjWeight: try o.tensor("pw"), cProjBias: try o.tensor("pb"))
+        let x = try o.tensor("x")  // [5, 8], 2 heads
+        func weights(_ change: (inout MultiHeadVariant) -> Void) -> Tensor {
+            var variant = MultiHeadVariant()
+            change(&variant)
+            return selfAttentionWeights(x, weights: w, heads: 2, variant: variant)  // [2, 5, 5]
+        }
+        let reference = weights { _ in }
+        expectSame(reference, try o.tensor("out_w_ref"), "the reference's weights")
+        // Causal: nothing above the diagonal, and every row sums to 1.
+        for h in 0..<2 {
+            for i in 0..<5 {
+                let row = (0..<5).map { reference.data[(h * 5 + i) * 5 + $0] }
+                #expect(abs(row.reduce(0, +) - 1) < 1e-5)
+                #expect(row[(i + 1)...].allSatisfy { $0 == 0 })
+            }
+        }
+        expectSame(weights { $0.causalOffset = nil }, try o.tensor("out_w_nomask"), "no mask")
+        expectSame(weights { $0.qkvOrder = [2, 0, 1] }, try o.tensor("out_w_order"), "v|q|k")
+        expectSame(weights { $0.splitTranspose = false }, try o.tensor("out_w_split"),
+                   "reshape without the transpose")
+        expectSame(weights { $0.attention.scale = .none }, try o.tensor("out_w_noscale"),
+                   "no scaling")
+        var dk = AttentionVariant()
+        dk.scale = .dk
+        expectSame(
+            variantAttentionWeights(
+                q: try o.tensor("q"), k: try o.tensor("k"), mask: causalMask(5), dk),
+            try o.tensor("out_w_sdpa_dk"), "1/d_k")
+    }
+
     @Test func layerNormVariantsMatchTheStudentsNumPy() throws {
         let o = try Self.oracle.get()
         let (x, g, b) = (try o.tensor("x"), try o.tensor("g"), try o.tensor("beta"))

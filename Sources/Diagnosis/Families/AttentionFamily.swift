@@ -5,9 +5,16 @@
 import Tensors
 import Transformer
 
-private func attentionWeights(_ a: CaseArguments) throws -> AttentionWeights {
+func attentionWeights(_ a: CaseArguments) throws -> AttentionWeights {
     AttentionWeights(cAttnWeight: try a.tensor("c_attn_w"), cAttnBias: try a.tensor("c_attn_b"),
                      cProjWeight: try a.tensor("c_proj_w"), cProjBias: try a.tensor("c_proj_b"))
+}
+
+func crossAttentionWeights(_ a: CaseArguments) throws -> CrossAttentionWeights {
+    CrossAttentionWeights(
+        qWeight: try a.tensor("w_q"), qBias: try a.tensor("b_q"),
+        kvWeight: try a.tensor("w_kv"), kvBias: try a.tensor("b_kv"),
+        outWeight: try a.tensor("w_o"), outBias: try a.tensor("b_o"))
 }
 
 private let attentionComponents = [
@@ -42,13 +49,9 @@ let attentionFamily = ComponentFamily(
                                            heads: try a.int("n_head"), variant: k.attention))
         },
         Component(name: "cross_attention") { a, k in
-            let w = CrossAttentionWeights(
-                qWeight: try a.tensor("w_q"), qBias: try a.tensor("b_q"),
-                kvWeight: try a.tensor("w_kv"), kvBias: try a.tensor("b_kv"),
-                outWeight: try a.tensor("w_o"), outBias: try a.tensor("b_o"))
-            return .tensor(crossAttention(try a.tensor("x"), context: try a.tensor("context"),
-                                          weights: w, heads: try a.int("n_head"),
-                                          variant: k.attention))
+            .tensor(crossAttention(try a.tensor("x"), context: try a.tensor("context"),
+                                   weights: try crossAttentionWeights(a), heads: try a.int("n_head"),
+                                   variant: k.attention))
         },
     ],
     mistakes: [
