@@ -126,6 +126,7 @@ public func buildRouter(
     if let renderer = try? WebRenderer() {
         let web = WebResponder(store: store, renderer: renderer)
         WebController<AppRequestContext>(web: web, submissions: submissions).addRoutes(to: router)
+        RunsWebController<AppRequestContext>(web: web).addRoutes(to: router)
         InstructorWebController<AppRequestContext>(web: web).addRoutes(to: router)
         LectureWebController<AppRequestContext>(web: web).addRoutes(to: router)
     }

@@ -26,6 +26,21 @@ extension LabStore {
         try reader.read { db in try ExperimentRecord.order(Column("name")).fetchAll(db) }
     }
 
+    /// The metric keys the live runs of experiment `name` have logged, sorted.
+    public func metricKeys(experiment name: String) throws -> [String] {
+        try reader.read { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT s.key FROM metric_summaries s
+                    JOIN runs r ON r.pk = s.run_pk
+                    JOIN experiments e ON e.id = r.experiment_id
+                    WHERE e.name = ? AND r.deleted_at IS NULL
+                    ORDER BY s.key
+                    """, arguments: [name])
+        }
+    }
+
     /// The run with id `id` (deleted or not), if any.
     public func run(id: String) throws -> RunRecord? {
         try reader.read { db in try RunRecord.filter(Column("id") == id).fetchOne(db) }

@@ -1,6 +1,8 @@
 // The web pages' Mustache templates and style sheet, compiled into lmlab so that the daemon
 // serves every byte itself (no CDN, no build step, works offline). `{{x}}` escapes HTML; no
-// template uses the unescaped forms, so a student's filename or message cannot become markup.
+// template uses the unescaped forms except for SVG that lmlab draws from numbers (SVGPlot, the
+// heatmaps), whose every text is escaped where it is drawn; so a student's filename, run name or
+// message cannot become markup.
 enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "sign-in": signIn, "labs": labs, "feedback": feedback, "error": error,
@@ -9,13 +11,14 @@ enum WebTemplates {
 
     /// Every page's template: the student pages', the instructor pages' and the lecture's.
     static var registered: [String: String] {
-        all.merging(InstructorTemplates.all) { a, _ in a }
+        all.merging(RunsTemplates.all) { a, _ in a }
+            .merging(InstructorTemplates.all) { a, _ in a }
             .merging(LectureTemplates.all) { a, _ in a }
     }
 
     /// The one style sheet: the student pages' rules, then the instructor pages' and the
     /// lecture's.
-    static var stylesheet: String { [css, InstructorTemplates.css, LectureTemplates.css].joined(separator: "\n") }
+    static var stylesheet: String { [css, RunsTemplates.css, InstructorTemplates.css, LectureTemplates.css].joined(separator: "\n") }
 
     static let layout = """
         <!doctype html>
@@ -31,7 +34,8 @@ enum WebTemplates {
         <header>
           <a class="brand" href="/">lmlab</a>
           {{#session}}
-          <nav aria-label="Main"><a href="/labs">My labs</a>
+          <nav aria-label="Main"><a href="/labs">My labs</a> <a href="/runs">My runs</a>
+            <a href="/leaderboards">Leaderboards</a>
             {{#instructor}}<a href="/instructor">Class</a>{{/instructor}}
             <a href="/lecture">Lecture</a></nav>
           <form class="sign-out" method="post" action="/sign-out">
