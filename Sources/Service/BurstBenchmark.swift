@@ -49,7 +49,7 @@ public struct BurstResult: Sendable {
 }
 
 /// The port a live server bound, once it is running.
-private actor BoundPort {
+actor BoundPort {
     var port: Int?
     func set(_ value: Int?) { port = value }
 }

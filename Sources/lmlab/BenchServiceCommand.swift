@@ -1,4 +1,5 @@
-// `lmlab bench service`: leaderboard and class-report timings over a generated course, grading
+// `lmlab bench service`: leaderboard and class-report timings over a generated course, the
+// leaderboard, lab report and feedback pages against their JSON over HTTP, grading
 // throughput (submissions per minute) with 1 and 2 workers on the sample class, and with
 // --burst N the time to feedback when N submissions arrive at once over HTTP.
 import ArgumentParser
@@ -81,6 +82,29 @@ struct ServiceBench: ParsableCommand {
         }
         try time("class report, all \(labs) labs", target: "") {
             _ = try store.classOverview()
+        }
+        print(table.render(.terminal(colour: false)), terminator: "")
+        try timePages(courseDirectory, lab: best)
+    }
+
+    /// The leaderboard, lab report and feedback pages against their JSON over loopback HTTP.
+    func timePages(_ directory: URL, lab: String) throws {
+        print("pages against their JSON over HTTP (\(runs) fetches each, alternating)…")
+        fflush(nil)
+        let timings = try runBlocking {
+            try await measurePages(directory: directory, lab: lab, runs: max(runs, 20))
+        }
+        var table = TextTable(
+            ["page", "page p50 ms", "p90", "JSON p50 ms", "p90", "page / JSON (p50)", "target"],
+            alignments: [.left, .right, .right, .right, .right, .right, .right])
+        for t in timings {
+            let (page50, page90) = (quantile(t.page, 0.5), quantile(t.page, 0.9))
+            let (json50, json90) = (quantile(t.json, 0.5), quantile(t.json, 0.9))
+            table.append([
+                t.name, String(format: "%.1f", page50), String(format: "%.1f", page90),
+                String(format: "%.1f", json50), String(format: "%.1f", json90),
+                String(format: "%.2f×", page50 / max(json50, 1e-9)), "≤ 1.5×, p90 < 50 ms",
+            ])
         }
         print(table.render(.terminal(colour: false)), terminator: "")
     }
