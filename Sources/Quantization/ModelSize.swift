@@ -172,7 +172,8 @@ extension ModelSizeConfig {
             guard let number = raw as? NSNumber, !(raw is Bool),
                 Double(number.intValue) == number.doubleValue, number.intValue > 0
             else {
-                throw ModelSizeError.badKey(file: file, key: key, reason: "must be a positive integer")
+                throw ModelSizeError.badKey(
+                    file: file, key: key, reason: "must be a positive integer")
             }
             return number.intValue
         }
@@ -241,7 +242,7 @@ extension ModelSizeConfig {
                 let role: SizedTensor.Role
                 if p.name == "wte.weight" || p.name == "lm_head.weight" {
                     role = .embedding
-                } else if p.name.hasSuffix("weight") && p.shape.count == 2 && p.name != "wpe.weight" {
+                } else if p.shape.count == 2 && p.name != "wpe.weight" {
                     role = .linear(outputs: p.shape[1], inputs: p.shape[0])  // Conv1D [in, out]
                 } else {
                     role = .fp32
@@ -250,7 +251,10 @@ extension ModelSizeConfig {
             }
         case .llama:
             let kv = kvHeads * headDim
-            var out = [SizedTensor(name: "model.embed_tokens.weight", count: vocab * hidden, role: .embedding)]
+            var out = [
+                SizedTensor(
+                    name: "model.embed_tokens.weight", count: vocab * hidden, role: .embedding)
+            ]
             for i in 0..<layers {
                 let p = "model.layers.\(i)."
                 func linear(_ name: String, _ outputs: Int, _ inputs: Int) -> SizedTensor {
@@ -264,7 +268,8 @@ extension ModelSizeConfig {
                     linear("self_attn.k_proj.weight", kv, hidden),
                     linear("self_attn.v_proj.weight", kv, hidden),
                     linear("self_attn.o_proj.weight", hidden, hidden),
-                    SizedTensor(name: p + "post_attention_layernorm.weight", count: hidden, role: .fp32),
+                    SizedTensor(
+                        name: p + "post_attention_layernorm.weight", count: hidden, role: .fp32),
                     linear("mlp.gate_proj.weight", intermediate, hidden),
                     linear("mlp.up_proj.weight", intermediate, hidden),
                     linear("mlp.down_proj.weight", hidden, intermediate),
@@ -272,7 +277,8 @@ extension ModelSizeConfig {
             }
             out.append(SizedTensor(name: "model.norm.weight", count: hidden, role: .fp32))
             if !tiedHead {
-                out.append(SizedTensor(name: "lm_head.weight", count: vocab * hidden, role: .embedding))
+                out.append(
+                    SizedTensor(name: "lm_head.weight", count: vocab * hidden, role: .embedding))
             }
             return out
         }

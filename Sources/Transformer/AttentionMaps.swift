@@ -10,10 +10,7 @@ import Tensors
 public func causalSelfAttentionWeights(qkv: Tensor, heads: Int, scale requested: Float? = nil)
     -> Tensor
 {
-    precondition(
-        qkv.rank == 2 && qkv.shape[1] % 3 == 0 && heads > 0 && (qkv.shape[1] / 3) % heads == 0,
-        "attention weights: qkv \(qkv.shape) with \(heads) heads")
-    let (t, c) = (qkv.shape[0], qkv.shape[1] / 3)
+    let (t, c) = qkvShape(qkv, heads: heads)
     let scale = requested ?? 1 / Float(c / heads).squareRoot()
     let q = splitHeads(qkv.sliced(axis: -1, 0..<c), heads: heads)  // [H, T, hs]
     let k = splitHeads(qkv.sliced(axis: -1, c..<(2 * c)), heads: heads)  // [H, T, hs]

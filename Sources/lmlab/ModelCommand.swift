@@ -142,7 +142,8 @@ extension ModelCommand {
             print("config     \(describe(config)), layer_norm_epsilon \(config.layerNormEpsilon)")
             print("parameters \(formatCount(n)) (\(n))")
             print("memory     \(formatBytes(n * 4)) as fp32, \(formatBytes(n * 2)) as fp16")
-            let kv = 2 * config.nLayer * config.nPositions * config.nEmbd * 4
+            let kv = try ModelSize(ModelSizeConfig(name: "", gpt2: config), cache: .fp32)
+                .kvCacheBytes
             print("kv cache   \(formatBytes(kv)) at the full context of \(config.nPositions) tokens")
             let groups: [(String, Int)] = [
                 ("wte", config.vocabSize * config.nEmbd),
@@ -183,7 +184,8 @@ extension ModelCommand {
         var context: Int?
         @Option(help: "The KV cache's element type: fp32, fp16 or bf16.")
         var cache: CacheFormat = .fp16
-        @Option(help: "The weight formats, comma-separated (default: fp32,fp16,bf16,int8,q8_0,q4_0).")
+        @Option(
+            help: "The weight formats, comma-separated (default: fp32,fp16,bf16,int8,q8_0,q4_0).")
         var formats: String?
         @Flag(help: "Print the sizes as JSON, bytes exact.")
         var json = false
@@ -210,7 +212,8 @@ extension ModelCommand {
         }
 
         func run() throws {
-            let configs = try config.map { [try ModelSizeConfig(configFile: URL(fileURLWithPath: $0))] }
+            let configs =
+                try config.map { [try ModelSizeConfig(configFile: URL(fileURLWithPath: $0))] }
                 ?? (preset.isEmpty
                     ? ModelSizeConfig.gpt2Presets : preset.map { try ModelSizeConfig.preset($0) })
             let sizes = try configs.map {

@@ -29,9 +29,8 @@ public struct LectureModel: Sendable {
     /// base-model --out DIR` wrote (its model/ subfolder).
     public static func load(folder: URL) throws -> LectureModel {
         let nested = folder.appendingPathComponent("model", isDirectory: true)
-        let modelFolder =
-            FileManager.default.fileExists(atPath: nested.appendingPathComponent("config.json").path)
-            ? nested : folder
+        let nestedConfig = nested.appendingPathComponent("config.json").path
+        let modelFolder = FileManager.default.fileExists(atPath: nestedConfig) ? nested : folder
         return try LectureModel(
             model: try loadCheckpoint(modelFolder),
             tokenizer: try BPETokenizer(folder: modelFolder), source: modelFolder.path)

@@ -48,10 +48,12 @@ struct LectureWebController<Context: RequestContext>: Sendable {
         let formats = chosen.isEmpty ? ModelSize.lectureFormats : chosen
         var configs = ModelSizeConfig.presets
         if let lecture {
-            configs.insert(ModelSizeConfig(name: "lecture model", gpt2: lecture.model.config), at: 0)
+            configs.insert(
+                ModelSizeConfig(name: "lecture model", gpt2: lecture.model.config), at: 0)
         }
         let models = problem != nil ? [] : try configs.map {
-            SizesPage.Model(try ModelSize($0, formats: formats, context: contextLength, cache: cache))
+            SizesPage.Model(
+                try ModelSize($0, formats: formats, context: contextLength, cache: cache))
         }
         let page = SizesPage(
             session: web.view(session), problem: problem,
@@ -196,7 +198,8 @@ enum LectureLimits {
 func visiblePiece(_ tokenizer: BPETokenizer, _ id: Int) -> String {
     if id == tokenizer.eotID { return "<|endoftext|>" }
     let text = String(decoding: (try? tokenizer.decodeBytes([id])) ?? [], as: UTF8.self)
-    return text.replacingOccurrences(of: " ", with: "␣").replacingOccurrences(of: "\n", with: "↵")
+    return text.replacingOccurrences(of: " ", with: "␣")
+        .replacingOccurrences(of: "\n", with: "↵")
 }
 
 /// A form field's problem, said to the person who filled it in.
@@ -307,10 +310,9 @@ struct PipelineForm: Decodable {
             return v
         }
         let cap = LectureLimits.maxNewTokens
-        let maxTokens = try value(maxTokens, 8, "Max tokens must be a whole number from 1 to \(cap).")
-        guard (1...cap).contains(maxTokens) else {
-            throw FormProblem(message: "Max tokens must be a whole number from 1 to \(cap).")
-        }
+        let tokensProblem = "Max tokens must be a whole number from 1 to \(cap)."
+        let maxTokens = try value(maxTokens, 8, tokensProblem)
+        guard (1...cap).contains(maxTokens) else { throw FormProblem(message: tokensProblem) }
         let temperature: Float = try value(
             temperature, 0.8, "The temperature must be a number, 0 or more (0 is greedy).")
         guard temperature >= 0, temperature <= 100, temperature.isFinite else {
