@@ -98,11 +98,12 @@ let package = Package(
             ]
         ),
         // The grading daemon: workers over the durable queue, the drop folder, the HTTP API and
-        // the web pages (Mustache templates compiled in).
+        // the web pages (Mustache templates compiled in; the lecture's pages run the reference).
         .target(
             name: "Server",
             dependencies: [
                 "Store", "Tracking", "LabConfig", "Harness", "Diagnosis", "Grading",
+                "Transformer", "Tokenizer", "Quantization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
@@ -160,6 +161,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "Store", "LabConfig", "Diagnosis", "Grading", "TestSupport",
+                "Transformer", "Tokenizer", "Quantization",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

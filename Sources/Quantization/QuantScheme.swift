@@ -38,4 +38,31 @@ public enum QuantScheme: String, CaseIterable, Sendable, Codable {
 
     /// Whether the input dimension must be a multiple of `blockSize`.
     public var isBlockFormat: Bool { self == .q8_0 || self == .q4_0 }
+
+    /// Bytes of one block of `blockSize` weights in a block format: the codes (one byte each
+    /// for Q8_0, a nibble each for Q4_0) and one fp16 scale; nil for the other schemes.
+    public var bytesPerBlock: Int? {
+        switch self {
+        case .q8_0: return Self.blockSize + 2  // 34
+        case .q4_0: return Self.blockSize / 2 + 2  // 18
+        default: return nil
+        }
+    }
+
+    /// Bytes of an [outputs, inputs] matrix stored in this scheme, codes and scales, as
+    /// `QuantizedMatrix.byteCount` counts them for a quantized matrix: int8 has one fp32 scale,
+    /// int8-channel one per output row. nil when a block format cannot store it (`inputs` not a
+    /// multiple of `blockSize`).
+    public func byteCount(outputs: Int, inputs: Int) -> Int? {
+        let n = outputs * inputs
+        switch self {
+        case .fp32: return n * 4
+        case .fp16, .bf16: return n * 2
+        case .int8: return n + 4
+        case .int8Channel: return n + outputs * 4
+        case .q8_0, .q4_0:
+            guard inputs % Self.blockSize == 0, let block = bytesPerBlock else { return nil }
+            return n / Self.blockSize * block
+        }
+    }
 }

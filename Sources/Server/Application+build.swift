@@ -20,13 +20,16 @@ public struct AppRequestContext: RequestContext {
 /// The whole daemon. `try await app.runService()` serves until SIGTERM/SIGINT, then shuts the
 /// workers down gracefully (see WorkerPool).
 /// `checker` runs students' self-checks (nil: POST /api/labs/:lab/check answers 503).
+/// `lecture` is the model the lecture's pages run (nil: those pages answer 503 with what to do).
 public func buildApplication(
     _ configuration: ServerConfiguration, grader: any SubmissionGrader, store: LabStore,
-    checker: (any SubmissionChecker)? = nil, logger: Logger = Logger(label: "lmlab.server")
+    checker: (any SubmissionChecker)? = nil, lecture: LectureModel? = nil,
+    logger: Logger = Logger(label: "lmlab.server")
 ) -> some ApplicationProtocol {
     let workers = WorkerPool(
         store: store, grader: grader, configuration: configuration, logger: logger)
-    let router = buildRouter(configuration, store: store, workers: workers, checker: checker)
+    let router = buildRouter(
+        configuration, store: store, workers: workers, checker: checker, lecture: lecture)
     var app = Application(
         router: router,
         configuration: .init(
@@ -90,7 +93,7 @@ public func buildApplication(
 /// Every error body is `{"error": "<message>"}` (ErrorMiddleware).
 public func buildRouter(
     _ configuration: ServerConfiguration, store: LabStore, workers: WorkerPool?,
-    checker: (any SubmissionChecker)? = nil
+    checker: (any SubmissionChecker)? = nil, lecture: LectureModel? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -128,7 +131,7 @@ public func buildRouter(
         WebController<AppRequestContext>(web: web, submissions: submissions).addRoutes(to: router)
         RunsWebController<AppRequestContext>(web: web).addRoutes(to: router)
         InstructorWebController<AppRequestContext>(web: web).addRoutes(to: router)
-        LectureWebController<AppRequestContext>(web: web).addRoutes(to: router)
+        LectureWebController<AppRequestContext>(web: web, lecture: lecture).addRoutes(to: router)
     }
     return router
 }

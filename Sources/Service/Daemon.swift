@@ -74,14 +74,16 @@ public func sandboxWorks(labsRoot: URL) -> Bool {
 /// Serves until SIGTERM/SIGINT (ServiceLifecycle's graceful shutdown lets the workers finish or
 /// re-queue their in-flight grading). The grader also runs students' self-checks, and the labs
 /// folder's Python client is served unless the configuration names another.
+/// `lecture` is the model the lecture's pages run (nil: those pages say how to get one).
 public func runDaemon(
     _ configuration: ServerConfiguration, setup: DaemonSetup, store: LabStore,
-    logger: Logger = Logger(label: "lmlab.server")
+    lecture: LectureModel? = nil, logger: Logger = Logger(label: "lmlab.server")
 ) async throws {
     var configuration = configuration
     configuration.clientScript = configuration.clientScript ?? setup.clientScript
     let app = buildApplication(
-        configuration, grader: setup.grader, store: store, checker: setup.grader, logger: logger)
+        configuration, grader: setup.grader, store: store, checker: setup.grader,
+        lecture: lecture, logger: logger)
     // Whatever way the service ends, no warm sandbox outlives it.
     defer { setup.grader.pool?.close() }
     try await app.runService()

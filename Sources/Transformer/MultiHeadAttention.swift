@@ -88,10 +88,7 @@ public func multiHeadSelfAttention(
 public func causalSelfAttention(qkv: Tensor, heads: Int, scale requested: Float? = nil)
     -> Tensor
 {
-    precondition(
-        qkv.rank == 2 && qkv.shape[1] % 3 == 0 && heads > 0 && (qkv.shape[1] / 3) % heads == 0,
-        "self-attention: qkv \(qkv.shape) with \(heads) heads")
-    let (t, c) = (qkv.shape[0], qkv.shape[1] / 3)
+    let (t, c) = qkvShape(qkv, heads: heads)
     let hs = c / heads
     var merged = Tensor(zeros: [t, c])  // [T, C], head h in columns h·hs ..< (h+1)·hs
     var scores = [Float](repeating: 0, count: t * t)  // one head's [T, T]
@@ -120,6 +117,15 @@ public func causalSelfAttention(qkv: Tensor, heads: Int, scale requested: Float?
         }
     }
     return merged
+}
+
+/// (T, C) of a fused projection qkv [T, 3C] split into `heads` heads (a programmer error if it
+/// cannot be).
+func qkvShape(_ qkv: Tensor, heads: Int) -> (t: Int, c: Int) {
+    precondition(
+        qkv.rank == 2 && qkv.shape[1] % 3 == 0 && heads > 0 && (qkv.shape[1] / 3) % heads == 0,
+        "self-attention: qkv \(qkv.shape) with \(heads) heads")
+    return (qkv.shape[0], qkv.shape[1] / 3)
 }
 
 /// The same self-attention composed from the lecture's pieces (split heads, scaled dot-product

@@ -1,6 +1,7 @@
 // `lmlab model`: create, inspect and run reference GPT-2 checkpoints (Hugging Face folders).
 import ArgumentParser
 import Foundation
+import Quantization
 import Tensors
 import Tokenizer
 import Training
@@ -16,7 +17,8 @@ struct ModelCommand: ParsableCommand {
             as is.
             """,
         subcommands: [
-            Init.self, Info.self, Forward.self, Generate.self, Eval.self, Train.self, Merge.self,
+            Init.self, Info.self, Size.self, Forward.self, Generate.self, Eval.self, Train.self,
+            Merge.self,
         ]
     )
 }
@@ -140,7 +142,8 @@ extension ModelCommand {
             print("config     \(describe(config)), layer_norm_epsilon \(config.layerNormEpsilon)")
             print("parameters \(formatCount(n)) (\(n))")
             print("memory     \(formatBytes(n * 4)) as fp32, \(formatBytes(n * 2)) as fp16")
-            let kv = 2 * config.nLayer * config.nPositions * config.nEmbd * 4
+            let kv = try ModelSize(ModelSizeConfig(name: "", gpt2: config), cache: .fp32)
+                .kvCacheBytes
             print("kv cache   \(formatBytes(kv)) at the full context of \(config.nPositions) tokens")
             let groups: [(String, Int)] = [
                 ("wte", config.vocabSize * config.nEmbd),
@@ -158,6 +161,71 @@ extension ModelCommand {
                 print("tokenizer  none (no vocab.json + merges.txt beside the model)")
             }
             _ = model
+        }
+    }
+
+    struct Size: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print models' parameters, weight memory per format and KV-cache memory.",
+            discussion: """
+                Computed from configurations, nothing downloaded: presets (gpt2, gpt2-medium,
+                gpt2-large, gpt2-xl, tinyllama-1.1b, llama-2-7b, llama-3-8b) or a Hugging Face
+                config.json (GPT-2 or LLaMA-style) alone. As `experiment quantize` stores a
+                model, the linear layers are in the format, the token embedding (and an untied
+                head) is fp16 except in fp32, and biases, positions and norms stay fp32. The KV
+                cache holds 2 · layers · context · kv_heads · head_dim values for one sequence.
+                """)
+
+        @Option(help: "A preset to size (repeatable; default: the four GPT-2 sizes).")
+        var preset: [String] = []
+        @Option(help: "A config.json to size instead of presets (GPT-2 or LLaMA-style).")
+        var config: String?
+        @Option(help: "Tokens in the KV cache (default: each model's context length).")
+        var context: Int?
+        @Option(help: "The KV cache's element type: fp32, fp16 or bf16.")
+        var cache: CacheFormat = .fp16
+        @Option(
+            help: "The weight formats, comma-separated (default: fp32,fp16,bf16,int8,q8_0,q4_0).")
+        var formats: String?
+        @Flag(help: "Print the sizes as JSON, bytes exact.")
+        var json = false
+
+        func validate() throws {
+            guard config == nil || preset.isEmpty else {
+                throw ValidationError("Give --config or --preset, not both.")
+            }
+            if let context, context < 1 { throw ValidationError("--context must be >= 1.") }
+            _ = try schemes()
+        }
+
+        func schemes() throws -> [QuantScheme] {
+            guard let formats else { return ModelSize.lectureFormats }
+            return try formats.split(separator: ",").map { name in
+                guard let scheme = QuantScheme(rawValue: name.trimmingCharacters(in: .whitespaces))
+                else {
+                    throw ValidationError(
+                        "--formats: \"\(name)\" is not a format; the formats are "
+                            + QuantScheme.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                }
+                return scheme
+            }
+        }
+
+        func run() throws {
+            let configs =
+                try config.map { [try ModelSizeConfig(configFile: URL(fileURLWithPath: $0))] }
+                ?? (preset.isEmpty
+                    ? ModelSizeConfig.gpt2Presets : preset.map { try ModelSizeConfig.preset($0) })
+            let sizes = try configs.map {
+                try ModelSize($0, formats: schemes(), context: context, cache: cache)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(sizes), as: UTF8.self))
+                return
+            }
+            print(sizeTable(sizes))
         }
     }
 
@@ -302,8 +370,9 @@ extension ModelCommand {
                 },
                 onStep: { logits, u, token in
                     guard let explain else { return }
-                    print(explainStep(step, logits: logits, u: u, token: token, top: explain,
-                        temperature: temperature))
+                    print(explainStep(GenerationStep(
+                        step: step, u: u, token: token,
+                        top: TopTokens(logits: logits, temperature: temperature, k: explain))))
                     step += 1
                 })
             if textOut { writeOut((stream?.flush() ?? "") + "\n") }
@@ -372,19 +441,12 @@ func evaluate(_ model: GPT2Model, tokens: [Int], window: Int) throws -> (loss: D
 }
 
 /// One generation step as a JSON line: {"step", "u", "token", "top": [[id, logit, p], …]} with
-/// p = softmax(logits / T) in Double (T = 1 when greedy), the k most probable first (ties by id).
+/// the step's `TopTokens` (p = softmax(logits / T) in Double, T = 1 when greedy).
 /// Numbers are printed in their shortest exact form, so they read back bit for bit.
-func explainStep(_ step: Int, logits: [Float], u: Float, token: Int, top k: Int, temperature: Float)
-    -> String
-{
-    let t = Double(temperature > 0 ? temperature : 1)
-    let scaled = logits.map { Double($0) / t }
-    let m = scaled.max() ?? 0
-    let e = scaled.map { exp($0 - m) }
-    let z = e.reduce(0, +)
-    let order = logits.indices.sorted { e[$0] != e[$1] ? e[$0] > e[$1] : $0 < $1 }.prefix(k)
-    let top = order.map { "[\($0),\(logits[$0]),\(e[$0] / z)]" }.joined(separator: ",")
-    return "{\"step\":\(step),\"u\":\(u),\"token\":\(token),\"top\":[\(top)]}"
+func explainStep(_ step: GenerationStep) -> String {
+    let top = step.top.entries.map { "[\($0.id),\($0.logit),\($0.probability)]" }
+        .joined(separator: ",")
+    return "{\"step\":\(step.step),\"u\":\(step.u),\"token\":\(step.token),\"top\":[\(top)]}"
 }
 
 /// Turns generated token ids into printable text, holding back bytes of a character that is
@@ -438,20 +500,31 @@ func describe(_ c: GPT2Config) -> String {
         + "context \(c.nPositions)"
 }
 
-func formatCount(_ n: Int) -> String {
-    switch n {
-    case 1_000_000_000...: return String(format: "%.2fB", Double(n) / 1e9)
-    case 1_000_000...: return String(format: "%.2fM", Double(n) / 1e6)
-    case 1_000...: return String(format: "%.1fK", Double(n) / 1e3)
-    default: return "\(n)"
-    }
-}
+extension CacheFormat: ExpressibleByArgument {}
 
-func formatBytes(_ n: Int) -> String {
-    switch n {
-    case (1 << 30)...: return String(format: "%.2f GiB", Double(n) / Double(1 << 30))
-    case (1 << 20)...: return String(format: "%.1f MiB", Double(n) / Double(1 << 20))
-    case (1 << 10)...: return String(format: "%.1f KiB", Double(n) / Double(1 << 10))
-    default: return "\(n) B"
+/// `model size`'s table: one line per model and format; a model's parameters, context and KV
+/// cache on its first line.
+func sizeTable(_ sizes: [ModelSize]) -> String {
+    var rows = [["model", "parameters", "context", "KV cache", "format", "weights"]]
+    for size in sizes {
+        for (i, w) in size.weights.enumerated() {
+            let first = i == 0
+            rows.append([
+                first ? size.config.name : "",
+                first ? formatCount(size.parameters) : "",
+                first ? "\(size.context)" : "",
+                first ? "\(formatBytes(size.kvCacheBytes)) \(size.cacheFormat.rawValue)" : "",
+                w.format.rawValue,
+                w.bytes.map(formatBytes) ?? "— (\(w.reason ?? "cannot be stored"))",
+            ])
+        }
     }
+    let widths = (0..<6).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { c, cell in
+            // Numbers right-aligned, names left-aligned; the last column is not padded.
+            let pad = String(repeating: " ", count: widths[c] - cell.count)
+            return c == 5 ? cell : [1, 2, 3].contains(c) ? pad + cell : cell + pad
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
 }

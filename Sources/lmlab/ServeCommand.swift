@@ -6,6 +6,7 @@ import Foundation
 import LabConfig
 import Server
 import Service
+import Tokenizer
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,6 +45,9 @@ struct ServeCommand: ParsableCommand {
     var verifyEval: String?
     @Option(help: "Evaluate verified runs on at most this many tokens.")
     var verifyEvalTokens = VerificationBase.defaultMaxEvalTokens
+    @Option(
+        help: "The GPT-2 folder the lecture's pages run (default: the base model for verified runs).")
+    var model: String?
 
     func validate() throws {
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1…1024") }
@@ -103,9 +107,25 @@ struct ServeCommand: ParsableCommand {
         print("  listening on http://\(host):\(port)  (SIGTERM/Ctrl-C stops gracefully)")
         fflush(nil)
 
+        // The lecture's pages run --model, else the base model verified runs use.
+        let lecture: LectureModel?
+        if let model {
+            do { lecture = try LectureModel.load(folder: URL(fileURLWithPath: model)) } catch {
+                throw CommandFailure(description: "cannot load --model \(model): \(error)")
+            }
+        } else {
+            // The verifier's model already in memory, with the tokenizer beside it.
+            lecture = setup.verifier?.base.flatMap { base in
+                (try? BPETokenizer(folder: URL(fileURLWithPath: base.path))).flatMap {
+                    try? LectureModel(model: base.model, tokenizer: $0, source: base.path)
+                }
+            }
+        }
+        print("  lecture pages: " + (lecture.map { "on \($0.source)" }
+            ?? "no model (start with --model DIR or --base-model DIR)"))
         let settings = configuration
         try runBlocking {
-            try await runDaemon(settings, setup: setup, store: store)
+            try await runDaemon(settings, setup: setup, store: store, lecture: lecture)
         }
     }
 }

@@ -10,32 +10,8 @@ import Testing
 
 private let fixtures = repositoryRoot.appendingPathComponent("Tests/Oracle/Fixtures/peft")
 
-private struct Run {
-    let status: Int32
-    let out: String
-    let err: String
-}
-
 /// Runs the built lmlab with `arguments`; its status, stdout and stderr.
-private func lmlab(_ arguments: [String]) throws -> Run {
-    let binary = repositoryRoot.appendingPathComponent(".build/debug/lmlab")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw OracleError.failed(script: "lmlab", status: -1, stderr: "run `swift build` first")
-    }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let (out, err) = (Pipe(), Pipe())
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errData = ReadInBackground(err.fileHandleForReading)
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-        status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-        err: String(decoding: errData.wait(), as: UTF8.self))
-}
+private func lmlab(_ arguments: [String]) throws -> LMLabRun { try runBuiltLMLab(arguments) }
 
 private func largestDifference(_ a: SafeTensorsFile, _ b: SafeTensorsFile) throws -> Float {
     var worst: Float = 0

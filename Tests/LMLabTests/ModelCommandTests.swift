@@ -69,9 +69,3 @@ import Tokenizer
     #expect(stream.append(id(0x96)) == "🤖")
     #expect(stream.flush() == "")
 }
-
-@Test func sizesAreFormattedForPeople() {
-    #expect(formatCount(124_439_808) == "124.44M")
-    #expect(formatCount(999) == "999")
-    #expect(formatBytes(497_759_232) == "474.7 MiB")
-}

@@ -440,6 +440,27 @@ def case_forward(d):
     save(d, out_logits=gpt2(ids, **params, n_head=config["n_head"], eps=eps))
 
 
+def case_attention_weights(d):
+    """Reads a checkpoint folder and DIR/ids.npy; writes every block's attention weights,
+    softmax(q k^T / sqrt(hs) + causal) as GPT-2 computes them, as out_attn [L, H, T, T]."""
+    from safetensors.numpy import load_file
+
+    with open(os.path.join(d, "config.json")) as fh:
+        config = json.load(fh)
+    n_head, eps = config["n_head"], config.get("layer_norm_epsilon", 1e-5)
+    params = nest(load_file(os.path.join(d, "model.safetensors")), config["n_layer"])
+    ids = np.load(os.path.join(d, "ids.npy")).astype(np.int64)
+    x = params["wte"][ids].astype(np.float64) + params["wpe"][range(len(ids))]
+    causal = (1 - np.tri(len(ids))) * -1e10
+    maps = []
+    for b in params["blocks"]:
+        h = linear(layer_norm(x, **b["ln_1"], eps=eps), **b["attn"]["c_attn"])
+        q, k, v = (split(t, n_head) for t in np.split(h, 3, axis=-1))
+        maps.append(softmax(q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]) + causal))
+        x = block(x, **b, n_head=n_head, eps=eps)
+    save(d, out_attn=np.stack(maps))
+
+
 def main():
     case, d = sys.argv[1], sys.argv[2]
     rng = np.random.default_rng(1234)
@@ -456,6 +477,7 @@ def main():
         "checkpoint_prefixed": lambda: case_checkpoint(d, rng, np.float32, "transformer.", True),
         "checkpoint_bf16": lambda: case_checkpoint_bf16(d, rng),
         "forward": lambda: case_forward(d),
+        "attention_weights": lambda: case_attention_weights(d),
         "config": lambda: case_config(d),
     }
     cases[case]()
