@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        // Zips written by the daemon (the instructor's Gradescope export) and read from uploads.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     ],
     targets: [
         // OpenBLAS's cblas.h, linked as libopenblas (Debian: libopenblas-dev).
@@ -100,6 +102,8 @@ let package = Package(
                 "Store", "Tracking", "LabConfig", "Harness", "Diagnosis", "Grading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                // Writing zips (the Gradescope export page); reading uploaded zipped folders.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -154,6 +158,7 @@ let package = Package(
             dependencies: [
                 "Server", "Store", "LabConfig", "Diagnosis", "Grading", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
     ],

@@ -1,4 +1,5 @@
 // TextTable and the number formats, against hand-written expected text.
+import Grading
 import Testing
 
 @testable import Service
