@@ -61,13 +61,18 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
 
     @Sendable func lab(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
-            guard let lab = try knownLab(context) else { return unknownLab(session, context, request) }
+            guard let lab = try knownLab(context) else {
+                return unknownLab(session, context, request)
+            }
             let report = try store.classReport(lab: lab.id)
             // One row per roster student: names for the late and missing lists.
             let grades = try store.gradesExport(lab: lab.id)
             let names = Dictionary(grades.map { ($0.studentID, $0.name) }) { a, _ in a }
-            let behind = Dictionary(grouping: try store.diagnosisStudents(lab: lab.id), by: \.diagnosis)
-            let regraded = RunsController<Context>.formQuery(request)["regraded"].flatMap { Int($0) }
+            let behind = Dictionary(
+                grouping: try store.diagnosisStudents(lab: lab.id), by: \.diagnosis)
+            let regraded = RunsController<Context>.formQuery(request)["regraded"].flatMap {
+                Int($0)
+            }
             let page = LabPage(
                 session: web.view(session), csrf: session.csrfToken, id: lab.id, title: lab.title,
                 href: "/instructor/labs/" + pathSegment(lab.id), rosterSize: report.rosterSize,
@@ -80,10 +85,13 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 },
                 mistakes: report.diagnoses.map { count in
                     LabPage.Mistake(
-                        id: count.diagnosis, title: mistakeInfo(count.diagnosis)?.title ?? count.diagnosis,
-                        students: count.students, occurrences: count.occurrences,
+                        id: count.diagnosis,
+                        title: mistakeInfo(count.diagnosis)?.title ?? count.diagnosis,
+                        counts: counted(count.students, "student") + ", "
+                            + counted(count.occurrences, "test result"),
                         who: (behind[count.diagnosis] ?? []).map {
-                            StudentLink(id: $0.studentID, name: $0.name, detail: "\($0.occurrences)×")
+                            StudentLink(
+                                id: $0.studentID, name: $0.name, detail: "\($0.occurrences)×")
                         })
                 },
                 late: grades.filter { $0.late == true }.map {
@@ -102,8 +110,12 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     @Sendable func regrade(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
             let form = try await web.form(CSRFForm.self, request)
-            guard web.checkCSRF(form?.csrf, session) else { return web.csrfRefused(session, request) }
-            guard let lab = try knownLab(context) else { return unknownLab(session, context, request) }
+            guard web.checkCSRF(form?.csrf, session) else {
+                return web.csrfRefused(session, request)
+            }
+            guard let lab = try knownLab(context) else {
+                return unknownLab(session, context, request)
+            }
             let count = try store.regrade(lab: lab.id, student: nil)
             context.logger.info(
                 "regrade queued from the web",
@@ -115,7 +127,9 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     /// The CSV `lmlab export grades --format csv` writes.
     @Sendable func gradesCSVFile(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
-            guard let lab = try knownLab(context) else { return unknownLab(session, context, request) }
+            guard let lab = try knownLab(context) else {
+                return unknownLab(session, context, request)
+            }
             let csv = gradesCSV(try store.gradesExport(lab: lab.id), lab: lab.id)
             return download(
                 ByteBuffer(string: csv), type: "text/csv; charset=utf-8",
@@ -127,13 +141,19 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     /// --format gradescope` writes to a folder.
     @Sendable func gradescopeZip(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
-            guard let lab = try knownLab(context) else { return unknownLab(session, context, request) }
+            guard let lab = try knownLab(context) else {
+                return unknownLab(session, context, request)
+            }
             let archive = try Archive(accessMode: .create)
             for file in try gradescopeResultFiles(try store.countedSubmissions(lab: lab.id)) {
                 let json = file.json
-                // Student ids have no '/' and no leading '.' (the roster refuses them): one folder each.
+                // One folder per student, as the CLI writes them; a roster CSV may hold an id
+                // with '/' or a leading '.', which must not climb out of the zip's folder.
+                var folder = file.studentID.replacingOccurrences(of: "/", with: "_")
+                    .replacingOccurrences(of: "\\", with: "_")
+                if folder.hasPrefix(".") { folder = "_" + folder }
                 try archive.addEntry(
-                    with: "\(file.studentID)/results.json", type: .file,
+                    with: "\(folder)/results.json", type: .file,
                     uncompressedSize: Int64(json.count), compressionMethod: .deflate
                 ) { position, size in
                     json.subdata(in: Int(position)..<Int(position) + size)
@@ -161,7 +181,9 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     @Sendable func signInLink(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
             let form = try await web.form(CSRFForm.self, request)
-            guard web.checkCSRF(form?.csrf, session) else { return web.csrfRefused(session, request) }
+            guard web.checkCSRF(form?.csrf, session) else {
+                return web.csrfRefused(session, request)
+            }
             guard let id = parameter("id", context),
                 let link = try store.createSignInLink(studentID: id, lifetime: signInLinkLifetime)
             else { return unknownStudent(session, context, request) }
@@ -254,7 +276,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 page.problem = error.description
                 return web.page(page, "instructor-runs", status: .badRequest, request: request)
             } catch RunsError.unknownExperiment(let name) {
-                page.problem = "There is no experiment called '\(name)'. Pick one from the list, or "
+                page.problem =
+                    "There is no experiment called '\(name)'. Pick one from the list, or "
                     + "leave the box empty to search every experiment."
                 return web.page(page, "instructor-runs", status: .notFound, request: request)
             }
@@ -267,7 +290,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     @Sendable func compare(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
             var ids: [String] = []
-            for id in request.uri.queryParameters[values: "id"].map(String.init) where !ids.contains(id) {
+            for id in request.uri.queryParameters[values: "id"].map(String.init)
+            where !ids.contains(id) {
                 ids.append(id)
             }
             guard ids.count >= 2 else {
@@ -296,7 +320,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 let series = try details.map { d in
                     PlotSeries(
                         label: PlotSeries.runLabel(
-                                id: d.run.id, name: d.run.name, student: d.run.studentID),
+                            id: d.run.id, name: d.run.name, student: d.run.studentID),
                         points: try store.metricHistory(runID: d.run.id, key: metric).map {
                             (Double($0.step), $0.loggedValue)
                         })
@@ -304,7 +328,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 curves = try? SVGPlot.render(series, title: metric, yLabel: metric)
             }
             return web.page(
-                ComparePage(details, session: web.view(session), metricKeys: metricKeys,
+                ComparePage(
+                    details, session: web.view(session), metricKeys: metricKeys,
                     metric: metric, curves: curves),
                 "instructor-compare", status: .ok, request: request)
         }
@@ -345,7 +370,10 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
 
     /// A file to save, never shown inline, under a name made of safe characters only.
     private func download(_ body: ByteBuffer, type: String, filename: String) -> Response {
-        let safe = String(filename.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        let safe = String(
+            filename.map {
+                $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_"
+            })
         return Response(
             status: .ok,
             headers: [
@@ -356,6 +384,9 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
             body: .init(byteBuffer: body))
     }
 }
+
+/// "1 student", "2 students".
+func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
 /// `text` as one URL path segment: ids may hold characters a path or query would read.
 func pathSegment(_ text: String) -> String {
@@ -412,8 +443,8 @@ struct LabPage {
     struct Mistake {
         var id: String
         var title: String
-        var students: Int
-        var occurrences: Int
+        /// "2 students, 3 test results".
+        var counts: String
         var who: [StudentLink]
     }
 
@@ -450,25 +481,36 @@ struct LabPage {
         let base = plotTop + plotHeight
         let summary = buckets.map { "\($0.lowerPercent)–\($0.upperPercent)%: \($0.count)" }
             .joined(separator: ", ")
+        let middle = f(plotTop + plotHeight / 2)
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" class="histogram" role="img" \
-            viewBox="0 0 \(f(chartWidth)) \(f(chartHeight))" aria-labelledby="hist-title hist-desc">
+            viewBox="0 0 \(f(chartWidth)) \(f(chartHeight))" \
+            aria-labelledby="hist-title hist-desc">
             <title id="hist-title">\(e("Counted scores of \(labID)"))</title>
             <desc id="hist-desc">\(e("Students per score range: \(summary)"))</desc>
-            <line x1="\(f(plotLeft))" y1="\(f(base))" x2="\(f(plotLeft + plotWidth))" y2="\(f(base))" stroke="#1b1b1f"/>
-            <line x1="\(f(plotLeft))" y1="\(f(plotTop))" x2="\(f(plotLeft))" y2="\(f(base))" stroke="#1b1b1f"/>
-            <text x="12" y="\(f(plotTop + plotHeight / 2))" transform="rotate(-90 12 \(f(plotTop + plotHeight / 2)))" text-anchor="middle" font-size="12">students</text>
-            <text x="\(f(plotLeft + plotWidth / 2))" y="\(f(chartHeight - 6))" text-anchor="middle" font-size="12">score (% of the lab's points)</text>
+            <line x1="\(f(plotLeft))" y1="\(f(base))" x2="\(f(plotLeft + plotWidth))" \
+            y2="\(f(base))" stroke="#1b1b1f"/>
+            <line x1="\(f(plotLeft))" y1="\(f(plotTop))" x2="\(f(plotLeft))" y2="\(f(base))" \
+            stroke="#1b1b1f"/>
+            <text x="12" y="\(middle)" transform="rotate(-90 12 \(middle))" \
+            text-anchor="middle" font-size="12">students</text>
+            <text x="\(f(plotLeft + plotWidth / 2))" y="\(f(chartHeight - 6))" \
+            text-anchor="middle" font-size="12">score (% of the lab's points)</text>
 
             """
         for (index, bucket) in buckets.enumerated() {
             let height = plotHeight * Double(bucket.count) / Double(most)
             let x = plotLeft + Double(index) * slot + barGap / 2
             let width = slot - barGap
+            let range = "\(bucket.lowerPercent)–\(bucket.upperPercent)%"
             svg += """
-                <rect class="bar" x="\(f(x))" y="\(f(base - height))" width="\(f(width))" height="\(f(height))" fill="#1d4ed8"><title>\(e("\(bucket.lowerPercent)–\(bucket.upperPercent)%: \(bucket.count) students"))</title></rect>
-                <text x="\(f(x + width / 2))" y="\(f(base - height - 4))" text-anchor="middle" font-size="12">\(bucket.count)</text>
-                <text x="\(f(x + width / 2))" y="\(f(base + 16))" text-anchor="middle" font-size="10">\(bucket.lowerPercent)</text>
+                <rect class="bar" x="\(f(x))" y="\(f(base - height))" width="\(f(width))" \
+                height="\(f(height))" fill="#1d4ed8">\
+                <title>\(e("\(range): \(counted(bucket.count, "student"))"))</title></rect>
+                <text x="\(f(x + width / 2))" y="\(f(base - height - 4))" text-anchor="middle" \
+                font-size="12">\(bucket.count)</text>
+                <text x="\(f(x + width / 2))" y="\(f(base + 16))" text-anchor="middle" \
+                font-size="10">\(bucket.lowerPercent)</text>
 
                 """
         }
@@ -596,7 +638,9 @@ struct ComparePage {
     ) {
         self.session = session
         runs = details.map {
-            Run(id: $0.run.id, name: $0.run.name, student: $0.run.studentID, experiment: $0.experiment)
+            Run(
+                id: $0.run.id, name: $0.run.name, student: $0.run.studentID,
+                experiment: $0.experiment)
         }
         differing = []
         same = []
@@ -609,10 +653,12 @@ struct ComparePage {
             }
         }
         metrics = metricKeys.map { key in
-            Row(key: key, values: details.map { d in
-                guard let s = d.summaries[key] else { return "—" }
-                return s.lastIsNaN ? "NaN" : s.last.map(formatNumber) ?? "—"
-            })
+            Row(
+                key: key,
+                values: details.map { d in
+                    guard let s = d.summaries[key] else { return "—" }
+                    return s.lastIsNaN ? "NaN" : s.last.map(formatNumber) ?? "—"
+                })
         }
         choices = metricKeys.map { Choice(key: $0, selected: $0 == metric) }
         self.metric = metric

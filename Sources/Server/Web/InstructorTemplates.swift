@@ -79,7 +79,7 @@ enum InstructorTemplates {
         {{#mistakes}}
         <section class="mistake">
           <h3>{{title}} <span class="mistake-id">[{{id}}]</span></h3>
-          <p class="meta">{{students}} students, {{occurrences}} test results</p>
+          <p class="meta">{{counts}}</p>
           <ul class="people">{{#who}}<li><a href="{{href}}">{{name}}</a> ({{detail}})</li>{{/who}}</ul>
         </section>
         {{/mistakes}}
