@@ -122,6 +122,20 @@ import ZIPFoundation
         routerOnly(fixture)
     }
 
+    /// Seeds the class, signs the instructor in and runs `body` with the client, the seeded
+    /// class and the instructor's session cookie.
+    static func asInstructor(
+        _ body: @Sendable (any TestClientProtocol, Seeded, String) async throws -> Void
+    ) async throws {
+        let seeded = try seed()
+        defer { seeded.fixture.remove() }
+        try await routerOnly(seeded.fixture).test(.router) { client in
+            let prof = try #require(
+                try await WebPagesTests.signIn(client, token: seeded.fixture.profToken))
+            try await body(client, seeded, prof)
+        }
+    }
+
     @Test func onlyInstructorsOpenThePages() async throws {
         let seeded = try Self.seed()
         let fixture = seeded.fixture
@@ -156,12 +170,7 @@ import ZIPFoundation
     }
 
     @Test func theClassOverviewListsEachLabWithItsCounts() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
             let page = Self.html(try await Self.get(client, "/instructor", prof))
             // Five students (the instructor left out); attention: 4 submitted and graded, mean
             // (10 + 3.5 + 10 + 0.5) / 40 = 60%, 1 late (dave), 1 missing (carol).
@@ -178,12 +187,7 @@ import ZIPFoundation
     }
 
     @Test func theLabPageShowsTheHistogramMistakesLateAndMissing() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
             let response = try await Self.get(client, "/instructor/labs/attention", prof)
             #expect(response.status == .ok)
             let page = Self.html(response)
@@ -227,12 +231,8 @@ import ZIPFoundation
     }
 
     @Test func regradeNeedsTheFormsTokenThenQueuesTheLabAgain() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
+            let fixture = seeded.fixture
             let uri = "/instructor/labs/attention/regrade"
             let refused = try await Self.post(client, uri, prof, csrf: nil)
             #expect(refused.status == .forbidden)
@@ -257,12 +257,8 @@ import ZIPFoundation
     }
 
     @Test func theGradesExportsAreTheCLIsFiles() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
+            let fixture = seeded.fixture
             let csv = try await Self.get(client, "/instructor/labs/attention/grades.csv", prof)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(
@@ -322,12 +318,8 @@ import ZIPFoundation
     }
 
     @Test func theStudentPageLinksSubmissionsRunsAndMakesASignInLink() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
+            let fixture = seeded.fixture
             let page = Self.html(try await Self.get(client, "/instructor/students/bob", prof))
             let bobID = try #require(seeded.submissions["bob"])
             #expect(page.contains("Bob Dylan") && page.contains("bob@example.org"))
@@ -338,6 +330,9 @@ import ZIPFoundation
 
             let eve = Self.html(try await Self.get(client, "/instructor/students/eve", prof))
             Self.expectEscaped(eve, "eve's student page")
+            // Her name in the heading, her run's name in the runs table: both text.
+            #expect(eve.contains("<h1>\(Self.escaped) <span"))
+            #expect(eve.contains("<code>run-eve</code><br>\(Self.escaped)</th>"))
             #expect(
                 try await Self.get(client, "/instructor/students/nobody", prof).status
                     == .notFound)
@@ -360,12 +355,8 @@ import ZIPFoundation
     }
 
     @Test func theRosterListsEveryoneWithoutTokens() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
+            let fixture = seeded.fixture
             let page = Self.html(try await Self.get(client, "/instructor/roster", prof))
             for (id, name) in [
                 ("alice", "Alice Liddell"), ("bob", "Bob Dylan"),
@@ -382,12 +373,7 @@ import ZIPFoundation
     }
 
     @Test func theRunsSearchFiltersAndShowsTheParsersMessage() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
             let all = Self.html(
                 try await Self.get(client, "/instructor/runs?experiment=sweep", prof))
             #expect(all.contains(#"value="run-bob""#) && all.contains(#"value="run-eve""#))
@@ -415,12 +401,7 @@ import ZIPFoundation
     }
 
     @Test func compareShowsOnlyTheDifferingParamAndOverlaidCurves() async throws {
-        let seeded = try Self.seed()
-        let fixture = seeded.fixture
-        defer { fixture.remove() }
-        try await app(fixture).test(.router) { client in
-            let prof = try #require(
-                try await WebPagesTests.signIn(client, token: fixture.profToken))
+        try await Self.asInstructor { client, seeded, prof in
             let response = try await Self.get(
                 client, "/instructor/runs/compare?id=run-bob&id=run-eve", prof)
             #expect(response.status == .ok)
