@@ -426,6 +426,10 @@ import ZIPFoundation
                 client, "/instructor/runs/compare?id=run-bob&id=nope", prof)
             #expect(missing.status == .notFound)
             #expect(Self.html(missing).contains("no run with id &#39;nope&#39;"))
+            let many = (0...InstructorWebController<BasicRequestContext>.maxCompared)
+                .map { "id=run-\($0)" }.joined(separator: "&")
+            let tooMany = try await Self.get(client, "/instructor/runs/compare?" + many, prof)
+            #expect(tooMany.status == .badRequest && Self.html(tooMany).contains("at most 20"))
         }
     }
 }

@@ -16,6 +16,9 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     let web: WebResponder
     var store: LabStore { web.store }
 
+    /// The most runs one comparison shows (each is a column and a curve).
+    static var maxCompared: Int { 20 }
+
     func addRoutes(to router: Router<Context>) {
         let group = router.group("instructor")
         group.get(use: overview)
@@ -43,8 +46,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
 
     @Sendable func overview(_ request: Request, context: Context) async throws -> Response {
         try await instructorsOnly(request) { session in
-            let roster = try store.students().filter { !$0.isInstructor }.count
-            let labs = try store.classOverview().map { row in
+            let overview = try ClassOverviewBody(store: store)
+            let labs = overview.labs.map { row in
                 ClassPage.Lab(
                     id: row.lab, href: "/instructor/labs/" + pathSegment(row.lab), title: row.title,
                     due: row.due.map(webDate) ?? "no due date", submitters: row.submitters,
@@ -52,7 +55,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                     late: row.late, missing: row.missing, retired: row.retiredAt != nil)
             }
             return web.page(
-                ClassPage(session: web.view(session), rosterSize: roster, labs: labs),
+                ClassPage(
+                    session: web.view(session), rosterSize: overview.rosterSize, labs: labs),
                 "instructor-class", status: .ok, request: request)
         }
     }
@@ -218,7 +222,10 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
         let now = Date()
         let escapedID = id.replacingOccurrences(of: "'", with: "''")
         let runs = try store.searchRuns(
-            RunQuery(filter: "attributes.student = '\(escapedID)'", limit: 200), now: now
+            RunQuery(
+                filter: "attributes.student = '\(escapedID)'",
+                limit: RunsController<Context>.defaultSearchLimit),
+            now: now
         ).map { RunRow($0, now: now) }
         let student = report.student
         return web.page(
@@ -301,16 +308,25 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                     advice: "Tick two or more runs in the runs search, then press Compare.",
                     request: request)
             }
+            guard ids.count <= Self.maxCompared else {
+                return web.problem(
+                    session, status: .badRequest, heading: "Too many runs",
+                    message: "A comparison shows at most \(Self.maxCompared) runs; this one had "
+                        + "\(ids.count).",
+                    advice: "Tick fewer runs in the runs search, then press Compare.",
+                    request: request)
+            }
             var details: [RunDetails] = []
             for id in ids {
-                guard let run = try? store.runDetails(id: id) else {
+                do {
+                    details.append(try store.runDetails(id: id))
+                } catch RunsError.unknownRun {
                     return web.problem(
                         session, status: .notFound, heading: "No such run",
                         message: "There is no run with id '\(id)'.",
                         advice: "Find the runs in the runs search and tick them there.",
                         request: request)
                 }
-                details.append(run)
             }
             let metricKeys = Set(details.flatMap { $0.summaries.keys }).sorted()
             let asked = RunsController<Context>.formQuery(request)["metric"]
@@ -325,6 +341,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                             (Double($0.step), $0.loggedValue)
                         })
                 }
+                // It throws only when no run has a finite value: the page says so instead.
                 curves = try? SVGPlot.render(series, title: metric, yLabel: metric)
             }
             return web.page(
