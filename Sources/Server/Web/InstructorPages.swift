@@ -235,7 +235,8 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 email: student.email, pseudonym: student.pseudonym,
                 instructor: student.isInstructor,
                 linkAction: "/instructor/students/\(pathSegment(student.id))/link",
-                labs: labs, runs: runs, newLink: link),
+                labs: labs, runs: runs, runLimit: RunsController<Context>.defaultSearchLimit,
+                newLink: link),
             "instructor-student", status: .ok, request: request)
     }
 
@@ -370,7 +371,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
         web.problem(
             session, status: .notFound, heading: "No such lab",
             message: "There is no lab '\(parameter("lab", context) ?? "")' here.",
-            advice: "Open the labs from the class overview; a lab appears once `lmlab serve` has "
+            advice: "Open the labs from the class overview; a lab appears once lmlab serve has "
                 + "synced it from the labs folder.",
             request: request)
     }
@@ -381,7 +382,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
         web.problem(
             session, status: .notFound, heading: "No such student",
             message: "There is no student '\(parameter("id", context) ?? "")' on the roster.",
-            advice: "Open the students from the roster; add one with `lmlab students add`.",
+            advice: "Open the students from the roster; add one with lmlab students add.",
             request: request)
     }
 
@@ -567,6 +568,7 @@ struct StudentPage {
     var linkAction: String
     var labs: [Lab]
     var runs: [RunRow]
+    var runLimit: Int
     var newLink: NewLink?
 }
 

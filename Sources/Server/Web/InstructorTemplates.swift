@@ -128,7 +128,7 @@ enum InstructorTemplates {
         {{^runs}}<p>No runs logged.</p>{{/runs}}
         {{^empty(runs)}}
         <table class="stack">
-          <caption>Their experiment runs, newest first</caption>
+          <caption>Their experiment runs, newest first (at most {{runLimit}})</caption>
           <thead><tr><th scope="col">Run</th><th scope="col">Experiment</th>
           <th scope="col">Status</th><th scope="col">Started</th></tr></thead>
           <tbody>
