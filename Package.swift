@@ -163,6 +163,7 @@ let package = Package(
                 "Server", "Store", "LabConfig", "Diagnosis", "Grading", "TestSupport",
                 "Transformer", "Tokenizer", "Quantization",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
     ],

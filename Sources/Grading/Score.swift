@@ -55,3 +55,14 @@ public struct ScoreSummary: Sendable, Codable, Equatable {
         finalScore = (LateRule.applying(penalty, to: score) * 1000).rounded() / 1000
     }
 }
+
+/// A number without a needless ".0": 3, 2.5, 0.125.
+public func formatPoints(_ value: Double) -> String {
+    if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
+    return String(format: "%.3g", value)
+}
+
+/// 0.8333 → "83%".
+public func formatPercent(_ fraction: Double) -> String {
+    "\(Int((fraction * 100).rounded()))%"
+}

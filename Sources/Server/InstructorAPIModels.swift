@@ -16,6 +16,13 @@ public struct ClassOverviewBody: ResponseCodable, Sendable, Equatable {
         self.rosterSize = rosterSize
         self.labs = labs
     }
+
+    /// The overview as the store holds it now (the JSON answer and the instructor's page).
+    init(store: LabStore) throws {
+        self.init(
+            rosterSize: try store.students().filter { !$0.isInstructor }.count,
+            labs: try store.classOverview())
+    }
 }
 
 /// Answer to GET /api/reports/labs/:lab.

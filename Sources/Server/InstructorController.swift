@@ -51,8 +51,7 @@ struct InstructorController<Context: RequestContext>: Sendable {
         -> ClassOverviewBody
     {
         _ = try authenticator.instructor(for: request, "the class report")
-        let roster = try store.students().filter { !$0.isInstructor }.count
-        return ClassOverviewBody(rosterSize: roster, labs: try store.classOverview())
+        return try ClassOverviewBody(store: store)
     }
 
     @Sendable func labReport(_ request: Request, context: Context) async throws -> LabReportBody {

@@ -3,6 +3,7 @@
 // daemon's WorkerPool with the real grader, a quantization study and a LoRA run on the base
 // model, then one student's feedback, lab 01's class report, its leaderboard, the study, the
 // LoRA run and the class report written as Markdown.
+import Diagnosis
 import Experiments
 import Foundation
 import Logging

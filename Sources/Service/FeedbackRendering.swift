@@ -5,12 +5,6 @@ import Diagnosis
 import Grading
 import Store
 
-/// The catalogue entry behind a stored diagnosis id, if lmlab still knows it.
-func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
-    guard let id, let mistake = catalogueMistake(id) else { return nil }
-    return (mistake.title, mistake.hint)
-}
-
 public func renderFeedback(_ view: SubmissionFeedback, format: OutputFormat) throws -> String {
     if format == .json { return try jsonString(view) }
     let md = format == .markdown

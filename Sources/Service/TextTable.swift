@@ -82,17 +82,6 @@ public struct TextTable: Sendable, Equatable {
     }
 }
 
-/// A number without a needless ".0": 3, 2.5, 0.125.
-public func formatPoints(_ value: Double) -> String {
-    if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
-    return String(format: "%.3g", value)
-}
-
-/// 0.8333 → "83%".
-public func formatPercent(_ fraction: Double) -> String {
-    "\(Int((fraction * 100).rounded()))%"
-}
-
 /// A JSON encoder with stable output for scripts and tests.
 public func jsonString<T: Encodable>(_ value: T) throws -> String {
     String(decoding: try LMLabJSON.encoder(pretty: true).encode(value), as: UTF8.self) + "\n"

@@ -267,3 +267,35 @@ extension LabStore {
         }
     }
 }
+
+/// A roster student who made a diagnosed mistake in a lab (the class report counts them).
+public struct DiagnosisStudent: Sendable, Equatable, Codable {
+    public var diagnosis: String
+    public var studentID: String
+    public var name: String
+    /// Test results of theirs carrying it.
+    public var occurrences: Int
+}
+
+extension LabStore {
+    /// The students behind each of `lab`'s diagnoses in the class report (`diagnoses`), by
+    /// diagnosis, then most occurrences first, then id; instructors left out as there.
+    public func diagnosisStudents(lab labID: String) throws -> [DiagnosisStudent] {
+        try reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.diagnosis, st.id, st.name, d.occurrences
+                    FROM diagnosis_counts d CROSS JOIN students st
+                    WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor
+                    ORDER BY d.diagnosis, d.occurrences DESC, st.id
+                    """,
+                arguments: [labID]
+            ).map {
+                DiagnosisStudent(
+                    diagnosis: $0["diagnosis"], studentID: $0["id"], name: $0["name"],
+                    occurrences: $0["occurrences"])
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 // CSV export of runs: one row per run with its attributes, params, tags and every metric's
-// last, min and max (RFC 4180 quoting).
+// last, min and max (RFC 4180 quoting: the Store's csvField, as in the grades CSV).
 import Foundation
 import GRDB
 import Store
@@ -16,7 +16,7 @@ public enum RunsCSV {
         ]
         header += paramKeys.map { "params.\($0)" } + tagKeys.map { "tags.\($0)" }
         header += metricKeys.flatMap { ["metrics.\($0).last", "metrics.\($0).min", "metrics.\($0).max"] }
-        var lines = [header.map(quote).joined(separator: ",")]
+        var lines = [header.map(csvField).joined(separator: ",")]
         let iso = ISO8601DateFormatter()
         for d in details {
             var fields = [
@@ -31,7 +31,7 @@ public enum RunsCSV {
                 fields.append(number(s?.min))
                 fields.append(number(s?.max))
             }
-            lines.append(fields.map(quote).joined(separator: ","))
+            lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
@@ -39,12 +39,5 @@ public enum RunsCSV {
     static func number(_ value: Double?) -> String {
         guard let value else { return "" }
         return "\(value)"
-    }
-
-    static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
-            return field
-        }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

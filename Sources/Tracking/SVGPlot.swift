@@ -18,6 +18,15 @@ public struct PlotSeries: Sendable, Equatable {
     }
 }
 
+extension PlotSeries {
+    /// A run in the legend: its name (else its student), then the start of its id — the
+    /// legend cuts labels at ~17 characters, so what a person recognises comes first.
+    public static func runLabel(id: String, name: String?, student: String?) -> String {
+        guard let owner = name ?? student, !owner.isEmpty else { return id }
+        return "\(owner) (\(id.prefix(8)))"
+    }
+}
+
 public enum SVGPlot {
     /// Colour-blind-safe palette (Okabe–Ito), cycled.
     static let colors = [

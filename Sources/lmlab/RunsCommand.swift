@@ -382,7 +382,7 @@ extension RunsCommand {
                     throw TrackingError.nothingToPlot("run '\(id)' has no metric '\(metric)'")
                 }
                 return PlotSeries(
-                    label: Self.legendLabel(id: id, name: run?.name, student: run?.studentID),
+                    label: PlotSeries.runLabel(id: id, name: run?.name, student: run?.studentID),
                     points: points.map { (Double($0.step), $0.loggedValue) })
             }
             let svg = try SVGPlot.render(series, title: metric, yLabel: metric, logScale: logScale)
@@ -392,13 +392,6 @@ extension RunsCommand {
                 throw TrackingError.io(path: out, reason: "\(error)")
             }
             print("wrote \(out)")
-        }
-
-        /// A run in the legend: its name (else its student), then the start of its id — the
-        /// legend cuts labels at ~17 characters, so what a person recognises comes first.
-        static func legendLabel(id: String, name: String?, student: String?) -> String {
-            guard let owner = name ?? student, !owner.isEmpty else { return id }
-            return "\(owner) (\(id.prefix(8)))"
         }
     }
 }

@@ -103,3 +103,10 @@ struct ScoreTests {
         }
     }
 }
+
+/// Points and penalties as every output writes them (no needless ".0"; whole percents).
+@Test func scoreNumberFormats() {
+    #expect(formatPoints(3) == "3")
+    #expect(formatPoints(2.5) == "2.5")
+    #expect(formatPercent(5.0 / 6.0) == "83%")
+}

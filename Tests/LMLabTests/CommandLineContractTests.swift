@@ -138,12 +138,3 @@ private func scratch() throws -> URL {
         #expect(!FileManager.default.fileExists(atPath: data.path))
     }
 }
-
-@Test func aRunPlotsLegendLeadsWithTheRunsName() {
-    let id = "3438d48a7edb4f0c9d1e2f3a4b5c6d7e"
-    #expect(
-        RunsCommand.Plot.legendLabel(id: id, name: "lora-r8", student: "s01")
-            == "lora-r8 (3438d48a)")
-    #expect(RunsCommand.Plot.legendLabel(id: id, name: nil, student: "s01") == "s01 (3438d48a)")
-    #expect(RunsCommand.Plot.legendLabel(id: id, name: nil, student: nil) == id)
-}

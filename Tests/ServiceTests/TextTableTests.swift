@@ -1,4 +1,4 @@
-// TextTable and the number formats, against hand-written expected text.
+// TextTable against hand-written expected text.
 import Testing
 
 @testable import Service
@@ -22,11 +22,5 @@ import Testing
         var table = TextTable(["a", "b"], alignments: [.left, .right])
         table.append(["x|y", "1"])
         #expect(table.render(.markdown) == "| a | b |\n|---|---:|\n| x\\|y | 1 |\n")
-    }
-
-    @Test func numberFormats() {
-        #expect(formatPoints(3) == "3")
-        #expect(formatPoints(2.5) == "2.5")
-        #expect(formatPercent(5.0 / 6.0) == "83%")
     }
 }

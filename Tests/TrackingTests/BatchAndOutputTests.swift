@@ -157,3 +157,12 @@ final class PathCollector: NSObject, XMLParserDelegate {
         if name == "path", let d = attributes["d"] { paths.append(d) }
     }
 }
+
+@Test func aRunPlotsLegendLeadsWithTheRunsName() {
+    let id = "3438d48a7edb4f0c9d1e2f3a4b5c6d7e"
+    #expect(
+        PlotSeries.runLabel(id: id, name: "lora-r8", student: "s01")
+            == "lora-r8 (3438d48a)")
+    #expect(PlotSeries.runLabel(id: id, name: nil, student: "s01") == "s01 (3438d48a)")
+    #expect(PlotSeries.runLabel(id: id, name: nil, student: nil) == id)
+}

@@ -55,3 +55,9 @@ public let mistakeCatalogue: [Mistake] = componentFamilies.flatMap(\.mistakes)
 
 /// The catalogue by id.
 public func catalogueMistake(_ id: String) -> Mistake? { mistakeCatalogue.first { $0.id == id } }
+
+/// The catalogue entry behind a stored diagnosis id, if lmlab still knows it.
+public func mistakeInfo(_ id: String?) -> (title: String, hint: String)? {
+    guard let id, let mistake = catalogueMistake(id) else { return nil }
+    return (mistake.title, mistake.hint)
+}

@@ -1,12 +1,13 @@
 // Grades out of lmlab: a CSV (one roster student per line, the counted submission's score after
-// late penalty) and Gradescope's autograder results.json per student.
+// late penalty) and Gradescope's autograder results.json per student. Here, below the CLI
+// (`lmlab export grades`) and the daemon's export page, so that both produce the same bytes.
+import Diagnosis
 import Foundation
 import Grading
 import LabConfig
-import Store
 
 /// RFC 4180 quoting: fields with a comma, quote or newline are quoted, quotes doubled.
-func csvField(_ text: String) -> String {
+public func csvField(_ text: String) -> String {
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
         return text
     }
@@ -61,24 +62,14 @@ extension GradescopeResult {
     }
 }
 
-/// Writes `<folder>/<student>/results.json` for each student with a counted submission of
-/// `lab`; returns how many were written.
-@discardableResult
-public func writeGradescopeResults(store: LabStore, lab: String, to folder: URL) throws -> Int {
-    try writeGradescopeResults(store.countedSubmissions(lab: lab), to: folder)
-}
-
-/// Writes `<folder>/<student>/results.json` for each counted submission (read locally or from
-/// the daemon's grades export); returns how many were written.
-@discardableResult
-public func writeGradescopeResults(_ counted: [CountedSubmission], to folder: URL) throws -> Int {
+/// Each counted submission's results.json (pretty, stable JSON), by student id, in `counted`'s
+/// order: what `writeGradescopeResults` writes to a folder and the export page zips.
+public func gradescopeResultFiles(_ counted: [CountedSubmission]) throws
+    -> [(studentID: String, json: Data)]
+{
     let encoder = LMLabJSON.encoder(pretty: true)
-    for entry in counted {
+    return try counted.map { entry in
         let result = GradescopeResult(submission: entry.submission, results: entry.results)
-        let directory = folder.appendingPathComponent(entry.studentID, isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try encoder.encode(result).write(
-            to: directory.appendingPathComponent("results.json"), options: .atomic)
+        return (entry.studentID, try encoder.encode(result))
     }
-    return counted.count
 }
