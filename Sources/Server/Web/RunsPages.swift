@@ -29,10 +29,10 @@ struct RunsWebController<Context: RequestContext>: Sendable {
         let now = Date()
         let rows = try store.searchRuns(
             RunQuery(filter: Self.ownRuns(session.student.id), limit: Self.runsListed), now: now)
-        let page = RunsPage(
+        let page = MyRunsPage(
             session: web.view(session),
             runs: rows.map { row in
-                RunsPage.Row(
+                MyRunsPage.Row(
                     id: row.run.id, name: row.run.name ?? row.run.id, experiment: row.experiment,
                     status: row.run.isDead(now: now) ? "DEAD" : row.run.status.rawValue,
                     verified: row.run.source == .verified, started: webDate(row.run.startTime))
@@ -192,7 +192,7 @@ func formatMetric(_ value: Double) -> String {
     return String(format: "%.6g", value)
 }
 
-struct RunsPage {
+struct MyRunsPage {
     struct Row {
         var id: String
         var name: String
