@@ -197,6 +197,17 @@ extension ModelSizeConfig {
                 file: file, key: "num_attention_heads",
                 reason: "(\(heads)) does not divide hidden_size (\(hidden))")
         }
+        // Keys that would change the count, accepted only where they leave it as computed here.
+        if let headDim = o["head_dim"] as? Int, headDim != hidden / heads {
+            throw ModelSizeError.badKey(
+                file: file, key: "head_dim",
+                reason: "is \(headDim), not hidden_size / num_attention_heads "
+                    + "(\(hidden / heads)); such models are not counted here")
+        }
+        for key in ["attention_bias", "mlp_bias"] where (o[key] as? Bool) == true {
+            throw ModelSizeError.badKey(
+                file: file, key: key, reason: "is true; LLaMA-style sizes count no biases")
+        }
         guard heads % kvHeads == 0 else {
             throw ModelSizeError.badKey(
                 file: file, key: "num_key_value_heads",

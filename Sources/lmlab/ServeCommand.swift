@@ -58,12 +58,19 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Looked for before the store is opened, so a wrong folder leaves no data directory.
+        // Looked for before the store is opened, so a wrong folder (or --model) leaves no data
+        // directory.
         let folder = LabsFolder(option: labs)
         do {
             _ = try folder.harness()
         } catch let error as LabsFolderError {
             throw CommandFailure(description: error.description)
+        }
+        let given: LectureModel?
+        do {
+            given = try model.map { try LectureModel.load(folder: URL(fileURLWithPath: $0)) }
+        } catch {
+            throw CommandFailure(description: "cannot load --model \(model ?? ""): \(error)")
         }
         let store = try data.openStore()
         let setup = try prepareDaemon(
@@ -84,6 +91,13 @@ struct ServeCommand: ParsableCommand {
         let dropPath = drop ?? (FileManager.default.fileExists(atPath: "submissions") ? "submissions" : nil)
         configuration.dropFolder = dropPath.map { URL(fileURLWithPath: $0, isDirectory: true) }
 
+        // The lecture's pages run --model, else the base model verified runs use (already in
+        // memory; its tokenizer is beside it).
+        let lecture = given ?? setup.verifier?.base.flatMap { base in
+            (try? BPETokenizer(folder: URL(fileURLWithPath: base.path))).flatMap {
+                try? LectureModel(model: base.model, tokenizer: $0, source: base.path)
+            }
+        }
         print("lmlab serve: data \(data.directory.path)")
         print("  \(setup.labs.count) labs (\(setup.labs.map(\.id).joined(separator: ", "))),"
             + " \(setup.students) students, \(setup.instructors) instructor(s)")
@@ -104,25 +118,11 @@ struct ServeCommand: ParsableCommand {
         if setup.instructors == 0 {
             print("  no instructor yet: `lmlab students add ID --name NAME --instructor` prints a token")
         }
+        print("  lecture pages: " + (lecture.map { "on \($0.source)" }
+            ?? "no model (start with --model DIR or --base-model DIR)"))
         print("  listening on http://\(host):\(port)  (SIGTERM/Ctrl-C stops gracefully)")
         fflush(nil)
 
-        // The lecture's pages run --model, else the base model verified runs use.
-        let lecture: LectureModel?
-        if let model {
-            do { lecture = try LectureModel.load(folder: URL(fileURLWithPath: model)) } catch {
-                throw CommandFailure(description: "cannot load --model \(model): \(error)")
-            }
-        } else {
-            // The verifier's model already in memory, with the tokenizer beside it.
-            lecture = setup.verifier?.base.flatMap { base in
-                (try? BPETokenizer(folder: URL(fileURLWithPath: base.path))).flatMap {
-                    try? LectureModel(model: base.model, tokenizer: $0, source: base.path)
-                }
-            }
-        }
-        print("  lecture pages: " + (lecture.map { "on \($0.source)" }
-            ?? "no model (start with --model DIR or --base-model DIR)"))
         let settings = configuration
         try runBlocking {
             try await runDaemon(settings, setup: setup, store: store, lecture: lecture)

@@ -5,7 +5,38 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import lmlab
+
 @Suite(.serialized) struct ModelSizeCommandTests {
+    @Test func helpIsStable() {
+        let help = LMLab.helpMessage(for: ModelCommand.Size.self, columns: 100)
+        let expected = """
+            OVERVIEW: Print models' parameters, weight memory per format and KV-cache memory.
+
+            Computed from configurations, nothing downloaded: presets (gpt2, gpt2-medium,
+            gpt2-large, gpt2-xl, tinyllama-1.1b, llama-2-7b, llama-3-8b) or a Hugging Face
+            config.json (GPT-2 or LLaMA-style) alone. As `experiment quantize` stores a
+            model, the linear layers are in the format, the token embedding (and an untied
+            head) is fp16 except in fp32, and biases, positions and norms stay fp32. The KV
+            cache holds 2 · layers · context · kv_heads · head_dim values for one sequence.
+
+            USAGE: lmlab model size [--preset <preset> ...] [--config <config>] [--context <context>] [--cache <cache>] [--formats <formats>] [--json]
+
+            OPTIONS:
+              --preset <preset>       A preset to size (repeatable; default: the four GPT-2 sizes).
+              --config <config>       A config.json to size instead of presets (GPT-2 or LLaMA-style).
+              --context <context>     Tokens in the KV cache (default: each model's context length).
+              --cache <cache>         The KV cache's element type: fp32, fp16 or bf16. (values: fp32, fp16,
+                                      bf16; default: fp16)
+              --formats <formats>     The weight formats, comma-separated (default:
+                                      fp32,fp16,bf16,int8,q8_0,q4_0).
+              --json                  Print the sizes as JSON, bytes exact.
+              -h, --help              Show help information.
+
+            """
+        #expect(help == expected, "got:\n\(help)")
+    }
+
     @Test func theDefaultTableListsTheFourGPT2Sizes() throws {
         let run = try runBuiltLMLab(["model", "size"])
         #expect(run.status == 0, "\(run.err)")

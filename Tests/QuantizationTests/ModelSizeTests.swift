@@ -113,6 +113,12 @@ import Transformer
             file: file.path, key: "num_attention_heads", reason: "is missing")) {
             try ModelSizeConfig(configFile: file)
         }
+        try Data(#"""
+            {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128,
+             "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 100,
+             "max_position_embeddings": 32, "head_dim": 32}
+            """#.utf8).write(to: file)
+        #expect(throws: ModelSizeError.self) { try ModelSizeConfig(configFile: file) }
         try Data(#"{"n_layer": 2, "n_head": 2, "n_embd": 64, "n_positions": 32}"#.utf8)
             .write(to: file)
         #expect(throws: ModelSizeError.badKey(

@@ -48,6 +48,16 @@ import Transformer
         }
     }
 
+    @Test func piecesShowWhitespaceControlsAndPartialCharactersVisibly() throws {
+        let bpe = try Self.tinyLecture().tokenizer  // byte-level: token id = byte value
+        #expect(visiblePiece(bpe, 0x41) == "A")
+        #expect(visiblePiece(bpe, 0x20) == "␣")
+        #expect(visiblePiece(bpe, 0x0A) == "↵")
+        #expect(visiblePiece(bpe, 0x1C) == "\\x1c")
+        #expect(visiblePiece(bpe, 0xE2) == "\\xe2")  // the first byte of "→" alone
+        #expect(visiblePiece(bpe, 256) == "<|endoftext|>")
+    }
+
     @Test func everyLecturePageNeedsASession() async throws {
         let fixture = try Fixture.make()
         defer { fixture.remove() }

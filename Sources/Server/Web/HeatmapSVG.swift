@@ -19,7 +19,8 @@ public func attentionHeatmapSVG(
     let labelWidth = 8 + 8 * (rowLabels.map { short($0).count }.max() ?? 1)
     let labelHeight = 8 + 6 * (columnLabels.map { short($0).count }.max() ?? 1)
     let (left, top) = (labelWidth, labelHeight + 24)
-    let width = left + columns * cell + 8
+    // Wide enough for the grid and for the title written above it (about 8 px a character).
+    let width = max(left + columns * cell + 8, 8 * title.count)
     let height = top + rows * cell + 8
     var svg = """
         <svg xmlns="http://www.w3.org/2000/svg" class="heatmap" role="img" \

@@ -109,7 +109,8 @@ struct LectureWebController<Context: RequestContext>: Sendable {
                         probability: String(format: "%.4f", $0.probability),
                         meter: String(format: "%.6f", $0.probability),
                         chosen: $0.id == step.token)
-                })
+                },
+                inTop: step.top.entries.contains { $0.id == step.token })
         }
         page.prompt = prompt
         page.continuation = String(decoding: (try? bpe.decodeBytes(generated)) ?? [], as: UTF8.self)
@@ -193,13 +194,24 @@ enum LectureLimits {
     static let maxTextLength = 2000
 }
 
-/// A token as a page shows it: its text, with a space shown as ␣ and a newline as ↵ so that
-/// pieces that are only whitespace can be seen (bytes of an unfinished character as �).
+/// A token as a page shows it: its text, with a space shown as ␣, a newline as ↵ and other
+/// control characters as \xNN, so that pieces of whitespace can be seen; a piece that is part
+/// of a character (a byte of its UTF-8) is shown as its bytes, \xNN.
 func visiblePiece(_ tokenizer: BPETokenizer, _ id: Int) -> String {
     if id == tokenizer.eotID { return "<|endoftext|>" }
-    let text = String(decoding: (try? tokenizer.decodeBytes([id])) ?? [], as: UTF8.self)
-    return text.replacingOccurrences(of: " ", with: "␣")
-        .replacingOccurrences(of: "\n", with: "↵")
+    let bytes = (try? tokenizer.decodeBytes([id])) ?? []
+    func hex(_ byte: UInt32) -> String { String(format: "\\x%02x", byte) }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        return bytes.map { hex(UInt32($0)) }.joined()
+    }
+    return text.unicodeScalars.map { scalar in
+        switch scalar {
+        case " ": return "␣"
+        case "\n": return "↵"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F: return hex(scalar.value)
+        default: return String(scalar)
+        }
+    }.joined()
 }
 
 /// A form field's problem, said to the person who filled it in.
@@ -373,6 +385,8 @@ struct PipelinePage {
         var chosen: String
         var stopped: Bool
         var top: [Candidate]
+        /// Whether the chosen token is among the candidates shown.
+        var inTop: Bool
     }
 
     var session: SessionView?

@@ -120,7 +120,7 @@ enum LectureTemplates {
         <h2>2. Each step: the most probable next tokens</h2>
         {{#steps}}
         <section class="step">
-          <h3>Step {{number}}: chose <code class="piece">{{chosen}}</code> <span class="token-id">{{token}}</span>{{#stopped}} (end of text: generation stops){{/stopped}}</h3>
+          <h3>Step {{number}}: chose <code class="piece">{{chosen}}</code> <span class="token-id">{{token}}</span>{{#stopped}} (end of text: generation stops){{/stopped}}{{^inTop}} (not among the most probable shown){{/inTop}}</h3>
           <p class="help">u = {{u}}</p>
           <table class="top" data-step="{{number}}">
             <thead><tr><th scope="col">Token</th><th scope="col">Id</th><th scope="col">Logit</th>
