@@ -123,6 +123,20 @@ struct LeaderboardTests {
         #expect(report.missingStudents == ["erin"])
     }
 
+    @Test func theStudentsBehindEachDiagnosis() throws {
+        let c = try makeClass()
+        // As in classReport: no-scale once in each of A1, B1, C1; wrong-axis in A1 and B2; the
+        // instructor's submissions left out.
+        let behind = try c.store.diagnosisStudents(lab: "attention")
+        #expect(
+            behind.map { "\($0.diagnosis) \($0.studentID) \($0.name) \($0.occurrences)" } == [
+                "no-scale alice Alice Martin 1", "no-scale bob Bob Chen 1",
+                "no-scale carol Carol Diaz 1", "wrong-axis alice Alice Martin 1",
+                "wrong-axis bob Bob Chen 1",
+            ])
+        #expect(try c.store.diagnosisStudents(lab: "nolab").isEmpty)
+    }
+
     @Test func studentReportAndExport() throws {
         let c = try makeClass()
         try c.store.syncLab(
