@@ -2,6 +2,7 @@
 // cookie's attributes, CSRF on every form, sign-out ending the session on the server, and the
 // feedback page obeying the same visibility rule as the JSON API (checked against tests fixed
 // by hand in ThreeVisibilitiesGrader). Values a student controls are escaped.
+import Diagnosis
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -267,5 +268,82 @@ import Testing
                 WebPagesTests.cookieValue(WebPagesTests.setCookie("lmlab_session", signedIn)))
             #expect(try fixture.store.webSession(cookie: cookie)?.student.id == "alice")
         }
+    }
+}
+
+/// A visible and a hidden failing attention test, each with hand-made weights.
+struct AttentionFiguresGrader: SubmissionGrader {
+    /// Head 0, 2 queries × 2 keys: the reference is causal, the mistake (no mask) is not.
+    static let visible = AttentionFigure(
+        mistakeID: "no_causal_mask", queries: 2, keys: 2, headCount: 1,
+        heads: [.init(reference: [[1, 0], [0.25, 0.75]], mistake: [[0.375, 0.625], [0.25, 0.75]])])
+    static let hidden = AttentionFigure(
+        mistakeID: "no_scaling", queries: 2, keys: 2, headCount: 1,
+        heads: [.init(reference: [[1, 0], [0.5, 0.5]], mistake: [[1, 0], [0.0625, 0.9375]])])
+
+    func grade(_ job: GradeJob) async throws -> GradeOutcome {
+        GradeOutcome(
+            score: 0, maxScore: 4, graderVersion: "fake-1", seed: job.seed,
+            tests: [
+                TestResultRecord(
+                    name: "mha_visible", component: "multi_head_attention", points: 0,
+                    maxPoints: 2, status: .fail, diagnosis: "no_causal_mask",
+                    message: "wrong values", seconds: 0.01, attention: Self.visible),
+                TestResultRecord(
+                    name: "mha_hidden", component: "multi_head_attention", points: 0,
+                    maxPoints: 2, status: .fail, visibility: "hidden", diagnosis: "no_scaling",
+                    message: "hidden detail", seconds: 0.01, attention: Self.hidden),
+            ])
+    }
+}
+
+@Suite struct FeedbackHeatmapTests {
+    @Test func aFailingAttentionTestShowsTheReferenceTheMistakeAndTheirDifference() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let app = buildApplication(
+            testConfiguration(), grader: AttentionFiguresGrader(), store: fixture.store,
+            logger: quietLogger)
+        try await app.test(.router) { client in
+            let id = try await client.execute(
+                uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
+                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x = 1\n")
+            ) { try decode(SubmissionReceipt.self, $0).id }
+            #expect(try await eventually { try fixture.store.submission(id: id)?.status == .graded })
+            let alice = try #require(try await WebPagesTests.signIn(client, token: fixture.aliceToken))
+            let page = WebPagesTests.html(
+                try await WebPagesTests.get(client, "/submissions/\(id)", session: alice))
+            // One head: the reference, the mistake and the difference, 4 cells each.
+            #expect(page.components(separatedBy: #"<svg xmlns="http://www.w3.org/2000/svg" class="heatmap""#).count - 1 == 3)
+            #expect(page.components(separatedBy: #"<rect class="cell""#).count - 1 == 12)
+            #expect(page.contains("query 0 → key 1: 0.000000</title>"))  // the reference, masked key
+            #expect(page.contains("query 0 → key 1: 0.625000</title>"))  // the mistake's weight
+            // Differences, mistake − reference, by hand: 0.375 − 1 and 0.625 − 0.
+            #expect(page.contains("query 0 → key 0: -0.625000</title>"))
+            #expect(page.contains("query 0 → key 1: 0.625000</title>"))
+            #expect(page.contains("No causal mask"))
+            // The hidden test's maps are never on a student's page (0.9375 is only in them).
+            #expect(!page.contains("0.937500") && !page.contains("mha_hidden"))
+            // The JSON API carries the same figure, for the visible test only.
+            try await client.execute(
+                uri: "/api/submissions/\(id)", method: .get, headers: bearer(fixture.aliceToken)
+            ) { response in
+                let feedback = try decode(SubmissionFeedback.self, response)
+                #expect(feedback.tests.map(\.name) == ["mha_visible"])
+                #expect(feedback.tests.first?.attention == AttentionFiguresGrader.visible)
+            }
+            // The instructor sees both tests' maps.
+            let prof = try #require(try await WebPagesTests.signIn(client, token: fixture.profToken))
+            let full = WebPagesTests.html(
+                try await WebPagesTests.get(client, "/submissions/\(id)", session: prof))
+            #expect(full.contains("0.937500") && full.contains("mha_hidden"))
+        }
+    }
+
+    @Test func theDifferenceScaleRunsBlueWhiteRed() {
+        #expect(differenceColour(0) == "#ffffff")
+        #expect(differenceColour(1) == "#b2182b")
+        #expect(differenceColour(-1) == "#2166ac")
+        #expect(differenceColour(5) == differenceColour(1))
     }
 }

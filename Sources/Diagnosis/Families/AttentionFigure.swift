@@ -12,6 +12,11 @@ public struct AttentionFigure: Sendable, Codable, Hashable {
         /// weights[i][j]: how much query i attends to key j, [Tq, Tk] cut to the first positions.
         public var reference: [[Float]]
         public var mistake: [[Float]]
+
+        public init(reference: [[Float]], mistake: [[Float]]) {
+            self.reference = reference
+            self.mistake = mistake
+        }
     }
 
     /// The diagnosed mistake whose weights are shown beside the reference's.
@@ -22,6 +27,11 @@ public struct AttentionFigure: Sendable, Codable, Hashable {
     /// The case's heads (the maps show at most `maxHeads`).
     public var headCount: Int
     public var heads: [Head]
+
+    public init(mistakeID: String, queries: Int, keys: Int, headCount: Int, heads: [Head]) {
+        (self.mistakeID, self.queries, self.keys) = (mistakeID, queries, keys)
+        (self.headCount, self.heads) = (headCount, heads)
+    }
 
     /// Positions and heads a figure keeps: enough to see the pattern, small enough to store.
     public static let maxPositions = 16

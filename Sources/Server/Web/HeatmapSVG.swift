@@ -5,12 +5,22 @@
 import Foundation
 import Tracking
 
-/// An SVG heatmap of `weights` [rows][columns] (values in [0, 1]; larger is darker).
-/// `masked[i][j]` true draws cell (i, j) empty, e.g. a key the causal mask hides from the query
-/// (nil: no cell is masked). Labels longer than 12 characters are shortened with "…".
+/// How a heatmap's values become colours.
+public enum HeatmapScale: Sendable {
+    /// Weights in [0, 1]: white to dark blue.
+    case weights
+    /// Differences in [−1, 1]: blue below zero, white at zero, red above (a difference of
+    /// attention weights is never outside that range).
+    case difference
+}
+
+/// An SVG heatmap of `weights` [rows][columns] (values in [0, 1]; larger is darker; or
+/// differences under `.difference`). `masked[i][j]` true draws cell (i, j) empty, e.g. a key
+/// the causal mask hides from the query (nil: no cell is masked). Labels longer than 12
+/// characters are shortened with "…".
 public func attentionHeatmapSVG(
     weights: [[Float]], rowLabels: [String], columnLabels: [String], title: String,
-    masked: [[Bool]]? = nil
+    masked: [[Bool]]? = nil, scale: HeatmapScale = .weights
 ) -> String {
     let rows = weights.count
     let columns = weights.map(\.count).max() ?? 0
@@ -51,11 +61,20 @@ public func attentionHeatmapSVG(
             }
             let w = weights[i][j]
             svg += "<rect class=\"cell\" data-row=\"\(i)\" data-col=\"\(j)\" x=\"\(x)\" y=\"\(y)\" "
-                + "width=\"\(cell)\" height=\"\(cell)\" fill=\"\(heatColour(w))\">"
+                + "width=\"\(cell)\" height=\"\(cell)\" fill=\"\(scale == .weights ? heatColour(w) : differenceColour(w))\">"
                 + "<title>\(query) → \(key): \(String(format: "%.6f", w))</title></rect>\n"
         }
     }
     return svg + "</svg>"
+}
+
+/// Blue (−1) through white (0) to red (+1), linear on each side; clamped, NaN as 0.
+func differenceColour(_ d: Float) -> String {
+    let t = d.isNaN ? 0 : Double(min(1, max(-1, d)))
+    let (r, g, b) = t >= 0
+        ? (255 - t * (255 - 178), 255 - t * (255 - 24), 255 - t * (255 - 43))
+        : (255 + t * (255 - 33), 255 + t * (255 - 102), 255 + t * (255 - 172))
+    return String(format: "#%02x%02x%02x", Int(r.rounded()), Int(g.rounded()), Int(b.rounded()))
 }
 
 /// White (0) to dark blue (1), linear in each channel, so darker always means a larger weight;

@@ -69,6 +69,10 @@ struct FeedbackPage {
             var passed: Bool
             var points: String
             var message: String?
+            /// Per head, the attention maps of a failing attention test (FeedbackFigure).
+            var figures: [FeedbackFigure] = []
+            /// What the maps leave out of a larger case, or nil.
+            var figureNote: String? = nil
         }
 
         var component: String
@@ -116,10 +120,14 @@ struct FeedbackPage {
         pending = !feedback.isFinished
         var groups: [Group] = []
         for test in feedback.tests {
-            let row = Group.Test(
+            var row = Group.Test(
                 name: test.name, passed: test.passed,
                 points: "\(formatNumber(test.points))/\(formatNumber(test.maxPoints))",
                 message: test.message)
+            if let figure = test.attention {
+                row.figures = FeedbackFigure.heads(of: figure, mistake: test.mistake)
+                row.figureNote = FeedbackFigure.note(figure)
+            }
             let mistake = test.diagnosis.flatMap { id in
                 test.mistake.map { Group.Mistake(id: id, title: $0, hint: test.hint ?? "") }
             }
@@ -142,6 +150,50 @@ struct FeedbackPage {
                 perplexity: $0.perplexity.map { formatNumber($0) } ?? "not measured")
         }
         verification = feedback.verification
+    }
+}
+
+/// One head of a failing attention test as three SVG heatmaps lmlab draws from numbers: the
+/// reference's weights, the diagnosed mistake's, and their difference.
+struct FeedbackFigure {
+    var head: Int
+    var reference: String
+    var mistake: String
+    var difference: String
+    var mistakeTitle: String
+
+    static func heads(of figure: AttentionFigure, mistake title: String?) -> [FeedbackFigure] {
+        let title = title ?? figure.mistakeID
+        return figure.heads.enumerated().map { h, maps in
+            let rows = maps.reference.indices.map { "query \($0)" }
+            let columns = (maps.reference.first ?? []).indices.map { "key \($0)" }
+            let difference = zip(maps.mistake, maps.reference).map { m, r in zip(m, r).map { $0 - $1 } }
+            return FeedbackFigure(
+                head: h,
+                reference: attentionHeatmapSVG(
+                    weights: maps.reference, rowLabels: rows, columnLabels: columns,
+                    title: "Head \(h): the reference's weights"),
+                mistake: attentionHeatmapSVG(
+                    weights: maps.mistake, rowLabels: rows, columnLabels: columns,
+                    title: "Head \(h): with the mistake"),
+                difference: attentionHeatmapSVG(
+                    weights: difference, rowLabels: rows, columnLabels: columns,
+                    title: "Head \(h): mistake − reference", scale: .difference),
+                mistakeTitle: title)
+        }
+    }
+
+    /// "The maps show the first 16 of 32 queries and keys and 4 of 8 heads", or nil.
+    static func note(_ figure: AttentionFigure) -> String? {
+        let rows = figure.heads.first?.reference.count ?? 0
+        let columns = figure.heads.first?.reference.first?.count ?? 0
+        var parts: [String] = []
+        if rows < figure.queries { parts.append("the first \(rows) of \(figure.queries) queries") }
+        if columns < figure.keys { parts.append("the first \(columns) of \(figure.keys) keys") }
+        if figure.heads.count < figure.headCount {
+            parts.append("\(figure.heads.count) of \(figure.headCount) heads")
+        }
+        return parts.isEmpty ? nil : "The maps show " + parts.joined(separator: ", ") + "."
     }
 }
 

@@ -121,6 +121,21 @@ enum WebTemplates {
               <span class="verdict">{{#passed}}PASS{{/passed}}{{^passed}}FAIL{{/passed}}</span>
               {{name}} ({{points}})
               {{#message}}<pre class="message">{{message}}</pre>{{/message}}
+              {{^empty(figures)}}
+              <details class="attention-maps" open>
+                <summary>Attention weights on this test's case: the reference beside your mistake</summary>
+                <p class="help">Row = a query position, column = a key position; darker = more
+                weight. In the difference map red is weight your code gives that the reference
+                does not, blue the reverse. Hover a square for its value.{{#figureNote}} {{figureNote}}{{/figureNote}}</p>
+                {{#figures}}
+                <div class="figure-row">
+                  <figure>{{{reference}}}<figcaption>Head {{head}}: the reference</figcaption></figure>
+                  <figure>{{{mistake}}}<figcaption>Head {{head}}: {{mistakeTitle}}</figcaption></figure>
+                  <figure>{{{difference}}}<figcaption>Head {{head}}: difference</figcaption></figure>
+                </div>
+                {{/figures}}
+              </details>
+              {{/empty(figures)}}
             </li>
           {{/tests}}
           </ul>
@@ -244,6 +259,10 @@ enum WebTemplates {
         .fail .verdict { color: var(--fail); }
         .message { white-space: pre-wrap; margin: .2rem 0 0 3.2rem; font-size: .9em; }
         .status { font-weight: 600; }
+        .attention-maps { margin: .5rem 0 0 3.2rem; }
+        .figure-row { display: flex; flex-wrap: wrap; gap: .5rem 1rem; }
+        .figure-row figure { margin: 0; }
+        .figure-row figcaption { font-size: .85em; color: var(--muted); }
         .status-graded { color: var(--pass); }
         .status-error { color: var(--fail); }
         input[type=file] { font: inherit; margin: .3rem 0; }
@@ -251,7 +270,7 @@ enum WebTemplates {
           table.labs thead { display: none; }
           table.labs tr, table.labs td, table.labs th { display: block; border: 0; padding: .1rem 0; }
           table.labs tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
-          .message { margin-left: 0; }
+          .message, .attention-maps { margin-left: 0; }
         }
         """
 }
