@@ -54,12 +54,24 @@ def lmlab(binary, data, *args):
     return out.stdout
 
 
-def start_daemon(binary, data, port, log):
+def lecture_model(binary, data):
+    """A small randomly initialised GPT-2 with lab 04's tokenizer, for the lecture's pages."""
+    folder = os.path.join(data, "lecture-model")
+    out = subprocess.run(
+        [binary, "model", "init", "--layers", "2", "--heads", "4", "--embd", "64",
+         "--ctx", "64", "--tokenizer", os.path.join(REPO, "labs", "04-tokenizer"),
+         "--out", folder], capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        raise TourFailed(f"lmlab model init failed: {out.stderr.strip()}")
+    return folder
+
+
+def start_daemon(binary, data, port, log, model=None):
     env = dict(os.environ, LMLAB_LABS=os.path.join(REPO, "labs"))
     # Started in the data directory: no ./submissions there, so no drop folder.
     process = subprocess.Popen(
         [binary, "serve", "--data", data, "--port", str(port), "--workers", "1",
-         "--warm-sandboxes", "0"],
+         "--warm-sandboxes", "0"] + (["--model", model] if model else []),
         cwd=data, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -209,11 +221,17 @@ class Tour:
         self.check("the regrade queued the submission", "1" in self.text())
         self.sign_out()
 
-    def lecture(self):
+    def lecture(self, token):
+        """The lecture's pages, for the screenshots only (LecturePagesTests checks them)."""
         if not self.shots:
             return
+        self.sign_in(token)
         self.get("/lecture/sizes")
         self.shot("lecture-sizes")
+        self.get("/lecture/pipeline?prompt=The+attention+weights&max_tokens=3&top_k=5&seed=1")
+        self.shot("lecture-pipeline")
+        self.get("/lecture/attention?sentence=The+cat+sat+on+the+mat&layer=1&head=0")
+        self.shot("lecture-attention")
 
 
 def main():
@@ -222,6 +240,7 @@ def main():
                         help="The lmlab binary to serve with.")
     parser.add_argument("--screenshots", help="Save the main pages as PNGs in this folder.")
     args = parser.parse_args()
+    args.lmlab = os.path.abspath(args.lmlab)
     data = tempfile.mkdtemp(prefix="lmlab-browser-")
     log = open(os.path.join(data, "serve.log"), "w")
     daemon = None
@@ -232,14 +251,15 @@ def main():
               "--instructor")
         student_token = lmlab(args.lmlab, data, "students", "token", "s05-barbara").strip()
         instructor_token = lmlab(args.lmlab, data, "students", "token", "prof").strip()
-        daemon, url = start_daemon(args.lmlab, data, free_port(), log)
+        model = lecture_model(args.lmlab, data) if args.screenshots else None
+        daemon, url = start_daemon(args.lmlab, data, free_port(), log, model)
         run_id = log_run(url, student_token)
         if args.screenshots:
             os.makedirs(args.screenshots, exist_ok=True)
         tour = Tour(url, args.screenshots)
         tour.student(student_token, run_id)
         tour.instructor(instructor_token)
-        tour.lecture()
+        tour.lecture(student_token)
         print(json.dumps({"ok": True, "checked": tour.checked}))
         return 0
     except TourFailed as failure:

@@ -8,8 +8,18 @@ import Transformer
 public struct LectureModel: Sendable {
     public let model: GPT2Model
     public let tokenizer: BPETokenizer
-    /// Where it came from, as the pages name it.
+    /// Where it came from (a path on the daemon's machine, for its log and errors).
     public let source: String
+
+    /// How the pages name it: its folder's name (the parent's, for a base model's model/) and
+    /// its shape; the daemon's paths stay on the daemon.
+    public var displayName: String {
+        var folder = URL(fileURLWithPath: source)
+        if folder.lastPathComponent == "model" { folder.deleteLastPathComponent() }
+        let c = model.config
+        return "\(folder.lastPathComponent) (GPT-2, \(c.nLayer) layers, \(c.nHead) heads, "
+            + "C = \(c.nEmbd))"
+    }
 
     /// Checks every token id of the tokenizer is a row of the model's embedding.
     public init(model: GPT2Model, tokenizer: BPETokenizer, source: String) throws {

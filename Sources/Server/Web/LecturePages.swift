@@ -27,7 +27,7 @@ struct LectureWebController<Context: RequestContext>: Sendable {
     @Sendable func index(_ request: Request, context: Context) async throws -> Response {
         guard let session = try web.session(request) else { return web.signInFirst() }
         return web.page(
-            LectureIndexPage(session: web.view(session), model: lecture?.source),
+            LectureIndexPage(session: web.view(session), model: lecture?.displayName),
             "lecture", status: .ok, request: request)
     }
 
@@ -74,7 +74,7 @@ struct LectureWebController<Context: RequestContext>: Sendable {
         guard let lecture else { return noModel(session, request) }
         let form = (try? URLEncodedFormDecoder().decode(
             PipelineForm.self, from: request.uri.query ?? "")) ?? PipelineForm()
-        var page = PipelinePage(session: web.view(session), form: form, model: lecture.source)
+        var page = PipelinePage(session: web.view(session), form: form, model: lecture.displayName)
         guard let prompt = form.prompt else {
             return web.page(page, "lecture-pipeline", status: .ok, request: request)
         }
@@ -133,7 +133,7 @@ struct LectureWebController<Context: RequestContext>: Sendable {
             problem = "Choose a head from 0 to \(config.nHead - 1)."
         }
         var page = AttentionPage(
-            session: web.view(session), model: lecture.source, sentence: form.sentence ?? "",
+            session: web.view(session), model: lecture.displayName, sentence: form.sentence ?? "",
             layers: (0..<config.nLayer).map {
                 Choice(value: "\($0)", label: "layer \($0)", selected: $0 == layer)
             },

@@ -22,7 +22,7 @@ enum LectureTemplates {
           <li><a href="/lecture/attention">Attention explorer</a>: the attention weights of a
             sentence, for each layer and head of the model.</li>
         </ul>
-        {{#model}}<p class="help">The pipeline and the explorer run the model in <code>{{model}}</code>.</p>{{/model}}
+        {{#model}}<p class="help">The pipeline and the explorer run the model {{model}}.</p>{{/model}}
         {{^model}}<p class="help">No model is loaded in this daemon: the pipeline and the explorer
         say how to get one; model sizes need none.</p>{{/model}}
         {{/body}}
@@ -88,7 +88,7 @@ enum LectureTemplates {
         {{$title}}Behind the pipeline{{/title}}
         {{$body}}
         <h1>Behind the pipeline</h1>
-        <p class="help">The model in <code>{{model}}</code>: the prompt becomes BPE tokens, each
+        <p class="help">The model {{model}}: the prompt becomes BPE tokens, each
         step's logits become probabilities (softmax of logits / temperature), and one token is
         chosen. The same values as <code>lmlab model generate --explain K</code>; the same form
         and seed give the same page.</p>
@@ -149,7 +149,7 @@ enum LectureTemplates {
         {{$title}}Attention explorer{{/title}}
         {{$body}}
         <h1>Attention explorer</h1>
-        <p class="help">The model in <code>{{model}}</code>. Each row is a query token, each column
+        <p class="help">The model {{model}}. Each row is a query token, each column
         a key token: the square's darkness is the attention weight softmax(q·k / √d_k) the query
         gives the key, and each row sums to 1. Squares above the diagonal are empty: the causal
         mask hides later tokens. Hover over a square for its value.</p>

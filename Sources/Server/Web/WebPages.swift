@@ -160,7 +160,6 @@ struct FeedbackFigure {
     var reference: String
     var mistake: String
     var difference: String
-    var mistakeTitle: String
 
     static func heads(of figure: AttentionFigure, mistake title: String?) -> [FeedbackFigure] {
         let title = title ?? figure.mistakeID
@@ -172,14 +171,13 @@ struct FeedbackFigure {
                 head: h,
                 reference: attentionHeatmapSVG(
                     weights: maps.reference, rowLabels: rows, columnLabels: columns,
-                    title: "Head \(h): the reference's weights"),
+                    title: "Head \(h): the reference"),
                 mistake: attentionHeatmapSVG(
                     weights: maps.mistake, rowLabels: rows, columnLabels: columns,
-                    title: "Head \(h): with the mistake"),
+                    title: "Head \(h): \(title)"),
                 difference: attentionHeatmapSVG(
                     weights: difference, rowLabels: rows, columnLabels: columns,
-                    title: "Head \(h): mistake − reference", scale: .difference),
-                mistakeTitle: title)
+                    title: "Head \(h): mistake − reference", scale: .difference))
         }
     }
 

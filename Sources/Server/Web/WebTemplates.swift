@@ -129,9 +129,9 @@ enum WebTemplates {
                 does not, blue the reverse. Hover a square for its value.{{#figureNote}} {{figureNote}}{{/figureNote}}</p>
                 {{#figures}}
                 <div class="figure-row">
-                  <figure>{{{reference}}}<figcaption>Head {{head}}: the reference</figcaption></figure>
-                  <figure>{{{mistake}}}<figcaption>Head {{head}}: {{mistakeTitle}}</figcaption></figure>
-                  <figure>{{{difference}}}<figcaption>Head {{head}}: difference</figcaption></figure>
+                  <figure>{{{reference}}}</figure>
+                  <figure>{{{mistake}}}</figure>
+                  <figure>{{{difference}}}</figure>
                 </div>
                 {{/figures}}
               </details>
