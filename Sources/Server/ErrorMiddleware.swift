@@ -23,6 +23,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     "request failed",
                     metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             }
+            // A browser asking for a page lmlab does not have gets a page, not JSON.
+            if !request.uri.path.hasPrefix("/api/"), !request.uri.path.hasPrefix("/client/"),
+                request.headers[.accept]?.contains("text/html") == true
+            {
+                return Self.page(for: serverError)
+            }
             return Self.response(for: serverError)
         }
     }
@@ -71,6 +77,30 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         default:
             return .internalError("\(error)")
         }
+    }
+
+    /// The error as a small page a browser shows: what went wrong and a way back. The message
+    /// is escaped; the page needs nothing else from lmlab (it works when templates would not).
+    static func page(for error: ServerError) -> Response {
+        let message = error.clientMessage.replacingOccurrences(of: "&", with: "&amp;")
+            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+        let heading = error.status == .notFound ? "No such page" : "Something went wrong"
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(heading) · lmlab</title><link rel="stylesheet" href="/static/lmlab.css"></head>
+            <body><main id="main"><h1>\(heading)</h1><p class="problem" role="alert">\(message)</p>
+            <p><a href="/">Go to lmlab's start page</a> (My labs, or the sign-in page).</p>
+            </main></body></html>
+            """
+        var headers = error.headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'"
+        return Response(
+            status: error.status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func response(for error: ServerError) -> Response {

@@ -297,6 +297,61 @@ struct AttentionFiguresGrader: SubmissionGrader {
     }
 }
 
+/// A failing test whose message carries what a student's code printed or raised.
+struct HostileMessageGrader: SubmissionGrader {
+    static let message = #"ValueError: <script>alert(1)</script> & "quotes""#
+    func grade(_ job: GradeJob) async throws -> GradeOutcome {
+        GradeOutcome(
+            score: 0, maxScore: 1, graderVersion: "fake-1", seed: job.seed,
+            tests: [
+                TestResultRecord(
+                    name: "shapes", component: "attention", points: 0, maxPoints: 1,
+                    status: .error, message: Self.message, seconds: 0.01),
+            ])
+    }
+}
+
+@Suite struct WebBadInputTests {
+    @Test func whatAStudentsCodeRaisedIsTextOnThePage() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let app = buildApplication(
+            testConfiguration(), grader: HostileMessageGrader(), store: fixture.store,
+            logger: quietLogger)
+        try await app.test(.router) { client in
+            let id = try await client.execute(
+                uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
+                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x = 1\n")
+            ) { try decode(SubmissionReceipt.self, $0).id }
+            #expect(try await eventually { try fixture.store.submission(id: id)?.status == .graded })
+            let alice = try #require(try await WebPagesTests.signIn(client, token: fixture.aliceToken))
+            let page = WebPagesTests.html(
+                try await WebPagesTests.get(client, "/submissions/\(id)", session: alice))
+            #expect(page.contains("ValueError: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
+            #expect(!page.contains("<script>alert"))
+        }
+    }
+
+    @Test func aBrowserAskingForAMissingPageGetsAPage() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        try await routerOnly(fixture).test(.router) { client in
+            let page = try await client.execute(
+                uri: "/no/such/<page>", method: .get, headers: [.accept: "text/html"]) { $0 }
+            #expect(page.status == .notFound)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: page.body)
+            #expect(html.contains("No such page") && html.contains(#"href="/""#))
+            #expect(html.contains("&lt;page&gt;") || !html.contains("<page>"))
+            // The API keeps answering JSON, whatever the client accepts.
+            let api = try await client.execute(
+                uri: "/api/nothing", method: .get, headers: [.accept: "text/html"]) { $0 }
+            #expect(api.status == .notFound)
+            #expect(api.headers[.contentType] == "application/json; charset=utf-8")
+        }
+    }
+}
+
 @Suite struct FeedbackHeatmapTests {
     @Test func aFailingAttentionTestShowsTheReferenceTheMistakeAndTheirDifference() async throws {
         let fixture = try Fixture.make()

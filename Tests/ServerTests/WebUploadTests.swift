@@ -184,7 +184,10 @@ import Testing
             let stale = try await Self.upload(
                 client, lab: "attention", session: "0123456789abcdef", csrf: csrf,
                 filename: "a.py", content: code)
-            #expect(stale.status == .seeOther && stale.headers[.location] == "/sign-in")
+            #expect(stale.status == .seeOther && stale.headers[.location] == "/sign-in?expired=1")
+            let told = WebPagesTests.html(
+                try await WebPagesTests.get(client, "/sign-in?expired=1", session: nil))
+            #expect(told.contains("Your session has ended"))
 
             #expect(try submissionCount(fixture) == 0)
         }

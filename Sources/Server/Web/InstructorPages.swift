@@ -37,7 +37,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     func instructorsOnly(
         _ request: Request, _ page: (WebSession) async throws -> Response
     ) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         guard session.student.isInstructor else { return web.instructorsOnly(session, request) }
         return try await page(session)
     }

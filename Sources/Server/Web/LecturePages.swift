@@ -25,14 +25,14 @@ struct LectureWebController<Context: RequestContext>: Sendable {
     // MARK: - Handlers
 
     @Sendable func index(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         return web.page(
             LectureIndexPage(session: web.view(session), model: lecture?.displayName),
             "lecture", status: .ok, request: request)
     }
 
     @Sendable func sizes(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let query = request.uri.queryParameters
         var problem: String?
         var contextLength: Int?
@@ -70,7 +70,7 @@ struct LectureWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func pipeline(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         guard let lecture else { return noModel(session, request) }
         let form = (try? URLEncodedFormDecoder().decode(
             PipelineForm.self, from: request.uri.query ?? "")) ?? PipelineForm()
@@ -119,7 +119,7 @@ struct LectureWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func attention(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         guard let lecture else { return noModel(session, request) }
         let config = lecture.model.config
         let form = (try? URLEncodedFormDecoder().decode(

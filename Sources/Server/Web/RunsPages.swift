@@ -25,7 +25,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func runs(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let now = Date()
         let rows = try store.searchRuns(
             RunQuery(filter: Self.ownRuns(session.student.id), limit: Self.runsListed), now: now)
@@ -41,7 +41,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func run(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let id = context.parameters.get("id") ?? ""
         // Someone else's run looks exactly like a missing one.
         guard let details = try? store.runDetails(id: id),
@@ -84,7 +84,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func leaderboards(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let page = LeaderboardsPage(
             session: web.view(session),
             labs: try store.labs().filter { $0.retiredAt == nil }.map { .init(id: $0.id, title: $0.title) },
@@ -93,7 +93,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func labLeaderboard(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let labID = context.parameters.get("lab") ?? ""
         guard let lab = try store.lab(id: labID) else {
             return web.problem(
@@ -123,7 +123,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     @Sendable func experimentLeaderboard(_ request: Request, context: Context) async throws
         -> Response
     {
-        guard let session = try web.session(request) else { return web.signInFirst() }
+        guard let session = try web.session(request) else { return web.signInFirst(request) }
         let name = context.parameters.get("name")?.removingPercentEncoding ?? ""
         guard try store.experiment(named: name) != nil else {
             return web.problem(

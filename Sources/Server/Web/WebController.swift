@@ -48,7 +48,13 @@ struct WebController<Context: RequestContext>: Sendable {
 
     @Sendable func signInForm(_ request: Request, context: Context) async throws -> Response {
         if try session(request) != nil { return web.redirect("/labs") }
-        return signInPage(request, problem: nil, status: .ok)
+        let expired = request.uri.queryParameters["expired"] == "1"
+        return signInPage(
+            request,
+            problem: expired
+                ? "Your session has ended (12 hours after you signed in, or when you signed "
+                    + "out). Sign in again." : nil,
+            status: .ok)
     }
 
     @Sendable func signIn(_ request: Request, context: Context) async throws -> Response {
@@ -150,7 +156,7 @@ struct WebController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func submitForm(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try session(request) else { return web.signInFirst() }
+        guard let session = try session(request) else { return web.signInFirst(request) }
         guard let page = try submitPage(context, session, problem: nil) else {
             return unknownLab(context, session, request)
         }
@@ -161,7 +167,7 @@ struct WebController<Context: RequestContext>: Sendable {
     /// (SubmissionsController.admit/enqueue: the same deadlines, limits and checks), then the
     /// submission's page, which follows its grading live.
     @Sendable func submit(_ request: Request, context: Context) async throws -> Response {
-        guard let session = try session(request) else { return web.signInFirst() }
+        guard let session = try session(request) else { return web.signInFirst(request) }
         guard let labID = context.parameters.get("lab"), try store.lab(id: labID) != nil else {
             return unknownLab(context, session, request)
         }

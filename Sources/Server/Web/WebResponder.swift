@@ -79,8 +79,12 @@ struct WebResponder: Sendable {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
-    /// Sends a browser without a session to the sign-in page.
-    func signInFirst() -> Response { redirect("/sign-in") }
+    /// Sends a browser without a session to the sign-in page; one whose cookie no longer
+    /// names a session (expired, or ended at sign-out elsewhere) is told so there.
+    func signInFirst(_ request: Request) -> Response {
+        let stale = !(request.cookies[sessionCookie]?.value ?? "").isEmpty
+        return redirect(stale ? "/sign-in?expired=1" : "/sign-in")
+    }
 
     func expiredCookie(_ name: String, path: String, _ request: Request) -> Cookie {
         Cookie(
