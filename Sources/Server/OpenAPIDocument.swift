@@ -1404,6 +1404,35 @@ enum OpenAPIDocument {
             "type": "string",
             "nullable": true,
             "description": "The lecture's hint for it."
+          },
+          "attention": {
+            "type": "object",
+            "nullable": true,
+            "description": "A failing attention test diagnosed as a catalogued mistake: per head (at most 4), the reference's attention weights on the test's case beside the mistake's, [queries][keys], cut to the first 16 positions.",
+            "required": ["mistakeID", "queries", "keys", "headCount", "heads"],
+            "properties": {
+              "mistakeID": { "type": "string" },
+              "queries": { "type": "integer" },
+              "keys": { "type": "integer" },
+              "headCount": { "type": "integer" },
+              "heads": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": ["reference", "mistake"],
+                  "properties": {
+                    "reference": {
+                      "type": "array",
+                      "items": { "type": "array", "items": { "type": "number" } }
+                    },
+                    "mistake": {
+                      "type": "array",
+                      "items": { "type": "array", "items": { "type": "number" } }
+                    }
+                  }
+                }
+              }
+            }
           }
         }
       },

@@ -51,14 +51,9 @@ public func selfAttentionWeights(
     precondition(
         x.rank == 2 && heads > 0 && x.shape[1] % heads == 0,
         "self-attention weights: x \(x.shape) with \(heads) heads")
-    let (t, c) = (x.shape[0], x.shape[1])
+    let t = x.shape[0]
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
-    let part = { (i: Int) in  // the third read as q (0), k (1) or v (2): [T, C] -> [H, T, hs]
-        let from = variant.qkvOrder[i] * c
-        return splitHeads(
-            qkv.sliced(axis: -1, from..<(from + c)), heads: heads,
-            transpose: variant.splitTranspose)
-    }
+    let part = { (i: Int) in variantHead(qkv, i, heads: heads, variant) }  // [H, T, hs]
     guard !variant.isCorrect else { return causalSelfAttentionWeights(qkv: qkv, heads: heads) }
     let mask = variant.causalOffset.map { causalMask(t, offset: $0) }
     return variantAttentionWeights(q: part(0), k: part(1), mask: mask, variant.attention)

@@ -148,19 +148,23 @@ public func composedMultiHeadSelfAttention(_ x: Tensor, weights w: AttentionWeig
 func variantSelfAttention(
     _ x: Tensor, weights w: AttentionWeights, heads: Int, _ variant: MultiHeadVariant
 ) -> Tensor {
-    let (t, c) = (x.shape[0], x.shape[1])
+    let t = x.shape[0]
     let qkv = linear(x, weight: w.cAttnWeight, bias: w.cAttnBias)  // [T, C] -> [T, 3C]
-    let part = { (i: Int) in  // the third read as q (0), k (1) or v (2): [T, C] -> [H, T, hs]
-        let from = variant.qkvOrder[i] * c
-        return splitHeads(
-            qkv.sliced(axis: -1, from..<(from + c)), heads: heads,
-            transpose: variant.splitTranspose)
-    }
+    let part = { (i: Int) in variantHead(qkv, i, heads: heads, variant) }
     let mask = variant.causalOffset.map { causalMask(t, offset: $0) }
     let out = variantAttention(
         q: part(0), k: part(1), v: part(2), mask: mask, variant.attention)  // [H, T, hs]
     let merged = mergeHeads(out, transpose: variant.mergeTranspose)  // [T, C]
     return linear(merged, weight: w.cProjWeight, bias: w.cProjBias)  // [T, C]
+}
+
+/// The third of the fused projection qkv [T, 3C] read as q (0), k (1) or v (2) under
+/// `variant` (its order of the thirds, its split with or without the transpose) -> [H, T, hs].
+func variantHead(_ qkv: Tensor, _ i: Int, heads: Int, _ variant: MultiHeadVariant) -> Tensor {
+    let c = qkv.shape[1] / 3
+    let from = variant.qkvOrder[i] * c
+    return splitHeads(
+        qkv.sliced(axis: -1, from..<(from + c)), heads: heads, transpose: variant.splitTranspose)
 }
 
 /// Cross-attention: x [Tq, C] attends to context [Tk, C] (no mask) -> [Tq, C]. A `variant`

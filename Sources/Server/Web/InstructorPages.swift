@@ -368,12 +368,9 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
     private func unknownLab(_ session: WebSession, _ context: Context, _ request: Request)
         -> Response
     {
-        web.problem(
-            session, status: .notFound, heading: "No such lab",
-            message: "There is no lab '\(parameter("lab", context) ?? "")' here.",
-            advice: "Open the labs from the class overview; a lab appears once lmlab serve has "
-                + "synced it from the labs folder.",
-            request: request)
+        web.unknownLab(
+            parameter("lab", context) ?? "", session,
+            advice: "Open the labs from the class overview.", request)
     }
 
     private func unknownStudent(_ session: WebSession, _ context: Context, _ request: Request)

@@ -96,10 +96,8 @@ struct RunsWebController<Context: RequestContext>: Sendable {
         guard let session = try web.session(request) else { return web.signInFirst(request) }
         let labID = context.parameters.get("lab") ?? ""
         guard let lab = try store.lab(id: labID) else {
-            return web.problem(
-                session, status: .notFound, heading: "No such lab",
-                message: "There is no lab \(labID) in this course.",
-                advice: "Choose a leaderboard from Leaderboards.", request: request)
+            return web.unknownLab(
+                labID, session, advice: "Choose a leaderboard from Leaderboards.", request)
         }
         // Pseudonyms for everyone (instructors too: names are the CLI's --names); the viewer
         // rule decides which points count, as for GET /api/labs/:lab/leaderboard.

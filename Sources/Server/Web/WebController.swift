@@ -272,10 +272,9 @@ struct WebController<Context: RequestContext>: Sendable {
     private func unknownLab(_ context: Context, _ session: WebSession, _ request: Request)
         -> Response
     {
-        web.problem(
-            session, status: .notFound, heading: "No such lab",
-            message: "There is no lab \(context.parameters.get("lab") ?? "") in this course.",
-            advice: "Choose a lab from My labs.", request: request)
+        web.unknownLab(
+            context.parameters.get("lab") ?? "", session, advice: "Choose a lab from My labs.",
+            request)
     }
 
     @Sendable func script(_ request: Request, context: Context) async throws -> Response {

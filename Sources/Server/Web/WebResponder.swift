@@ -58,6 +58,17 @@ struct WebResponder: Sendable {
             "error", status: status, request: request)
     }
 
+    /// 404 for a lab that is not in the course; `advice` says where the viewer finds the labs.
+    func unknownLab(_ id: String, _ session: WebSession, advice: String, _ request: Request)
+        -> Response
+    {
+        problem(
+            session, status: .notFound, heading: "No such lab",
+            message: "There is no lab '\(id)' in this course.",
+            advice: advice + " A lab appears once lmlab serve has synced it from the labs folder.",
+            request: request)
+    }
+
     /// 403 for a signed-in form that did not carry the session's CSRF token.
     func csrfRefused(_ session: WebSession, _ request: Request) -> Response {
         problem(
