@@ -263,6 +263,7 @@ public struct Grader: Sendable {
                 result.status = .passed
                 result.score = test.points
             } else {
+                result.slice = ValueSlice(got: got, expected: expected, comparison: comparison)
                 result.diagnosis = diagnose(
                     component: test.component, args: args, got: got, expected: expected,
                     returns: component.returns, tolerance: tolerance, comparison: comparison,

@@ -37,6 +37,8 @@ public struct TestResult: Sendable, Codable, Equatable {
     public var seconds: Double
     /// A failing attention test's weights beside its diagnosed mistake's (the heatmaps).
     public var attention: AttentionFigure? = nil
+    /// Expected vs got on a few values of a failing array answer.
+    public var slice: ValueSlice? = nil
 
     public var passed: Bool { status == .passed }
 }

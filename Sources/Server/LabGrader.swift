@@ -167,7 +167,7 @@ public struct LabGrader: SubmissionGrader {
             maxPoints: result.points, status: status, visibility: result.visibility,
             diagnosis: diagnosisID, diagnosisNearMiss: nearMiss, message: message,
             maxAbsError: result.comparison?.maxAbsError, maxRelError: result.comparison?.maxRelError,
-            seconds: result.seconds, attention: result.attention)
+            seconds: result.seconds, slice: result.slice, attention: result.attention)
     }
 }
 

@@ -1405,6 +1405,20 @@ enum OpenAPIDocument {
             "nullable": true,
             "description": "The lecture's hint for it."
           },
+          "slice": {
+            "type": "object",
+            "nullable": true,
+            "description": "A failing array answer: expected and got on the row holding the element furthest outside the tolerance, at most 8 values (non-finite values as the strings nan, inf, -inf).",
+            "required": ["row", "start", "columns", "worst", "expected", "got"],
+            "properties": {
+              "row": { "type": "array", "items": { "type": "integer" } },
+              "start": { "type": "integer" },
+              "columns": { "type": "integer" },
+              "worst": { "type": "integer" },
+              "expected": { "type": "array", "items": { "oneOf": [{ "type": "number" }, { "type": "string" }] } },
+              "got": { "type": "array", "items": { "oneOf": [{ "type": "number" }, { "type": "string" }] } }
+            }
+          },
           "attention": {
             "type": "object",
             "nullable": true,

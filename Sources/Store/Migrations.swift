@@ -237,10 +237,14 @@ extension LabStore {
             try WebSessions.migrate(db)
         }
 
-        // A failing attention test's weights (reference and diagnosed mistake, per head) for
-        // the feedback's heatmaps: Diagnosis's AttentionFigure as JSON.
-        migrator.registerMigration("v6-attention-figures") { db in
-            try db.alter(table: "test_results") { t in t.add(column: "attention", .text) }
+        // What the feedback draws of a failing test, as JSON: expected vs got on a small
+        // slice (Diagnosis's ValueSlice) and an attention test's weights beside the diagnosed
+        // mistake's, per head (AttentionFigure, the heatmaps).
+        migrator.registerMigration("v6-feedback-figures") { db in
+            try db.alter(table: "test_results") { t in
+                t.add(column: "slice", .text)
+                t.add(column: "attention", .text)
+            }
         }
         return migrator
     }

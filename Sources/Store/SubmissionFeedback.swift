@@ -65,6 +65,8 @@ public struct TestFeedback: Sendable, Codable, Equatable {
     /// A failing attention test's weights beside its diagnosed mistake's, per head (shown only
     /// with the test itself: the viewer sees it in full).
     public var attention: AttentionFigure? = nil
+    /// Expected vs got on a few values of a failing array answer (shown with the test only).
+    public var slice: ValueSlice? = nil
 
     public var passed: Bool { status == .pass }
 }
@@ -105,6 +107,7 @@ extension TestFeedback {
         self.mistake = catalogued?.title
         self.hint = catalogued?.hint
         self.attention = result.attention
+        self.slice = result.slice
     }
 }
 

@@ -30,6 +30,8 @@ public struct TestResultRecord: Sendable, Hashable, Codable {
     public var maxAbsError: Double?
     public var maxRelError: Double?
     public var seconds: Double?
+    /// Expected vs got on a few values of a failing array answer.
+    public var slice: ValueSlice?
     /// A failing attention test's weights beside its diagnosed mistake's (the heatmaps).
     public var attention: AttentionFigure?
 
@@ -38,7 +40,8 @@ public struct TestResultRecord: Sendable, Hashable, Codable {
         name: String, component: String? = nil, points: Double, maxPoints: Double,
         status: TestStatus, visibility: String = "visible", diagnosis: String? = nil,
         diagnosisNearMiss: Bool = false, message: String? = nil, maxAbsError: Double? = nil,
-        maxRelError: Double? = nil, seconds: Double? = nil, attention: AttentionFigure? = nil
+        maxRelError: Double? = nil, seconds: Double? = nil, slice: ValueSlice? = nil,
+        attention: AttentionFigure? = nil
     ) {
         self.id = nil
         self.submissionID = 0
@@ -55,12 +58,13 @@ public struct TestResultRecord: Sendable, Hashable, Codable {
         self.maxAbsError = maxAbsError
         self.maxRelError = maxRelError
         self.seconds = seconds
+        self.slice = slice
         self.attention = attention
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, component, points, status, visibility, diagnosis, message, seconds
-        case attention
+        case slice, attention
         case submissionID = "submission_id"
         case gradeID = "grade_id"
         case maxPoints = "max_points"
@@ -95,9 +99,8 @@ extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
         maxRelError = Self.number(row[CodingKeys.maxRelError.stringValue])
         seconds = row[CodingKeys.seconds.stringValue]
         // A figure that no longer decodes (an older shape) is left out, never an error.
-        attention = (row[CodingKeys.attention.stringValue] as String?).flatMap {
-            try? JSONDecoder().decode(AttentionFigure.self, from: Data($0.utf8))
-        }
+        slice = Self.decoded(ValueSlice.self, row[CodingKeys.slice.stringValue])
+        attention = Self.decoded(AttentionFigure.self, row[CodingKeys.attention.stringValue])
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -116,9 +119,26 @@ extension TestResultRecord: FetchableRecord, MutablePersistableRecord {
         container[CodingKeys.maxAbsError.stringValue] = Self.stored(maxAbsError)
         container[CodingKeys.maxRelError.stringValue] = Self.stored(maxRelError)
         container[CodingKeys.seconds.stringValue] = seconds
-        container[CodingKeys.attention.stringValue] = try attention.map {
-            String(decoding: try JSONEncoder().encode($0), as: UTF8.self)
-        }
+        container[CodingKeys.slice.stringValue] = try Self.encoded(slice)
+        container[CodingKeys.attention.stringValue] = try Self.encoded(attention)
+    }
+
+    /// A figure column's JSON: numbers as JSON numbers, NaN and ±inf (a student's overflow)
+    /// as the strings "nan", "inf", "-inf".
+    static func encoded<T: Encodable>(_ value: T?) throws -> String? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decoded<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        guard let text else { return nil }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? decoder.decode(T.self, from: Data(text.utf8))
     }
 
     /// How an error column holds `value`: a REAL, or 'NaN' for NaN.

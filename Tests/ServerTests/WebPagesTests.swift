@@ -4,6 +4,7 @@
 // by hand in ThreeVisibilitiesGrader). Values a student controls are escaped.
 import Diagnosis
 import Foundation
+import Grading
 import Hummingbird
 import HummingbirdTesting
 import Store
@@ -288,11 +289,18 @@ struct AttentionFiguresGrader: SubmissionGrader {
                 TestResultRecord(
                     name: "mha_visible", component: "multi_head_attention", points: 0,
                     maxPoints: 2, status: .fail, diagnosis: "no_causal_mask",
-                    message: "wrong values", seconds: 0.01, attention: Self.visible),
+                    message: "wrong values", seconds: 0.01,
+                    slice: ValueSlice(
+                        row: [1], start: 0, columns: 3, worst: 2, expected: [0.5, 0.25, 0.125],
+                        got: [0.5, 0.25, .infinity]),
+                    attention: Self.visible),
                 TestResultRecord(
                     name: "mha_hidden", component: "multi_head_attention", points: 0,
                     maxPoints: 2, status: .fail, visibility: "hidden", diagnosis: "no_scaling",
-                    message: "hidden detail", seconds: 0.01, attention: Self.hidden),
+                    message: "hidden detail", seconds: 0.01,
+                    slice: ValueSlice(
+                        row: [], start: 0, columns: 1, worst: 0, expected: [0.4375], got: [9.75]),
+                    attention: Self.hidden),
             ])
     }
 }
@@ -377,21 +385,29 @@ struct HostileMessageGrader: SubmissionGrader {
             #expect(page.contains("query 0 → key 0: -0.625000</title>"))
             #expect(page.contains("query 0 → key 1: 0.625000</title>"))
             #expect(page.contains("No causal mask"))
+            // Expected vs got on the slice, the worst value (an overflow) marked.
+            #expect(page.contains("Expected and yours on row [1], columns 0–2 of 3"))
+            #expect(page.contains("<td>0.5</td><td>0.25</td><td class=\"worst\">0.125</td>"))
+            #expect(page.contains("<td>0.5</td><td>0.25</td><td class=\"worst\">inf</td>"))
+            #expect(!page.contains("0.4375") && !page.contains("9.75"))
             // The hidden test's maps are never on a student's page (0.9375 is only in them).
             #expect(!page.contains("0.937500") && !page.contains("mha_hidden"))
             // The JSON API carries the same figure, for the visible test only.
             try await client.execute(
                 uri: "/api/submissions/\(id)", method: .get, headers: bearer(fixture.aliceToken)
             ) { response in
-                let feedback = try decode(SubmissionFeedback.self, response)
+                // lmlab's JSON: the overflow arrives as a string, read back as inf.
+                let feedback = try LMLabJSON.decoder().decode(
+                    SubmissionFeedback.self, from: Data(buffer: response.body))
                 #expect(feedback.tests.map(\.name) == ["mha_visible"])
                 #expect(feedback.tests.first?.attention == AttentionFiguresGrader.visible)
+                #expect(feedback.tests.first?.slice?.got == [0.5, 0.25, .infinity])
             }
             // The instructor sees both tests' maps.
             let prof = try #require(try await WebPagesTests.signIn(client, token: fixture.profToken))
             let full = WebPagesTests.html(
                 try await WebPagesTests.get(client, "/submissions/\(id)", session: prof))
-            #expect(full.contains("0.937500") && full.contains("mha_hidden"))
+            #expect(full.contains("0.937500") && full.contains("mha_hidden") && full.contains("9.75"))
         }
     }
 

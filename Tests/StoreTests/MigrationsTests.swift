@@ -14,7 +14,7 @@ struct MigrationsTests {
         // gained retired_at in v4; v5 added the web's sessions and sign-in links)
         let applied = try store.reader.read { db in try LabStore.migrator.appliedIdentifiers(db) }
         #expect(applied == ["v1", "v2-tracking", "v3-standings", "v4-retired-labs", "v5-web-sessions",
-                            "v6-attention-figures"])
+                            "v6-feedback-figures"])
         let expected: [String: [String]] = [
             "students": [
                 "id", "name", "email", "pseudonym", "token_hash", "is_instructor",
@@ -33,7 +33,7 @@ struct MigrationsTests {
             "test_results": [
                 "id", "submission_id", "grade_id", "name", "component", "points",
                 "max_points", "status", "visibility", "diagnosis", "diagnosis_near_miss",
-                "message", "max_abs_error", "max_rel_error", "seconds", "attention",
+                "message", "max_abs_error", "max_rel_error", "seconds", "slice", "attention",
             ],
             "grades": [
                 "id", "submission_id", "grader_version", "seed", "score", "max_score",

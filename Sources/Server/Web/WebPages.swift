@@ -73,6 +73,8 @@ struct FeedbackPage {
             var figures: [FeedbackFigure] = []
             /// What the maps leave out of a larger case, or nil.
             var figureNote: String? = nil
+            /// Expected vs got on a few values.
+            var slice: SliceView? = nil
         }
 
         var component: String
@@ -124,6 +126,7 @@ struct FeedbackPage {
                 name: test.name, passed: test.passed,
                 points: "\(formatNumber(test.points))/\(formatNumber(test.maxPoints))",
                 message: test.message)
+            row.slice = test.slice.map(SliceView.init)
             if let figure = test.attention {
                 row.figures = FeedbackFigure.heads(of: figure, mistake: test.mistake)
                 row.figureNote = FeedbackFigure.note(figure)
@@ -150,6 +153,32 @@ struct FeedbackPage {
                 perplexity: $0.perplexity.map { formatNumber($0) } ?? "not measured")
         }
         verification = feedback.verification
+    }
+}
+
+/// Expected vs got on a small slice, as the feedback's table shows it.
+struct SliceView {
+    struct Cell {
+        var column: Int
+        var expected: String
+        var got: String
+        /// The element furthest outside the tolerance.
+        var worst: Bool
+    }
+
+    /// "row [3], columns 0–7 of 20".
+    var caption: String
+    var cells: [Cell]
+
+    init(_ slice: ValueSlice) {
+        let end = slice.start + slice.expected.count - 1
+        let row = slice.row.isEmpty ? "" : "row [\(slice.row.map(String.init).joined(separator: ", "))], "
+        caption = "\(row)columns \(slice.start)–\(end) of \(slice.columns)"
+        cells = slice.expected.indices.map { i in
+            Cell(
+                column: slice.start + i, expected: formatNumber(slice.expected[i]),
+                got: formatNumber(slice.got[i]), worst: slice.start + i == slice.worst)
+        }
     }
 }
 

@@ -121,6 +121,18 @@ enum WebTemplates {
               <span class="verdict">{{#passed}}PASS{{/passed}}{{^passed}}FAIL{{/passed}}</span>
               {{name}} ({{points}})
               {{#message}}<pre class="message">{{message}}</pre>{{/message}}
+              {{#slice}}
+              <div class="slice">
+              <table>
+                <caption>Expected and yours on {{caption}} (the worst value is marked)</caption>
+                <thead><tr><th scope="col">column</th>{{#cells}}<th scope="col"{{#worst}} class="worst"{{/worst}}>{{column}}</th>{{/cells}}</tr></thead>
+                <tbody>
+                  <tr><th scope="row">expected</th>{{#cells}}<td{{#worst}} class="worst"{{/worst}}>{{expected}}</td>{{/cells}}</tr>
+                  <tr><th scope="row">yours</th>{{#cells}}<td{{#worst}} class="worst"{{/worst}}>{{got}}</td>{{/cells}}</tr>
+                </tbody>
+              </table>
+              </div>
+              {{/slice}}
               {{^empty(figures)}}
               <details class="attention-maps" open>
                 <summary>Attention weights on this test's case: the reference beside your mistake</summary>
@@ -260,6 +272,11 @@ enum WebTemplates {
         .message { white-space: pre-wrap; margin: .2rem 0 0 3.2rem; font-size: .9em; }
         .status { font-weight: 600; }
         .attention-maps { margin: .5rem 0 0 3.2rem; }
+        .slice { margin: .3rem 0 0 3.2rem; overflow-x: auto; }
+        .slice table { width: auto; font-size: .85em; font-family: ui-monospace, monospace; }
+        .slice caption { font-family: system-ui, sans-serif; }
+        .slice th, .slice td { padding: .15rem .5rem; text-align: right; }
+        .slice .worst { background: #fdf3f3; color: var(--fail); font-weight: 700; }
         .figure-row { display: flex; flex-wrap: wrap; gap: .5rem 1rem; }
         .figure-row figure { margin: 0; }
         .figure-row figcaption { font-size: .85em; color: var(--muted); }
@@ -270,7 +287,7 @@ enum WebTemplates {
           table.labs thead { display: none; }
           table.labs tr, table.labs td, table.labs th { display: block; border: 0; padding: .1rem 0; }
           table.labs tr { border-bottom: 1px solid var(--line); padding: .5rem 0; }
-          .message, .attention-maps { margin-left: 0; }
+          .message, .attention-maps, .slice { margin-left: 0; }
         }
         """
 }
