@@ -123,3 +123,34 @@ import Tracking
         }
     }
 }
+
+@Suite struct BoardPagingTests {
+    static func request(_ uri: String) -> Request {
+        Request(
+            head: .init(method: .get, scheme: "http", authority: "lmlab", path: uri),
+            body: .init(buffer: ByteBuffer()))
+    }
+
+    @Test func aPageOfTheRankingAndTheViewersOwnRow() throws {
+        // 250 rows, 100 a page: page 2 is ranks 101–200; the viewer ranks 6th, shown last.
+        let paging = BoardPaging(
+            count: 250, perPage: 100,
+            request: Self.request("/experiments/sweep/leaderboard?metric=eval_loss.min&page=2"),
+            own: 5)
+        #expect(paging.shown == Array(100..<200) + [5])
+        #expect(paging.summary == "Ranks 101–200 of 250; your place is 6, shown last")
+        let previous = try #require(paging.previous?.href)
+        let next = try #require(paging.next?.href)
+        #expect(previous.hasPrefix("/experiments/sweep/leaderboard?"))
+        #expect(previous.contains("metric=eval_loss.min") && previous.contains("page=1"))
+        #expect(next.contains("metric=eval_loss.min") && next.contains("page=3"))
+        // The last page has no next; a page past the end is the last one.
+        let last = BoardPaging(
+            count: 250, perPage: 100, request: Self.request("/labs/a/leaderboard?page=9"), own: 220)
+        #expect(last.shown == Array(200..<250) && last.next == nil && last.previous != nil)
+        #expect(last.summary == "Ranks 201–250 of 250")
+        // Everything on one page: no summary, no links.
+        let one = BoardPaging(count: 3, perPage: 100, request: Self.request("/labs/a/leaderboard"), own: 1)
+        #expect(one.shown == [0, 1, 2] && one.summary == nil && one.next == nil)
+    }
+}

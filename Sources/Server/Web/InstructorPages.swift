@@ -77,7 +77,7 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
             let regraded = RunsController<Context>.formQuery(request)["regraded"].flatMap {
                 Int($0)
             }
-            let page = LabPage(
+            var page = LabPage(
                 session: web.view(session), csrf: session.csrfToken, id: lab.id, title: lab.title,
                 href: "/instructor/labs/" + pathSegment(lab.id), rosterSize: report.rosterSize,
                 submitters: report.submitters, graded: report.graded,
@@ -93,18 +93,21 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                         title: mistakeInfo(count.diagnosis)?.title ?? count.diagnosis,
                         counts: counted(count.students, "student") + ", "
                             + counted(count.occurrences, "test result"),
-                        who: (behind[count.diagnosis] ?? []).map {
+                        who: (behind[count.diagnosis] ?? []).prefix(LabPage.listed).map {
                             StudentLink(
                                 id: $0.studentID, name: $0.name, detail: "\($0.occurrences)×")
-                        })
+                        },
+                        moreWho: max(0, (behind[count.diagnosis]?.count ?? 0) - LabPage.listed))
                 },
-                late: grades.filter { $0.late == true }.map {
+                late: grades.lazy.filter { $0.late == true }.prefix(LabPage.listed).map {
                     StudentLink(id: $0.studentID, name: $0.name, detail: nil)
                 },
-                missing: report.missingStudents.map {
+                missing: report.missingStudents.prefix(LabPage.listed).map {
                     StudentLink(id: $0, name: names[$0] ?? $0, detail: nil)
                 },
                 regraded: regraded)
+            page.moreLate = max(0, grades.filter { $0.late == true }.count - LabPage.listed)
+            page.moreMissing = max(0, report.missingStudents.count - LabPage.listed)
             return web.page(page, "instructor-lab", status: .ok, request: request)
         }
     }
@@ -461,6 +464,8 @@ struct LabPage {
         /// "2 students, 3 test results".
         var counts: String
         var who: [StudentLink]
+        /// Students behind it beyond the ones listed (`LabPage.listed`).
+        var moreWho: Int = 0
     }
 
     var session: SessionView?
@@ -478,8 +483,16 @@ struct LabPage {
     var mistakes: [Mistake]
     var late: [StudentLink]
     var missing: [StudentLink]
+    /// Late and missing students beyond the ones listed.
+    var moreLate: Int = 0
+    var moreMissing: Int = 0
     /// How many submissions a regrade just queued (from the redirect after the button).
     var regraded: Int?
+
+    /// Names listed per mistake and in the late and missing lists; the rest are counted (a
+    /// class of thousands would make a page of thousands of names). The CSV export and
+    /// `lmlab report` have them all.
+    static let listed = 50
 
     /// Geometry of the histogram, in SVG units.
     static let chartWidth = 520.0, chartHeight = 260.0

@@ -81,14 +81,17 @@ enum InstructorTemplates {
           <h3>{{title}} <span class="mistake-id">[{{id}}]</span></h3>
           <p class="meta">{{counts}}</p>
           <ul class="people">{{#who}}<li><a href="{{href}}">{{name}}</a> ({{detail}})</li>{{/who}}</ul>
+          {{#moreWho}}<p class="meta">and {{moreWho}} more (all of them: lmlab report lab, or the CSV export)</p>{{/moreWho}}
         </section>
         {{/mistakes}}
         <h2>Late</h2>
         {{^late}}<p>No counted submission is late.</p>{{/late}}
         <ul class="people">{{#late}}<li><a href="{{href}}">{{name}}</a></li>{{/late}}</ul>
+        {{#moreLate}}<p class="meta">and {{moreLate}} more (all of them: the CSV export)</p>{{/moreLate}}
         <h2>Missing</h2>
         {{^missing}}<p>Every student has submitted.</p>{{/missing}}
         <ul class="people">{{#missing}}<li><a href="{{href}}">{{name}}</a></li>{{/missing}}</ul>
+        {{#moreMissing}}<p class="meta">and {{moreMissing}} more (all of them: lmlab report lab)</p>{{/moreMissing}}
         {{/body}}
         {{/layout}}
         """

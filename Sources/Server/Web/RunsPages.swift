@@ -15,6 +15,9 @@ struct RunsWebController<Context: RequestContext>: Sendable {
     static var runsListed: Int { 200 }
     /// Curves drawn on a run's page (one per metric key, in key order).
     static var curvesDrawn: Int { 8 }
+    /// Rows on one page of a leaderboard (a class of thousands is paged; the viewer's own row is
+    /// always shown).
+    static var boardPage: Int { 100 }
 
     func addRoutes(to router: Router<Context>) {
         router.get("runs", use: runs)
@@ -105,16 +108,20 @@ struct RunsWebController<Context: RequestContext>: Sendable {
             lab: lab.id, counting: lab.counting, includeNames: false,
             viewer: session.student.viewer(now: Date()))
         let board = LabLeaderboard(lab: lab.id, counting: lab.counting, rows: rows)
+        let paging = BoardPaging(
+            count: board.rows.count, perPage: Self.boardPage, request: request,
+            own: board.rows.firstIndex { $0.name == session.student.pseudonym })
         let page = LabLeaderboardPage(
             session: web.view(session), lab: lab.id, title: lab.title, counting: board.counting,
             you: session.student.pseudonym,
-            rows: board.rows.map { row in
+            rows: paging.shown.map { board.rows[$0] }.map { row in
                 .init(
                     rank: row.rank, name: row.name, you: row.name == session.student.pseudonym,
                     score: "\(formatMetric(row.score))/\(formatMetric(row.maxScore))",
                     submitted: (try? Date(row.submittedAt, strategy: .iso8601)).map(webDate)
                         ?? row.submittedAt)
-            })
+            },
+            paging: paging)
         return web.page(page, "lab-leaderboard", status: .ok, request: request)
     }
 
@@ -152,7 +159,11 @@ struct RunsWebController<Context: RequestContext>: Sendable {
             let rows = try store.experimentLeaderboard(
                 experiment: name, metric: metric, ascending: order == "asc",
                 where: RunSource.filter(nil, verifiedOnly: verified), includeNames: false)
-            page.rows = rows.map { row in
+            let paging = BoardPaging(
+                count: rows.count, perPage: Self.boardPage, request: request,
+                own: rows.firstIndex { $0.ownerID == session.student.id })
+            page.paging = paging
+            page.rows = paging.shown.map { rows[$0] }.map { row in
                 let own = session.student.isInstructor || row.ownerID == session.student.id
                 return .init(
                     rank: row.rank, name: row.displayName, you: row.ownerID == session.student.id,
@@ -267,6 +278,7 @@ struct LabLeaderboardPage {
     var counting: String
     var you: String
     var rows: [Row]
+    var paging: BoardPaging
 }
 
 struct ExperimentLeaderboardPage {
@@ -292,13 +304,60 @@ struct ExperimentLeaderboardPage {
     var verified: Bool
     var rows: [Row]
     var problem: String?
+    var paging: BoardPaging? = nil
+}
+
+/// One page of a ranking: which rows (indices) it shows — a page of `perPage`, plus the viewer's
+/// own row when it is on another page — and links to the pages around it.
+struct BoardPaging {
+    struct Link {
+        var href: String
+        var label: String
+    }
+
+    var shown: [Int]
+    /// "Ranks 101–200 of 10,000", or nil when everything fits on one page.
+    var summary: String?
+    var previous: Link?
+    var next: Link?
+
+    init(count: Int, perPage: Int, request: Request, own: Int?) {
+        let query = request.uri.queryParameters
+        let pages = max(1, (count + perPage - 1) / perPage)
+        let number = min(max(1, query["page"].flatMap { Int($0) } ?? 1), pages)
+        let range = ((number - 1) * perPage)..<min(count, number * perPage)
+        shown = Array(range)
+        if let own, !range.contains(own) { shown.append(own) }
+        guard pages > 1 else { return }
+        summary = "Ranks \(range.lowerBound + 1)–\(range.upperBound) of \(count)"
+            + (own.map { range.contains($0) ? "" : "; your place is \($0 + 1), shown last" } ?? "")
+        // The other parameters kept as they came; only the page changes.
+        func link(_ page: Int, _ label: String) -> Link {
+            var items = URLComponents(string: request.uri.description)?.queryItems ?? []
+            items.removeAll { $0.name == "page" }
+            items.append(URLQueryItem(name: "page", value: String(page)))
+            var components = URLComponents()
+            components.path = request.uri.path
+            components.queryItems = items
+            return Link(href: components.string ?? request.uri.path, label: label)
+        }
+        previous = number > 1 ? link(number - 1, "Previous \(perPage)") : nil
+        next = number < pages ? link(number + 1, "Next \(perPage)") : nil
+    }
 }
 
 enum RunsTemplates {
     static let all: [String: String] = [
         "runs": runs, "run": run, "leaderboards": leaderboards,
         "lab-leaderboard": labLeaderboard, "experiment-leaderboard": experimentLeaderboard,
+        "paging": paging,
     ]
+
+    static let paging = """
+        {{#summary}}<nav class="paging" aria-label="Leaderboard pages"><span>{{summary}}</span>
+        {{#previous}}<a href="{{href}}">{{label}}</a>{{/previous}}
+        {{#next}}<a href="{{href}}">{{label}}</a>{{/next}}</nav>{{/summary}}
+        """
 
     static let runs = """
         {{<layout}}
@@ -394,6 +453,7 @@ enum RunsTemplates {
           </tbody>
         </table>
         {{/empty(rows)}}
+        {{#paging}}{{> paging}}{{/paging}}
         <p><a href="/leaderboards">All leaderboards</a></p>
         {{/body}}
         {{/layout}}
@@ -423,6 +483,7 @@ enum RunsTemplates {
           </tbody>
         </table>
         {{/empty(rows)}}
+        {{#paging}}{{> paging}}{{/paging}}
         {{^rows}}{{^problem}}<p>No run has logged {{metric}}{{#verified}} among the verified runs{{/verified}}.</p>{{/problem}}{{/rows}}
         <p><a href="/leaderboards">All leaderboards</a></p>
         {{/body}}
@@ -439,6 +500,7 @@ enum RunsTemplates {
         .filters label { margin: 0; }
         .filters select { font: inherit; padding: .2rem; }
         .check { font-weight: 400; }
+        .paging { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; margin: .8rem 0; color: var(--muted); }
         table.pairs th { width: 30%; font-family: ui-monospace, monospace; font-weight: 400; }
         """
 }
