@@ -128,7 +128,8 @@ public func buildRouter(
     // web tests, and the daemon then serves the API without pages rather than not at all.
     if let renderer = try? WebRenderer() {
         let web = WebResponder(store: store, renderer: renderer)
-        WebController<AppRequestContext>(web: web, submissions: submissions).addRoutes(to: router)
+        WebController<AppRequestContext>(web: web, submissions: submissions, checker: checker)
+            .addRoutes(to: router)
         RunsWebController<AppRequestContext>(web: web).addRoutes(to: router)
         InstructorWebController<AppRequestContext>(web: web).addRoutes(to: router)
         LectureWebController<AppRequestContext>(web: web, lecture: lecture).addRoutes(to: router)

@@ -340,6 +340,22 @@ struct HostileMessageGrader: SubmissionGrader {
         }
     }
 
+    @Test func myLabsShowsEachLabsPoints() async throws {
+        let fixture = try Fixture.make()
+        defer { fixture.remove() }
+        let app = buildApplication(
+            testConfiguration(), grader: ThreeVisibilitiesGrader(), store: fixture.store,
+            checker: FakeChecker(), logger: quietLogger)
+        try await app.test(.router) { client in
+            let alice = try #require(try await WebPagesTests.signIn(client, token: fixture.aliceToken))
+            let page = WebPagesTests.html(try await WebPagesTests.get(client, "/labs", session: alice))
+            // FakeChecker: attention and limited are worth 10 points (2 tests, 2 visible);
+            // closed has no points it could tell.
+            #expect(page.components(separatedBy: "<td>10 (2 tests, 2 visible)</td>").count - 1 == 2)
+            #expect(page.contains("<td>—</td>"))
+        }
+    }
+
     @Test func aBrowserAskingForAMissingPageGetsAPage() async throws {
         let fixture = try Fixture.make()
         defer { fixture.remove() }

@@ -23,6 +23,8 @@ let signInCSRFCookie = "lmlab_signin"
 struct WebController<Context: RequestContext>: Sendable {
     let web: WebResponder
     let submissions: SubmissionsController<Context>
+    /// The labs' points (what GET /api/labs answers), or nil when the daemon has no checker.
+    var checker: (any SubmissionChecker)? = nil
     var store: LabStore { web.store }
 
     func addRoutes(to router: Router<Context>) {
@@ -128,8 +130,12 @@ struct WebController<Context: RequestContext>: Sendable {
                 student: student.id, lab: lab.id, since: now.addingTimeInterval(-3600))
             let left = lab.retiredAt != nil ? "closed"
                 : lab.rateLimitPerHour.map { String(max(0, $0 - used)) } ?? "no limit"
+            let points = checker?.points(lab: lab.id).map {
+                "\(formatNumber($0.total)) (\($0.tests) tests, \(formatNumber($0.visible)) visible)"
+            }
             rows.append(LabsPage.Row(
-                id: lab.id, title: lab.title, due: lab.due.map(webDate) ?? "no due date",
+                id: lab.id, title: lab.title, points: points,
+                due: lab.due.map(webDate) ?? "no due date",
                 lateDue: lab.lateDue.map(webDate), retired: lab.retiredAt != nil,
                 counted: try link(counted), latest: try link(latest), left: left))
         }

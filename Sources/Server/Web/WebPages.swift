@@ -30,6 +30,8 @@ struct LabsPage {
 
         var id: String
         var title: String
+        /// "17 (19 tests, 5 visible)", or nil when the daemon cannot tell.
+        var points: String?
         var due: String
         var lateDue: String?
         var retired: Bool

@@ -77,7 +77,7 @@ enum WebTemplates {
         {{^labs}}<p>No lab is open yet.</p>{{/labs}}
         <table class="labs">
           <caption>Your labs, their due dates and your scores</caption>
-          <thead><tr><th scope="col">Lab</th><th scope="col">Due</th><th scope="col">Late until</th>
+          <thead><tr><th scope="col">Lab</th><th scope="col">Points</th><th scope="col">Due</th><th scope="col">Late until</th>
           <th scope="col">Counted score</th><th scope="col">Latest submission</th>
           <th scope="col">Submissions left this hour</th></tr></thead>
           <tbody>
@@ -85,6 +85,7 @@ enum WebTemplates {
           <tr{{#retired}} class="retired"{{/retired}}>
             <th scope="row"><span class="lab-id">{{id}}</span><br>{{title}}
               {{^retired}}<br><a class="hand-in" href="/labs/{{id}}/submit">Hand in</a>{{/retired}}</th>
+            <td>{{points}}{{^points}}—{{/points}}</td>
             <td>{{due}}</td><td>{{lateDue}}{{^lateDue}}—{{/lateDue}}</td>
             <td>{{#counted}}<a href="/submissions/{{id}}">{{score}}</a>{{/counted}}{{^counted}}—{{/counted}}</td>
             <td>{{#latest}}<a href="/submissions/{{id}}">#{{id}} {{status}}{{#score}}, {{score}}{{/score}}</a>{{/latest}}{{^latest}}none yet{{/latest}}</td>
