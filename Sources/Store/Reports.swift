@@ -278,19 +278,47 @@ public struct DiagnosisStudent: Sendable, Equatable, Codable {
 }
 
 extension LabStore {
+    /// The roster students whose counted submission to `lab` is late, by id: at most `limit`
+    /// of them, and how many there are.
+    public func lateStudents(lab labID: String, limit: Int) throws
+        -> (students: [(id: String, name: String)], count: Int)
+    {
+        try reader.read { db in
+            guard let lab = try LabRecord.fetchOne(db, key: labID) else { return ([], 0) }
+            let from = """
+                FROM standings c JOIN students st ON st.id = c.student_id
+                WHERE c.lab_id = ? AND c.counting = ? AND c.late AND NOT st.is_instructor
+                """
+            let arguments: StatementArguments = [labID, lab.counting.rawValue]
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + from, arguments: arguments)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT st.id, st.name " + from + " ORDER BY st.id LIMIT ?",
+                arguments: arguments + [limit])
+            return (rows.map { (id: $0["id"], name: $0["name"]) }, count ?? 0)
+        }
+    }
+
     /// The students behind each of `lab`'s diagnoses in the class report (`diagnoses`), by
-    /// diagnosis, then most occurrences first, then id; instructors left out as there.
-    public func diagnosisStudents(lab labID: String) throws -> [DiagnosisStudent] {
+    /// diagnosis, then most occurrences first, then id; instructors left out as there. With
+    /// `perDiagnosis`, only the first that many of each (the class report has the counts).
+    public func diagnosisStudents(lab labID: String, perDiagnosis: Int? = nil) throws
+        -> [DiagnosisStudent]
+    {
         try reader.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.diagnosis, st.id, st.name, d.occurrences
-                    FROM diagnosis_counts d CROSS JOIN students st
-                    WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor
-                    ORDER BY d.diagnosis, d.occurrences DESC, st.id
+                    SELECT diagnosis, id, name, occurrences FROM (
+                        SELECT d.diagnosis, st.id, st.name, d.occurrences,
+                               ROW_NUMBER() OVER (
+                                   PARTITION BY d.diagnosis
+                                   ORDER BY d.occurrences DESC, st.id) AS place
+                        FROM diagnosis_counts d CROSS JOIN students st
+                        WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor)
+                    WHERE place <= ?
+                    ORDER BY diagnosis, occurrences DESC, id
                     """,
-                arguments: [labID]
+                arguments: [labID, perDiagnosis ?? Int.max]
             ).map {
                 DiagnosisStudent(
                     diagnosis: $0["diagnosis"], studentID: $0["id"], name: $0["name"],

@@ -135,6 +135,14 @@ struct LeaderboardTests {
                 "wrong-axis bob Bob Chen 1",
             ])
         #expect(try c.store.diagnosisStudents(lab: "nolab").isEmpty)
+        // The first of each: alice leads both (one occurrence each, ids in order).
+        #expect(
+            try c.store.diagnosisStudents(lab: "attention", perDiagnosis: 1).map(\.studentID)
+                == ["alice", "alice"])
+        // The late student of the class report (lateCount 1), by name.
+        let late = try c.store.lateStudents(lab: "attention", limit: 10)
+        #expect(late.count == 1 && late.students.count == 1)
+        #expect(try c.store.lateStudents(lab: "attention", limit: 0).students.isEmpty)
     }
 
     @Test func studentReportAndExport() throws {

@@ -69,11 +69,10 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                 return unknownLab(session, context, request)
             }
             let report = try store.classReport(lab: lab.id)
-            // One row per roster student: names for the late and missing lists.
-            let grades = try store.gradesExport(lab: lab.id)
-            let names = Dictionary(grades.map { ($0.studentID, $0.name) }) { a, _ in a }
+            let late = try store.lateStudents(lab: lab.id, limit: LabPage.listed)
             let behind = Dictionary(
-                grouping: try store.diagnosisStudents(lab: lab.id), by: \.diagnosis)
+                grouping: try store.diagnosisStudents(lab: lab.id, perDiagnosis: LabPage.listed),
+                by: \.diagnosis)
             let regraded = RunsController<Context>.formQuery(request)["regraded"].flatMap {
                 Int($0)
             }
@@ -93,20 +92,18 @@ struct InstructorWebController<Context: RequestContext>: Sendable {
                         title: mistakeInfo(count.diagnosis)?.title ?? count.diagnosis,
                         counts: counted(count.students, "student") + ", "
                             + counted(count.occurrences, "test result"),
-                        who: (behind[count.diagnosis] ?? []).prefix(LabPage.listed).map {
+                        who: (behind[count.diagnosis] ?? []).map {
                             StudentLink(
                                 id: $0.studentID, name: $0.name, detail: "\($0.occurrences)×")
                         },
-                        moreWho: max(0, (behind[count.diagnosis]?.count ?? 0) - LabPage.listed))
+                        moreWho: max(0, count.students - LabPage.listed))
                 },
-                late: grades.lazy.filter { $0.late == true }.prefix(LabPage.listed).map {
-                    StudentLink(id: $0.studentID, name: $0.name, detail: nil)
-                },
-                missing: report.missingStudents.prefix(LabPage.listed).map {
-                    StudentLink(id: $0, name: names[$0] ?? $0, detail: nil)
+                late: late.students.map { StudentLink(id: $0.id, name: $0.name, detail: nil) },
+                missing: try report.missingStudents.prefix(LabPage.listed).map {
+                    StudentLink(id: $0, name: try store.student(id: $0)?.name ?? $0, detail: nil)
                 },
                 regraded: regraded)
-            page.moreLate = max(0, grades.filter { $0.late == true }.count - LabPage.listed)
+            page.moreLate = max(0, late.count - LabPage.listed)
             page.moreMissing = max(0, report.missingStudents.count - LabPage.listed)
             return web.page(page, "instructor-lab", status: .ok, request: request)
         }
