@@ -240,11 +240,18 @@ extension LabStore {
         // What the feedback draws of a failing test, as JSON: expected vs got on a small
         // slice (Diagnosis's ValueSlice) and an attention test's weights beside the diagnosed
         // mistake's, per head (AttentionFigure, the heatmaps).
+        // And the students behind a mistake, most occurrences first, read from an index
+        // (the instructor's lab page lists the first few of thousands).
         migrator.registerMigration("v6-feedback-figures") { db in
             try db.alter(table: "test_results") { t in
                 t.add(column: "slice", .text)
                 t.add(column: "attention", .text)
             }
+            try db.execute(
+                sql: """
+                    CREATE INDEX diagnosis_counts_by_diagnosis
+                    ON diagnosis_counts(lab_id, diagnosis, occurrences DESC, student_id)
+                    """)
         }
         return migrator
     }

@@ -305,24 +305,30 @@ extension LabStore {
         -> [DiagnosisStudent]
     {
         try reader.read { db in
-            try Row.fetchAll(
+            // One walk of diagnosis_counts_by_diagnosis per diagnosis, stopping at the limit.
+            let diagnoses = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT diagnosis, id, name, occurrences FROM (
-                        SELECT d.diagnosis, st.id, st.name, d.occurrences,
-                               ROW_NUMBER() OVER (
-                                   PARTITION BY d.diagnosis
-                                   ORDER BY d.occurrences DESC, st.id) AS place
-                        FROM diagnosis_counts d CROSS JOIN students st
-                        WHERE d.lab_id = ? AND st.id = d.student_id AND NOT st.is_instructor)
-                    WHERE place <= ?
-                    ORDER BY diagnosis, occurrences DESC, id
+                    SELECT DISTINCT diagnosis FROM diagnosis_counts WHERE lab_id = ?
+                    ORDER BY diagnosis
                     """,
-                arguments: [labID, perDiagnosis ?? Int.max]
-            ).map {
-                DiagnosisStudent(
-                    diagnosis: $0["diagnosis"], studentID: $0["id"], name: $0["name"],
-                    occurrences: $0["occurrences"])
+                arguments: [labID])
+            return try diagnoses.flatMap { diagnosis in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT d.diagnosis, st.id, st.name, d.occurrences
+                        FROM diagnosis_counts d JOIN students st ON st.id = d.student_id
+                        WHERE d.lab_id = ? AND d.diagnosis = ? AND NOT st.is_instructor
+                        ORDER BY d.occurrences DESC, d.student_id
+                        LIMIT ?
+                        """,
+                    arguments: [labID, diagnosis, perDiagnosis ?? -1]
+                ).map {
+                    DiagnosisStudent(
+                        diagnosis: $0["diagnosis"], studentID: $0["id"], name: $0["name"],
+                        occurrences: $0["occurrences"])
+                }
             }
         }
     }
