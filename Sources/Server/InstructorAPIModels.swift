@@ -134,9 +134,7 @@ public struct NewStudentBody: Codable, Sendable, Equatable {
     /// What is wrong with the id or name, if anything: ids name folders (the drop folder's
     /// `submissions/<student>/`), so no '/' and no leading '.'.
     public var problem: String? {
-        if id.isEmpty || id.contains("/") || id.hasPrefix(".") {
-            return "the id must be non-empty, without '/' or a leading '.' (got '\(id)')"
-        }
+        if let problem = StudentRecord.idProblem(id) { return problem }
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             return "student '\(id)' needs a name"
         }

@@ -43,8 +43,8 @@ public enum Roster {
             let id = field("id")
             let name = field("name")
             let email = field("email")
-            guard !id.isEmpty else {
-                throw StoreError.roster(line: record.line, reason: "the id is empty")
+            if let problem = StudentRecord.idProblem(id) {
+                throw StoreError.roster(line: record.line, reason: problem)
             }
             guard !name.isEmpty else {
                 throw StoreError.roster(line: record.line, reason: "student '\(id)' has no name")

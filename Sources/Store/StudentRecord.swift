@@ -43,5 +43,18 @@ extension StudentRecord: FetchableRecord, PersistableRecord {
 
 extension StudentRecord {
     /// Who this person is to the visibility rule at `now`: an instructor, or a student.
+    /// Why `id` cannot be a student's id, or nil: ids name folders (the drop folder, the
+    /// Gradescope export's `<student>/results.json`), so no '/', no leading '.', no control
+    /// characters, and not empty. The roster import and `students add` share this rule.
+    public static func idProblem(_ id: String) -> String? {
+        if id.isEmpty || id.contains("/") || id.contains("\\") || id.hasPrefix(".")
+            || id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
+            return "the id must be non-empty, without '/', '\\', control characters or a leading "
+                + "'.' (got \(String(reflecting: id)))"
+        }
+        return nil
+    }
+
     public func viewer(now: Date) -> Viewer { isInstructor ? .instructor : .student(now: now) }
 }

@@ -30,7 +30,11 @@ struct RosterTests {
     @Test(arguments: [
         ("id,name\nalice,Alice\n", 1, "no 'email' column"),
         ("id,name,email\nalice,Alice,a@x\nbob,Bob\n", 3, "2 fields, but the header has 3"),
-        ("id,name,email\nalice,Alice,a@x\n,Nobody,n@x\n", 3, "the id is empty"),
+        ("id,name,email\nalice,Alice,a@x\n,Nobody,n@x\n", 3, "the id must be non-empty"),
+        // Ids name folders (the Gradescope export's <student>/results.json): none may climb out.
+        ("id,name,email\nalice,Alice,a@x\n../../etc,Eve,e@x\n", 3, "without '/'"),
+        ("id,name,email\n.hidden,Eve,e@x\n", 2, "a leading '.'"),
+        ("id,name,email\nx\\y,Eve,e@x\n", 2, "without '/'"),
         ("id,name,email\nalice,Alice,a@x\nalice,Alice2,b@x\n", 3, "already appears on line 2"),
         ("id,name,email\nalice,Alice,a@x\nbob,\"Bob,b@x\n", 3, "never closed"),
         ("id,name,email\nalice,\"Al\"ice,a@x\n", 2, "stray quote"),
