@@ -334,8 +334,10 @@ struct SignInForm: Decodable {
 }
 
 /// "Mon 7 Dec 2026, 23:59 UTC": dates as people read them (the API keeps ISO 8601).
-func webDate(_ date: Date) -> String {
-    date.formatted(Date.VerbatimFormatStyle(
-        format: "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits), \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits) UTC",
-        locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
-}
+func webDate(_ date: Date) -> String { date.formatted(webDateStyle) }
+
+/// Made once: a style's locale and calendar cost more to build than a date costs to format.
+private let webDateStyle = Date.VerbatimFormatStyle(
+    format: "\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .defaultDigits), \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits) UTC",
+    locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt,
+    calendar: Calendar(identifier: .gregorian))
