@@ -65,6 +65,20 @@ import Testing
         return try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
     }
 
+    /// Alice hands in a file to `attention` through the API; once it is graded, she signs in.
+    /// Returns the submission's id and her session cookie.
+    static func gradedSubmission(_ client: some TestClientProtocol, _ fixture: Fixture)
+        async throws -> (Int64, String)
+    {
+        let id = try await client.execute(
+            uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
+            headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x = 1\n")
+        ) { try decode(SubmissionReceipt.self, $0).id }
+        #expect(try await eventually { try fixture.store.submission(id: id)?.status == .graded })
+        let alice = try #require(try await signIn(client, token: fixture.aliceToken))
+        return (id, alice)
+    }
+
     func app(_ fixture: Fixture) -> some ApplicationProtocol {
         buildApplication(
             testConfiguration(), grader: ThreeVisibilitiesGrader(), store: fixture.store,
@@ -327,12 +341,7 @@ struct HostileMessageGrader: SubmissionGrader {
             testConfiguration(), grader: HostileMessageGrader(), store: fixture.store,
             logger: quietLogger)
         try await app.test(.router) { client in
-            let id = try await client.execute(
-                uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
-                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x = 1\n")
-            ) { try decode(SubmissionReceipt.self, $0).id }
-            #expect(try await eventually { try fixture.store.submission(id: id)?.status == .graded })
-            let alice = try #require(try await WebPagesTests.signIn(client, token: fixture.aliceToken))
+            let (id, alice) = try await WebPagesTests.gradedSubmission(client, fixture)
             let page = WebPagesTests.html(
                 try await WebPagesTests.get(client, "/submissions/\(id)", session: alice))
             #expect(page.contains("ValueError: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
@@ -384,12 +393,7 @@ struct HostileMessageGrader: SubmissionGrader {
             testConfiguration(), grader: AttentionFiguresGrader(), store: fixture.store,
             logger: quietLogger)
         try await app.test(.router) { client in
-            let id = try await client.execute(
-                uri: "/api/submissions?lab=attention&filename=a.py", method: .post,
-                headers: bearer(fixture.aliceToken), body: ByteBuffer(string: "x = 1\n")
-            ) { try decode(SubmissionReceipt.self, $0).id }
-            #expect(try await eventually { try fixture.store.submission(id: id)?.status == .graded })
-            let alice = try #require(try await WebPagesTests.signIn(client, token: fixture.aliceToken))
+            let (id, alice) = try await WebPagesTests.gradedSubmission(client, fixture)
             let page = WebPagesTests.html(
                 try await WebPagesTests.get(client, "/submissions/\(id)", session: alice))
             // One head: the reference, the mistake and the difference, 4 cells each.
