@@ -305,8 +305,12 @@ import ZIPFoundation
                 (tests?.first?["output"] as? String)?.contains(
                     "mistake: Attention scores not scaled by 1/√d_k") == true)
 
-            // An id a roster CSV let in stays inside the zip's folder.
-            try fixture.store.importRoster(csv: "id,name,email\n../mallory,Mallory,\n")
+            // The roster refuses an id that would climb out of a folder; one that got into the
+            // store another way still stays inside the zip's folder.
+            #expect(throws: StoreError.self) {
+                try fixture.store.importRoster(csv: "id,name,email\n../mallory,Mallory,\n")
+            }
+            try fixture.store.addStudent(id: "../mallory", name: "Mallory", email: nil)
             try Self.graded(fixture.store, "../mallory", score: 10, at: Date())
             let again = try await Self.get(
                 client, "/instructor/labs/attention/gradescope.zip", prof)
