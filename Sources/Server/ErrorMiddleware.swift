@@ -82,9 +82,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The error as a small page a browser shows: what went wrong and a way back. The message
     /// is escaped; the page needs nothing else from lmlab (it works when templates would not).
     static func page(for error: ServerError) -> Response {
-        let message = error.clientMessage.replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        let message = SVGPlot.escape(error.clientMessage)
         let heading = error.status == .notFound ? "No such page" : "Something went wrong"
         let html = """
             <!doctype html>

@@ -10,6 +10,12 @@ func attentionWeights(_ a: CaseArguments) throws -> AttentionWeights {
                      cProjWeight: try a.tensor("c_proj_w"), cProjBias: try a.tensor("c_proj_b"))
 }
 
+/// A case's optional boolean `mask` argument (true: the query may attend to that key).
+func attentionMask(_ a: CaseArguments) -> AttentionMask? {
+    guard case .mask(let shape, let values) = a["mask"] else { return nil }
+    return .boolean(shape: shape, allowed: values)
+}
+
 func crossAttentionWeights(_ a: CaseArguments) throws -> CrossAttentionWeights {
     CrossAttentionWeights(
         qWeight: try a.tensor("w_q"), qBias: try a.tensor("b_q"),
@@ -36,13 +42,9 @@ let attentionFamily = ComponentFamily(
             return .array(NumericArray(bools: allowed, shape: [t, t]))
         },
         Component(name: "scaled_dot_product_attention") { a, k in
-            var mask: AttentionMask?
-            if case .mask(let shape, let values) = a["mask"] {
-                mask = .boolean(shape: shape, allowed: values)
-            }
-            return .tensor(scaledDotProductAttention(
-                q: try a.tensor("q"), k: try a.tensor("k"), v: try a.tensor("v"), mask: mask,
-                variant: k.attention.attention))
+            .tensor(scaledDotProductAttention(
+                q: try a.tensor("q"), k: try a.tensor("k"), v: try a.tensor("v"),
+                mask: attentionMask(a), variant: k.attention.attention))
         },
         Component(name: "multi_head_attention") { a, k in
             .tensor(multiHeadSelfAttention(try a.tensor("x"), weights: try attentionWeights(a),

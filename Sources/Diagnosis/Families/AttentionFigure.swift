@@ -96,11 +96,7 @@ private func weightsPair(_ component: String, _ a: CaseArguments, _ variant: Mul
 {
     switch component {
     case "scaled_dot_product_attention":
-        var mask: AttentionMask?
-        if case .mask(let shape, let values) = a["mask"] {
-            mask = .boolean(shape: shape, allowed: values)
-        }
-        let (q, k) = (try a.tensor("q"), try a.tensor("k"))
+        let (q, k, mask) = (try a.tensor("q"), try a.tensor("k"), attentionMask(a))
         return (
             attentionWeights(q: q, k: k, mask: mask),
             variantAttentionWeights(q: q, k: k, mask: mask, variant.attention)
