@@ -126,7 +126,7 @@ public struct RunAttributesBody: Codable, Sendable, Equatable {
         self.experiment = experiment
         name = run.name
         student = run.studentID
-        status = run.isDead(now: now) ? "DEAD" : run.status.rawValue
+        status = run.displayStatus(now: now)
         source = run.source.rawValue
         startTime = run.startTime.iso8601
         endTime = run.endTime?.iso8601

@@ -67,6 +67,12 @@ public struct RunRecord: Sendable, Equatable, Codable {
         status == .running && now.timeIntervalSince(heartbeatAt) > timeout
     }
 
+    /// The status as every output shows it: RUNNING, FINISHED, FAILED, KILLED, or DEAD for a
+    /// running run silent past the heartbeat timeout.
+    public func displayStatus(now: Date = Date()) -> String {
+        isDead(now: now) ? "DEAD" : status.rawValue
+    }
+
     /// How long a RUNNING run may stay silent before it is shown as dead.
     public static let heartbeatTimeout: TimeInterval = 600
 

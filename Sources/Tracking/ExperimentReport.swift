@@ -168,7 +168,7 @@ extension LabStore {
             runs.append(
                 ExperimentReport.Run(
                     id: d.run.id, name: d.run.name,
-                    status: d.run.isDead(now: now) ? "DEAD" : d.run.status.rawValue,
+                    status: d.run.displayStatus(now: now),
                     pseudonym: d.run.studentID.map { pseudonyms[$0] ?? Pseudonym.make(id: $0) },
                     params: d.params, summaries: summaries,
                     curve: history.map {

@@ -31,7 +31,7 @@ private func dateText(_ date: Date?) -> String {
 }
 
 private func statusText(_ run: RunRecord, now: Date = Date()) -> String {
-    run.isDead(now: now) ? "DEAD" : run.status.rawValue
+    run.displayStatus(now: now)
 }
 
 private func valueText(_ value: Double?) -> String {

@@ -610,7 +610,7 @@ struct RunRow {
         student = row.run.studentID
         studentHref = row.run.studentID.map { "/instructor/students/" + pathSegment($0) }
         name = row.run.name
-        status = row.run.isDead(now: now) ? "DEAD" : row.run.status.rawValue
+        status = row.run.displayStatus(now: now)
         started = webDate(row.run.startTime)
     }
 }

@@ -37,7 +37,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
             runs: rows.map { row in
                 MyRunsPage.Row(
                     id: row.run.id, name: row.run.name ?? row.run.id, experiment: row.experiment,
-                    status: row.run.isDead(now: now) ? "DEAD" : row.run.status.rawValue,
+                    status: row.run.displayStatus(now: now),
                     verified: row.run.source == .verified, started: webDate(row.run.startTime))
             })
         return web.page(page, "runs", status: .ok, request: request)
@@ -71,7 +71,7 @@ struct RunsWebController<Context: RequestContext>: Sendable {
         let page = RunPage(
             session: web.view(session), id: details.run.id, name: details.run.name ?? details.run.id,
             experiment: details.experiment,
-            status: details.run.isDead(now: now) ? "DEAD" : details.run.status.rawValue,
+            status: details.run.displayStatus(now: now),
             source: details.run.source.rawValue, verified: details.run.source == .verified,
             started: webDate(details.run.startTime), ended: details.run.endTime.map(webDate),
             params: details.params.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) },
